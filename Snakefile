@@ -1,0 +1,39 @@
+# shallownc — when does neural collapse happen in shallow ReLU networks?
+# Reproduction and extension of Hong & Ling, arXiv 2409.01832. Read as a table of contents:
+# every stage has its own rule file under workflow/rules/, every rule a thin script over the
+# installed package src/shallownc/. README.md explains how to run it.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+# Helpers and config validation (JSON schema with defaults; no rules in common.smk).
+include: "workflow/rules/common.smk"
+# 1. Data: Gaussian mixtures and the real data set, as NetCDF.
+include: "workflow/rules/data.smk"
+# 2. Feasibility: verified class LPs and separability over parameter grids.
+include: "workflow/rules/feasibility.smk"
+# 3. Theory curves: union bound, Gordon comparison, predicted boundary, random features.
+include: "workflow/rules/bounds.smk"
+# 4. Training: two- and three-layer ReLU nets with NC metrics over time.
+include: "workflow/rules/training.smk"
+# 5. Unconstrained positive feature model and the bridge to the network.
+include: "workflow/rules/upfm.smk"
+# 6. Generalization: NC versus test error as the SNR falls.
+include: "workflow/rules/generalization.smk"
+# 7. Figures and the report.
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    localrule: True
+    input:
+        ALL_TARGETS,

@@ -1,0 +1,205 @@
+"""Data: Gaussian mixtures with several mean geometries, and a small real data set.
+
+Conventions (science.md §1): K classes, n samples per class, N = K n, input dimension d,
+x_ki = mu_k + sigma z_ki with z ~ N(0, I_d), mean matrix M = [mu_1 ... mu_K] (d x K).
+Samples are stored column-wise, X is d x N, ordered by class (labels y = 0..K-1, n each).
+
+Signal-to-noise ratio used throughout (stored as the NetCDF attribute ``snr_definition``):
+    SNR = min_k ||mu_k|| / (sigma sqrt(d)),
+the ratio of the mean's norm to the typical norm of the noise vector.
+
+Seeds: :func:`cell_seed` hashes (base seed, the cell's parameters, trial), so a cell's data
+is identical however a grid is chunked into jobs and whichever job re-runs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+GENERATOR_VERSION = "1"
+GEOMETRIES = ("orthogonal", "antipodal", "angle", "random", "noise")
+SNR_DEFINITION = "SNR = min_k ||mu_k|| / (sigma * sqrt(d))"
+
+
+def cell_seed(base_seed: int, trial: int, **params) -> int:
+    """Seed of one (cell, trial): a stable hash of the base seed, the parameters and the trial.
+
+    Parameter values are canonicalised through JSON (floats by ``repr``), so the same cell
+    always gets the same seed and two cells differing in any parameter get unrelated seeds.
+    """
+    canon = json.dumps({"base": int(base_seed), "trial": int(trial),
+                        **{k: (repr(float(v)) if isinstance(v, float) else v)
+                           for k, v in sorted(params.items())}}, sort_keys=True)
+    return int.from_bytes(hashlib.blake2b(canon.encode(), digest_size=8).digest(), "little")
+
+
+def mean_matrix(geometry: str, K: int, d: int, norm: float = 1.0, angle_deg: float = 120.0,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+    """Mean matrix M (d x K) of the mixture, science.md §1.
+
+    - orthogonal: mu_k = r e_k (needs d >= K);
+    - antipodal (K = 2): mu_1 = r e_1, mu_2 = -r e_1;
+    - angle (K = 2): mu_1 = r e_1, mu_2 = r (cos(theta) e_1 + sin(theta) e_2);
+    - random: mu_k ~ N(0, (r^2/d) I_d), so E||mu_k||^2 = r^2 (needs ``rng``);
+    - noise: M = 0 (pure noise).
+    """
+    if geometry not in GEOMETRIES:
+        raise ValueError(f"unknown geometry {geometry!r}; allowed: {GEOMETRIES}")
+    M = np.zeros((d, K))
+    if geometry == "orthogonal":
+        if d < K:
+            raise ValueError(f"orthogonal means need d >= K (d={d}, K={K})")
+        M[np.arange(K), np.arange(K)] = norm
+    elif geometry in ("antipodal", "angle"):
+        if K != 2:
+            raise ValueError(f"geometry {geometry!r} needs K = 2 (got K={K})")
+        M[0, 0] = norm
+        if geometry == "antipodal":
+            M[0, 1] = -norm
+        else:
+            th = np.deg2rad(angle_deg)
+            M[0, 1] = norm * np.cos(th)
+            if d >= 2:
+                M[1, 1] = norm * np.sin(th)
+            elif abs(np.sin(th)) > 1e-12:
+                raise ValueError("geometry 'angle' needs d >= 2 unless the angle is 0 or 180")
+    elif geometry == "random":
+        if rng is None:
+            raise ValueError("geometry 'random' needs an rng")
+        M = rng.standard_normal((d, K)) * (norm / np.sqrt(d))
+    return M
+
+
+def sample_gmm(M: np.ndarray, n: int, sigma: float, rng: np.random.Generator):
+    """Draw n samples per class: X (d x N, class-ordered) and labels y (N,)."""
+    d, K = M.shape
+    y = np.repeat(np.arange(K), n)
+    X = M[:, y] + sigma * rng.standard_normal((d, K * n))
+    return X, y
+
+
+def snr(M: np.ndarray, sigma: float) -> float:
+    """SNR = min_k ||mu_k|| / (sigma sqrt(d)) (module docstring); inf when sigma = 0."""
+    d = M.shape[0]
+    m = float(np.linalg.norm(M, axis=0).min())
+    return np.inf if sigma == 0 else m / (sigma * np.sqrt(d))
+
+
+@dataclass(frozen=True)
+class GMMSpec:
+    """Parameters of one Gaussian-mixture cell."""
+    geometry: str
+    K: int
+    n: int
+    d: int
+    sigma: float
+    mean_norm: float = 1.0
+    angle_deg: float = 120.0
+
+    def seed(self, base_seed: int, trial: int) -> int:
+        return cell_seed(base_seed, trial, source="gmm", geometry=self.geometry, K=self.K,
+                         n=self.n, d=self.d, sigma=float(self.sigma),
+                         mean_norm=float(self.mean_norm), angle_deg=float(self.angle_deg))
+
+    def draw(self, base_seed: int, trial: int):
+        """(X, y, M, seed) for this cell and trial, reproducible bit for bit."""
+        seed = self.seed(base_seed, trial)
+        rng = np.random.default_rng(seed)
+        M = mean_matrix(self.geometry, self.K, self.d, self.mean_norm, self.angle_deg, rng)
+        X, y = sample_gmm(M, self.n, self.sigma, rng)
+        return X, y, M, seed
+
+
+def gmm_dataset(spec: GMMSpec, base_seed: int, trial: int = 0) -> xr.Dataset:
+    """One mixture sample as an xarray Dataset with named dimensions and metadata."""
+    X, y, M, seed = spec.draw(base_seed, trial)
+    return to_dataset(X, y, M, seed=seed, sigma=spec.sigma, source="gmm",
+                      geometry=spec.geometry, mean_norm=spec.mean_norm,
+                      angle_deg=spec.angle_deg, trial=trial)
+
+
+def to_dataset(X, y, M=None, *, seed: int, sigma: float, source: str, **attrs) -> xr.Dataset:
+    """Dataset with ``X(feature, sample)``, ``label(sample)``, ``means(feature, class)``."""
+    d, N = X.shape
+    K = int(y.max()) + 1
+    if M is None:
+        M = np.stack([X[:, y == k].mean(axis=1) for k in range(K)], axis=1)
+    ds = xr.Dataset(
+        {
+            "X": (("feature", "sample"), X.astype(np.float64),
+                  {"description": "samples, one column per sample (x = mu_k + sigma z)",
+                   "units": "1"}),
+            "label": (("sample",), y.astype(np.int64), {"description": "class index 0..K-1"}),
+            "means": (("feature", "class"), M,
+                      {"description": "class means mu_k (population means for GMM data, "
+                                      "empirical means for real data)", "units": "1"}),
+        },
+        coords={"feature": np.arange(d), "sample": np.arange(N), "class": np.arange(K)},
+        attrs={"seed": str(seed), "sigma": float(sigma), "source": source,
+               "generator_version": GENERATOR_VERSION, "snr_definition": SNR_DEFINITION,
+               "snr": float(snr(M, sigma)) if source == "gmm" else float("nan"),
+               "K": K, "n_per_class": int(np.bincount(y).min()), "d": d,
+               **{k: (v if isinstance(v, (int, float, str)) else str(v))
+                  for k, v in attrs.items()}},
+    )
+    return ds
+
+
+# --------------------------------------------------------------------------- real data
+
+def load_digits_arrays(classes, standardize: bool = True):
+    """scikit-learn's 8x8 digits (bundled with the package), restricted to ``classes``.
+
+    Returns X (64 x N, sorted by class), y (N,) relabelled 0..K-1. With ``standardize`` each
+    pixel is centred and scaled to unit variance over the kept images (pixels constant over
+    the kept images become rows of zeros, so d stays 64).
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    keep = np.isin(digits.target, classes)
+    Xr = digits.data[keep].astype(np.float64)
+    yr = np.searchsorted(np.asarray(sorted(classes)), digits.target[keep])
+    order = np.argsort(yr, kind="stable")
+    Xr, yr = Xr[order], yr[order]
+    if standardize:
+        sd = Xr.std(axis=0)
+        Xr = (Xr - Xr.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return Xr.T.copy(), yr
+
+
+def digits_dataset(classes, standardize: bool = True) -> xr.Dataset:
+    X, y = load_digits_arrays(classes, standardize)
+    return to_dataset(X, y, seed=0, sigma=0.0, source="digits",
+                      classes=json_list(sorted(classes)), standardize=int(standardize))
+
+
+def json_list(values) -> str:
+    return json.dumps([int(v) for v in values])
+
+
+def subsample_project(X: np.ndarray, y: np.ndarray, n: int, d: int | None, seed: int):
+    """Draw n samples per class without replacement and project to d dims (Gaussian map).
+
+    The projection G (d x D) has i.i.d. N(0, 1/d) entries; ``d=None`` or d = D keeps X.
+    """
+    rng = np.random.default_rng(seed)
+    K = int(y.max()) + 1
+    idx = []
+    for k in range(K):
+        pool = np.flatnonzero(y == k)
+        if len(pool) < n:
+            raise ValueError(f"class {k} has only {len(pool)} samples, n = {n} requested")
+        idx.append(np.sort(rng.choice(pool, size=n, replace=False)))
+    idx = np.concatenate(idx)
+    Xs, ys = X[:, idx], y[idx]
+    D = X.shape[0]
+    if d is not None and d != D:
+        G = rng.standard_normal((d, D)) / np.sqrt(d)
+        Xs = G @ Xs
+    return Xs, ys

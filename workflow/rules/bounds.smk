@@ -1,0 +1,1 @@
+# Stage: bounds (rules are added by its issue).

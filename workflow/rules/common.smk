@@ -1,0 +1,41 @@
+# Helpers shared by the rule files (no rules here).
+import hashlib
+import json
+from pathlib import Path
+
+import shallownc
+from shallownc import config as sncconfig
+from shallownc import phase
+
+# Validate before any job runs: a wrong type, an out-of-range value or an unknown key stops
+# here with a message naming the key and what is allowed. Defaults are filled in place.
+sncconfig.validate(config, schema_dir=Path(workflow.basedir) / "workflow" / "schemas")
+
+RESULTS = config["results_dir"]
+REPORTS = config["report_dir"]
+# Every stage appends the files `rule all` must build.
+ALL_TARGETS = []
+
+_SRC = Path(workflow.basedir) / "src" / "shallownc"
+
+
+def code_version(*modules):
+    """Hash of the package modules a rule runs (passed as a param).
+
+    Snakemake's rerun triggers do not see edits under src/; passing this hash as a param
+    makes an edit of a module re-run exactly the rules that use it (params trigger).
+    """
+    h = hashlib.sha256()
+    for m in sorted(set(modules) | {"io"}):
+        h.update((_SRC / f"{m}.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def as_json(obj):
+    """Params are compared by value for rerun triggers; JSON keeps them stable."""
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
+wildcard_constraints:
+    grid=r"[a-z][a-z0-9_]*",
+    name=r"[a-z][a-z0-9_]*",

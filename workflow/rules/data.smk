@@ -1,0 +1,40 @@
+# Stage 1 — data: named Gaussian-mixture examples and the real data set as NetCDF.
+# Phase-diagram cells regenerate their data from stored seeds inside the solver jobs
+# (storing every cell's samples would take GBs at paper scale); see shallownc.phase.
+
+
+rule gmm_example:
+    output:
+        f"{RESULTS}/data/gmm/{{name}}.nc",
+    log:
+        "logs/data/gmm/{name}.log",
+    params:
+        spec=lambda wc: as_json(config["data"]["examples"][wc.name]),
+        seed=config["seed"],
+        code=code_version("data"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/make_gmm.py"
+
+
+rule digits_data:
+    output:
+        f"{RESULTS}/data/digits.nc",
+    log:
+        "logs/data/digits.log",
+    params:
+        digits=as_json(config["data"]["digits"]),
+        code=code_version("data"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/make_digits.py"
+
+
+ALL_TARGETS += expand(f"{RESULTS}/data/gmm/{{name}}.nc", name=config["data"]["examples"])
+ALL_TARGETS.append(f"{RESULTS}/data/digits.nc")

@@ -1,0 +1,60 @@
+# Stage 2 — feasibility: verified class LPs and separability over grids (shallownc.phase).
+# A grid is split into one job per d value and block of trials; jobs are combined per grid.
+
+GRIDS = phase.grids_from_config(config)
+TRIALS_PER_JOB = config["feasibility"]["trials_per_job"]
+
+
+def feasibility_jobs(grid):
+    return GRIDS[grid].jobs(TRIALS_PER_JOB)
+
+
+def grid_data_inputs(wildcards):
+    return [f"{RESULTS}/data/digits.nc"] if GRIDS[wildcards.grid].source == "digits" else []
+
+
+rule solve_feasibility:
+    input:
+        grid_data_inputs,
+    output:
+        f"{RESULTS}/feasibility/{{grid}}/jobs/{{job}}.nc",
+    log:
+        "logs/feasibility/{grid}/{job}.log",
+    benchmark:
+        "benchmarks/feasibility/{grid}/{job}.tsv"
+    wildcard_constraints:
+        job=r"d\d+_t\d+-\d+",
+    params:
+        grid=lambda wc: as_json(GRIDS[wc.grid].as_dict()),
+        seed=config["seed"],
+        solver=as_json(config["solver"]),
+        code=code_version("data", "feasibility", "phase"),
+    threads: config["solver"]["workers"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    script:
+        "../scripts/solve_feasibility.py"
+
+
+rule combine_feasibility:
+    input:
+        lambda wc: expand(
+            f"{RESULTS}/feasibility/{wc.grid}/jobs/{{job}}.nc", job=feasibility_jobs(wc.grid)
+        ),
+    output:
+        f"{RESULTS}/feasibility/{{grid}}.nc",
+    log:
+        "logs/feasibility/{grid}.combine.log",
+    params:
+        code=code_version("phase"),
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/combine_feasibility.py"
+
+
+ALL_TARGETS += expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=GRIDS)

@@ -1,0 +1,1 @@
+# Stage: figures (rules are added by its issue).

@@ -1,0 +1,1 @@
+# Stage: generalization (rules are added by its issue).

@@ -1,0 +1,1 @@
+# Stage: training (rules are added by its issue).

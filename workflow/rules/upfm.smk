@@ -1,0 +1,1 @@
+# Stage: upfm (rules are added by its issue).

@@ -1,0 +1,20 @@
+"""Solve one feasibility job (one d value, a block of trials, every sigma) and verify it."""
+import json
+
+from shallownc import feasibility, io, phase
+from shallownc.smk import logged
+
+with logged(snakemake) as log:
+    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
+                         for k, v in json.loads(snakemake.params.grid).items()})
+    solver_cfg = json.loads(snakemake.params.solver)
+    opts = feasibility.SolverOptions.from_config(solver_cfg)
+    digits = None
+    if grid.source == "digits":
+        ds = io.read_netcdf(snakemake.input[0], required_vars=["X", "label"])
+        digits = (ds["X"].values, ds["label"].values)
+    out = phase.run_job(grid, snakemake.wildcards.job, snakemake.params.seed, opts,
+                        workers=snakemake.threads, digits=digits)
+    io.write_netcdf(out, snakemake.output[0], snakemake.config)
+    counts = {s: int((out.nc_status == c).sum()) for c, s in feasibility.STATUS_NAMES.items()}
+    log.info("class-LP verdicts: %s", counts)
