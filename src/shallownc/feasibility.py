@@ -28,6 +28,20 @@ finally the alternative (Farkas) system solved directly for a certificate.
 Exact shortcuts produce the same certificates without an LP: d >= rows with full row rank
 (least-squares solution, verified), and inconsistent equalities (d < n for generic data:
 y from the null space of X_k, z = 0).
+
+Performance (bench/README.md has the measurements; derivations in reports/performance.md):
+
+* ``shortcut_square`` — d = n with X_k^T invertible: w is unique; either it satisfies the
+  inequalities (verified) or its most violated row j gives the exact certificate z = e_j,
+  y = -X_k^{-1} x_j.
+* ``reduced_dual_simplex`` — tried first whenever ``dual_simplex`` is configured and the
+  equalities have full row rank: writing w = w0 + Q2 u (w0 the minimum-norm solution of
+  A_eq w = b_eq, Q2 an orthonormal basis of null(A_eq)) leaves the smaller LP
+  (A_ub Q2) u <= b_ub - A_ub w0 with d - n unknowns. Its answer is mapped back and verified on
+  the *original* system (w = w0 + Q2 u; a reduced dual ray z gives y = -R^{-1} Q1^T A_ub^T z),
+  and if it does not verify the full LP runs as before.
+* ``shortcut_nc_combination`` — separability of class k from the NC solutions w_j of every
+  class: w = w_k - c sum_{j!=k} w_j, rescaled to margin 1, verified like any other w.
 """
 
 from __future__ import annotations
@@ -39,8 +53,10 @@ import numpy as np
 
 FEASIBLE, INFEASIBLE, UNDECIDED = 1, 0, -1
 STATUS_NAMES = {FEASIBLE: "feasible", INFEASIBLE: "infeasible", UNDECIDED: "undecided"}
+# Codes are stored in NetCDF files (``nc_method``/``sep_method``): append, never reorder.
 METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
-           "primal_simplex", "ipm", "farkas_lp")
+           "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
+           "shortcut_nc_combination")
 METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
 
 
@@ -210,6 +226,32 @@ def shortcut_equalities(p: Problem, opts: SolverOptions) -> Verdict | None:
     return v if v.status == INFEASIBLE else None
 
 
+def shortcut_square(p: Problem, opts: SolverOptions) -> Verdict | None:
+    """d equal to the number of equalities and A_eq invertible: decide without an LP.
+
+    w0 = A_eq^{-1} b_eq is the only solution of the equalities. If it satisfies A_ub w <= b_ub
+    it is verified and returned. Otherwise take the most violated row a_j (a_j^T w0 > b_j):
+    z = e_j, y = -A_eq^{-T} a_j gives A_eq^T y + A_ub^T z = 0 and
+    b_eq^T y + b_ub^T z = b_j - a_j^T w0 < 0, an exact Farkas certificate (verified).
+    """
+    me = p.A_eq.shape[0]
+    if me == 0 or p.d != me:
+        return None
+    try:  # a near-singular A_eq gives a bad w0 or y; verification below rejects those
+        w0 = np.linalg.solve(p.A_eq, p.b_eq)
+    except np.linalg.LinAlgError:
+        return None
+    v = verify_point(p, w0, opts, "shortcut_square")
+    if v.status == FEASIBLE or p.A_ub.shape[0] == 0:
+        return v if v.status == FEASIBLE else None
+    j = int(np.argmax(p.A_ub @ w0 - p.b_ub))
+    z = np.zeros(p.A_ub.shape[0])
+    z[j] = 1.0
+    y = -np.linalg.solve(p.A_eq.T, p.A_ub[j])
+    v = verify_farkas(p, y, z, opts, "shortcut_square")
+    return v if v.status == INFEASIBLE else None
+
+
 # ---------------------------------------------------------------------------------- HiGHS
 
 def _highs(opts: SolverOptions, method: str):
@@ -272,6 +314,63 @@ def solve_lp(p: Problem, opts: SolverOptions, method: str) -> Verdict:
                    f"'{h.modelStatusToString(st)}'")
 
 
+def solve_reduced(p: Problem, opts: SolverOptions) -> Verdict | None:
+    """Dual simplex on the LP with the equalities eliminated (module docstring).
+
+    A_eq^T = Q1 R (complete QR: Q = [Q1 Q2]); w0 = Q1 R^{-T} b_eq solves A_eq w = b_eq and
+    every solution is w0 + Q2 u. The reduced LP is B u <= c with B = A_ub Q2,
+    c = b_ub - A_ub w0. A reduced dual ray z >= 0 (B^T z = 0, c^T z < 0) extends to the full
+    Farkas certificate (y, z) with y = -R^{-1} Q1^T A_ub^T z: then A_eq^T y + A_ub^T z =
+    Q2 Q2^T A_ub^T z = Q2 B^T z = 0 and b_eq^T y + b_ub^T z = c^T z < 0. Both directions are
+    verified on the original system. Returns None when the reduction does not apply
+    (no equalities, d <= rows of A_eq, or A_eq rank deficient).
+    """
+    import highspy
+    from scipy.linalg import solve_triangular
+
+    me, mu, d = p.A_eq.shape[0], p.A_ub.shape[0], p.d
+    if me == 0 or d <= me or mu == 0:
+        return None
+    Q, R = np.linalg.qr(p.A_eq.T, mode="complete")
+    R = R[:me]
+    diag = np.abs(np.diag(R))
+    if diag.min() <= diag.max() * max(p.A_eq.shape) * np.finfo(float).eps * 1e3:
+        return None
+    Q1, Q2 = Q[:, :me], Q[:, me:]
+    w0 = Q1 @ solve_triangular(R, p.b_eq, trans="T")
+    B = p.A_ub @ Q2
+    c = p.b_ub - p.A_ub @ w0
+    method = "reduced_dual_simplex"
+    h = _highs(opts, "dual_simplex")
+    inf = highspy.kHighsInf
+    k = d - me
+    _pass_dense(h, B, np.full(mu, -inf), c, np.full(k, -inf), np.full(k, inf))
+    h.run()
+    st = h.getModelStatus()
+    if st == highspy.HighsModelStatus.kOptimal:
+        u = np.asarray(h.getSolution().col_value)
+        return verify_point(p, w0 + Q2 @ u, opts, method)
+    if st == highspy.HighsModelStatus.kInfeasible:
+        _s, has_ray, ray = h.getDualRay()
+        if not has_ray:
+            return Verdict(UNDECIDED, method, reason=f"{method}: infeasible but no dual ray")
+        ray = np.asarray(ray, dtype=np.float64)
+        first = None
+        for sgn in (-1.0, 1.0):
+            z = sgn * ray
+            if z.min() < -opts.tolerance * np.abs(z).max():
+                continue
+            z = np.maximum(z, 0.0)
+            y = -solve_triangular(R, Q1.T @ (p.A_ub.T @ z))
+            v = verify_farkas(p, y, z, opts, method)
+            if v.status == INFEASIBLE:
+                return v
+            first = first or v
+        return first or Verdict(UNDECIDED, method, reason=f"{method}: dual ray of mixed sign")
+    return Verdict(UNDECIDED, method, reason=f"{method}: HiGHS status "
+                   f"'{h.modelStatusToString(st)}'")
+
+
 def solve_farkas_lp(p: Problem, opts: SolverOptions) -> Verdict:
     """Solve the alternative system A_eq^T y + A_ub^T z = 0, b^T(y,z) = -1, z >= 0."""
     import highspy
@@ -300,13 +399,26 @@ def solve(p: Problem, opts: SolverOptions | None = None) -> Verdict:
     reasons = []
     v = None
     if opts.shortcuts:
-        v = shortcut_equalities(p, opts) or shortcut_full_rank(p, opts)
+        v = (shortcut_equalities(p, opts) or shortcut_square(p, opts)
+             or shortcut_full_rank(p, opts))
     if v is None:
+        steps = []
         for m in opts.methods:
+            if m == "dual_simplex":
+                steps.append("reduced_dual_simplex")
+            steps.append(m)
+        for m in steps:
             try:
-                v = solve_farkas_lp(p, opts) if m == "farkas_lp" else solve_lp(p, opts, m)
+                if m == "farkas_lp":
+                    v = solve_farkas_lp(p, opts)
+                elif m == "reduced_dual_simplex":
+                    v = solve_reduced(p, opts)
+                else:
+                    v = solve_lp(p, opts, m)
             except Exception as exc:  # a solver crash is recorded, never silently dropped
                 v = Verdict(UNDECIDED, m, reason=f"{m}: {type(exc).__name__}: {exc}")
+            if v is None:  # the reduction does not apply to this problem
+                continue
             if v.status != UNDECIDED:
                 break
             reasons.append(v.reason)
@@ -317,12 +429,56 @@ def solve(p: Problem, opts: SolverOptions | None = None) -> Verdict:
     return v
 
 
+def separability_from_nc(X: np.ndarray, y: np.ndarray, k: int, ws: list,
+                         opts: SolverOptions) -> Verdict | None:
+    """Separability of class k built from verified NC solutions ``ws`` of every class.
+
+    With x^T w_j = 1 on class j and <= 0 elsewhere, put v = sum_{j != k} w_j and
+    w = w_k - c v. On class k, x^T v <= 0, so x^T w >= x^T w_k = 1 for any c >= 0. On another
+    class, x^T w = x^T w_k - c x^T v; when every such x^T v > 0 (always for K = 2, where
+    x^T v = 1) the smallest c with x^T w <= -1 is c = max (1 + x^T w_k) / x^T v. The result is
+    rescaled so that its smallest margin is exactly 1 and verified on the separability LP.
+    """
+    opts = opts or SolverOptions()
+    if any(w is None for w in ws):
+        return None
+    t0 = time.perf_counter()
+    t = np.asarray(X).T @ np.column_stack(ws)           # N x K: x_i^T w_j
+    own, other = y == k, y != k
+    a = t[:, k]
+    v = t.sum(axis=1) - a
+    if not np.all(v[other] > 0):
+        return None
+    c = max(0.0, float(((1.0 + a[other]) / v[other]).max()))
+    w = ws[k] - c * sum(ws[j] for j in range(len(ws)) if j != k)
+    m = X.T @ w
+    margin = min(float(m[own].min()), float(-m[other].max()))
+    if not margin > 0:
+        return None
+    p = separability_lp(X, y, k)
+    res = verify_point(p, w / margin, opts, "shortcut_nc_combination")
+    res.solve_time = time.perf_counter() - t0
+    return res if res.status == FEASIBLE else None
+
+
 def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = None,
                   separability: bool = True):
-    """Verdicts of every class LP (and separability LP) of one data set: two lists of K."""
+    """Verdicts of every class LP (and separability LP) of one data set: two lists of K.
+
+    Separability is first tried from the NC solutions (:func:`separability_from_nc`) when
+    shortcuts are on and every class LP is feasible; otherwise (or if that candidate fails
+    verification) its LP is solved.
+    """
+    opts = opts or SolverOptions()
     K = int(y.max()) + 1
     nc = [solve(class_lp(X, y, k), opts) for k in range(K)]
-    sep = [solve(separability_lp(X, y, k), opts) for k in range(K)] if separability else None
+    if not separability:
+        return nc, None
+    ws = [v.w if v.status == FEASIBLE else None for v in nc]
+    sep = []
+    for k in range(K):
+        v = separability_from_nc(X, y, k, ws, opts) if opts.shortcuts else None
+        sep.append(v or solve(separability_lp(X, y, k), opts))
     return nc, sep
 
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create the virtual environment .venv with everything the pipeline and the tests need.
+#   TORCH_VARIANT=auto|cpu|cuda (default auto: cuda when `nvidia-smi` works, else cpu)
+#   TORCH_VERSION (default 2.13.0), PYTHON (default python3.11, else python3), VENV (.venv)
+# A CPU machine never downloads the multi-GB CUDA build of torch: the CPU variant asks the
+# PyTorch CPU wheel index first (its +cpu local version wins over PyPI's CUDA build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+TORCH_VARIANT=${TORCH_VARIANT:-auto}
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if [ "$TORCH_VARIANT" = auto ]; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    TORCH_VARIANT=cuda
+  else
+    TORCH_VARIANT=cpu
+  fi
+fi
+stamp="$VENV/.shallownc-setup"
+want="$(cat pyproject.toml scripts/setup_env.sh | sha256sum | cut -c1-16) torch=$TORCH_VERSION/$TORCH_VARIANT"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "[setup] $VENV is up to date ($want)"; exit 0
+fi
+echo "[setup] creating $VENV with $($PYTHON --version) (torch $TORCH_VERSION, $TORCH_VARIANT)"
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+PIP="$VENV/bin/python -m pip"
+$PIP install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
+  if [ "$TORCH_VARIANT" = cpu ]; then
+    $PIP install -q "torch==$TORCH_VERSION" --extra-index-url https://download.pytorch.org/whl/cpu \
+      2>&1 | grep -vE "^WARNING: (Location|Retrying)" || true
+  else
+    $PIP install -q "torch==$TORCH_VERSION" 2>&1 | grep -v "^WARNING: Location" || true
+  fi
+fi
+"$VENV/bin/python" -c "import torch; print('[setup] torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"
+$PIP install -q -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
+"$VENV/bin/python" -c "import shallownc, snakemake, highspy, xarray, netCDF4, seaborn, sklearn" 
+echo "$want" > "$stamp"
+echo "[setup] done"

@@ -1,0 +1,514 @@
+"""Batched, resumable training of shallow ReLU networks with NC metrics over time.
+
+Objective of run r (science.md §1; reports/training.md §1):
+
+    L_r = (1/N) sum_i loss(f(x_i), y_i) + reg_r,
+    loss = cross-entropy  log sum_k exp f_k - f_y                       (loss="ce")
+         | squared error  (1/2) ||f - e_y||^2                           (loss="mse"; the 1/2 is
+           the normalization of science.md §3, (1/2N)||W^T H - Y||^2)
+    reg  = lambda_W ||W_last||_F^2 + lambda_H ||H||_F^2, H = last hidden layer on all N
+           samples (reg="feature", the paper's; default)
+         | lambda_W sum_l ||W_l||_F^2 over every weight matrix, biases excluded
+           (reg="weight_decay", ordinary weight decay; lambda_H unused)
+         | 0 (reg="none").
+With mini-batches of B samples the data term is the batch mean and ||H||^2 is estimated by
+(N/B) ||H_batch||^2 (unbiased).
+
+R runs (seeds x hyper-parameters, same shapes) are trained together: the batched objective is
+sum_r L_r, whose gradient with respect to run r's parameters is the gradient of L_r alone
+(runs share no parameter; tested in tests/test_training.py). Updates are SGD with heavy-ball
+momentum (PyTorch convention: b <- mu b + g, theta <- theta - lr_r(t) b); full-batch gradient
+descent is batch_size = None, momentum = 0. lr, lambda_W, lambda_H, init_scale may differ per
+run. Learning-rate schedules: constant; cosine lr (1 + cos(pi t/T))/2; step (times gamma at
+the given fractions of the epochs).
+
+Metrics (shallownc.metrics, float64 on features recomputed in float64) are taken at
+log-spaced epochs (epoch e = state after e passes over the data, epoch 0 = initialization).
+
+Divergence: a run whose objective becomes NaN/inf or exceeds ``blowup`` is marked diverged at
+the first such epoch (tracked on the device every step, read at check points), its parameters
+are zeroed and frozen, its later metrics are NaN and its ``final_*`` values are the last good
+ones. The other runs go on.
+
+Resumability: with ``checkpoint_dir`` the full state (parameters, momentum, RNG, epoch,
+metrics so far) is saved atomically every ``checkpoint_every_s`` seconds and at the end, to a
+file named by a fingerprint of the data and every setting. A re-run with the same arguments
+continues from it; the update of each epoch depends only on the saved state, so in
+deterministic CPU mode (same thread count) the trajectory equals the uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+
+from shallownc import metrics as M
+from shallownc.models import BatchedNet, init_net
+
+log = logging.getLogger("shallownc.training")
+
+LOSSES = ("ce", "mse")
+REGS = ("feature", "weight_decay", "none")
+SCHEDULES = ("constant", "cosine", "step")
+TRAJ_VARS = ("objective", "loss", *M.METRIC_ATTRS, "test_error", "nc4_test", "nc1_test",
+             "feature_norm")
+TRAJ_ATTRS = {
+    "objective": ("objective L_r of the run, full batch, float64 (training.py docstring)", "1"),
+    "loss": ("data term (1/N) sum_i loss(f(x_i), y_i), full batch", "1"),
+    "test_error": ("misclassification rate on fresh test data from the same mixture", "1"),
+    "nc4_test": ("NC4 on the test data: network vs nearest training-class-mean rule", "1"),
+    "nc1_test": ("NC1 of the test features (metrics.nc1)", "1"),
+    "feature_norm": ("||H||_F / sqrt(N), root-mean-square feature norm", "1"),
+    **M.METRIC_ATTRS,
+}
+
+
+def log_epochs(epochs: int, n: int = 40) -> np.ndarray:
+    """0 and about n log-spaced epochs from 1 to ``epochs`` (both included), unique, sorted."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    e = np.unique(np.round(np.logspace(0, np.log10(epochs), max(int(n), 2))).astype(np.int64))
+    return np.unique(np.concatenate([[0], e, [epochs]]))
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int, milestones=(0.5, 0.75),
+              gamma: float = 0.1) -> float:
+    """Multiplier of the base learning rate at ``epoch`` (module docstring)."""
+    if schedule == "constant":
+        return 1.0
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+    if schedule == "step":
+        return gamma ** sum(epoch >= m * epochs for m in milestones)
+    raise ValueError(f"unknown lr schedule {schedule!r}; allowed: {SCHEDULES}")
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} requested but CUDA is not available")
+    return device
+
+
+def _dtype(name: str):
+    table = {"float32": torch.float32, "float64": torch.float64}
+    if name not in table:
+        raise ValueError(f"dtype must be one of {sorted(table)}, got {name!r}")
+    return table[name]
+
+
+def objective(net: BatchedNet, X: torch.Tensor, y: torch.Tensor, *, loss: str, reg: str,
+              lambda_W: torch.Tensor, lambda_H: torch.Tensor, h_scale: float = 1.0):
+    """Per-run objective (R,) and data term (R,) of the module docstring.
+
+    X (d, N) or (R, d, N); y (N,) or (R, N) int64; lambda_* (R,); h_scale = N/B for a batch.
+    """
+    logits, H = net.forward(X)
+    R, K, N = logits.shape
+    yy = y.expand(R, N) if y.dim() == 1 else y
+    if loss == "ce":
+        data = (torch.logsumexp(logits, dim=1) - logits.gather(1, yy[:, None, :])[:, 0]).mean(1)
+    elif loss == "mse":
+        Y = torch.nn.functional.one_hot(yy, K).transpose(1, 2).to(logits.dtype)
+        data = 0.5 * ((logits - Y) ** 2).sum(dim=1).mean(dim=1)
+    else:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if reg == "feature":
+        r = lambda_W * (net.weights[-1] ** 2).sum(dim=(1, 2)) \
+            + lambda_H * h_scale * (H ** 2).sum(dim=(1, 2))
+    elif reg == "weight_decay":
+        r = lambda_W * sum((W ** 2).sum(dim=(1, 2)) for W in net.weights)
+    elif reg == "none":
+        r = torch.zeros_like(data)
+    else:
+        raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+    return data + r, data
+
+
+@dataclass
+class TrainResult:
+    """Outcome of a batched training call (numpy, float64 where it matters)."""
+    weights: list                 # [W1 (R,p,d), W2 (R,K,p)] or [W1, W2, W3]
+    biases: list                  # None entries without bias
+    objective: np.ndarray         # (R,) final objective (last good for diverged runs)
+    diverged: np.ndarray          # (R,) bool
+    diverged_epoch: np.ndarray    # (R,) first bad epoch, -1 if none
+    trajectory: xr.Dataset        # dims (run, epoch)
+    resumed_from_epoch: int = 0
+    steps_per_s: float = float("nan")
+    wall_s: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def W1(self):
+        return self.weights[0]
+
+    @property
+    def W2(self):
+        return self.weights[1]
+
+    @property
+    def W_last(self):
+        return self.weights[-1]
+
+
+def _as_runs(name, v, R):
+    a = np.asarray(v, dtype=np.float64)
+    if a.ndim == 0:
+        return np.full(R, float(a))
+    if a.shape != (R,):
+        raise ValueError(f"{name} must be a scalar or have one value per run ({R}), "
+                         f"got shape {a.shape}")
+    return a.copy()
+
+
+def _fingerprint(arrays, settings: dict) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is not None:
+            a = np.ascontiguousarray(a)
+            h.update(str(a.shape).encode() + str(a.dtype).encode() + a.tobytes())
+    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:20]
+
+
+def _eval(net64: BatchedNet, X64, y_np, Xt64, yt_np, args, lam_W, lam_H, active):
+    """Metric dict name -> (R,) array for the current state (float64)."""
+    R = net64.R
+    out = {k: np.full(R, np.nan) for k in TRAJ_VARS}
+    with torch.no_grad():
+        y_t = torch.as_tensor(y_np, device=X64.device)
+        obj, data = objective(net64, X64, y_t, loss=args["loss"], reg=args["reg"],
+                              lambda_W=lam_W, lambda_H=lam_H)
+        logits, H = net64.forward(X64)
+        if Xt64 is not None:
+            logits_t, H_t = net64.forward(Xt64)
+    obj, data = obj.cpu().numpy(), data.cpu().numpy()
+    logits, H = logits.cpu().numpy(), H.cpu().numpy()
+    if Xt64 is not None:
+        logits_t, H_t = logits_t.cpu().numpy(), H_t.cpu().numpy()
+    W = net64.weights[-1].detach().cpu().numpy()
+    K = logits.shape[1]
+    for r in range(R):
+        if not active[r] or not np.isfinite(obj[r]):
+            continue
+        yr = y_np if y_np.ndim == 1 else y_np[r]
+        out["objective"][r], out["loss"][r] = obj[r], data[r]
+        out["feature_norm"][r] = np.linalg.norm(H[r]) / np.sqrt(H.shape[2])
+        for k, v in M.all_metrics(H[r], yr, W[r], logits[r], args["loss"], K).items():
+            out[k][r] = v
+        if Xt64 is not None:
+            ytr = yt_np if yt_np.ndim == 1 else yt_np[r]
+            Hbar = M.class_means(H[r], yr, K)
+            out["test_error"][r] = M.error_rate(logits_t[r], ytr)
+            out["nc4_test"][r] = M.nc4(logits_t[r], H_t[r], Hbar)
+            out["nc1_test"][r] = M.nc1(H_t[r], ytr, K)
+    return out
+
+
+def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
+          reg: str = "feature", lambda_W=5e-3, lambda_H=5e-3, epochs: int = 1000, lr=0.1,
+          init_scale=1.0, seeds=(0,), device: str = "cpu", dtype: str = "float32",
+          bias: bool = False, batch_size: int | None = None, momentum: float = 0.0,
+          lr_schedule: str = "constant", lr_milestones=(0.5, 0.75), lr_gamma: float = 0.1,
+          eval_epochs=None, n_eval: int = 40, X_test=None, y_test=None,
+          checkpoint_dir=None, checkpoint_every_s: float = 60.0, log_every_s: float = 30.0,
+          check_every: int = 100, blowup: float = 1e12, name: str = "train") -> TrainResult:
+    """Train R = len(seeds) runs of a shallow ReLU net together (module docstring).
+
+    X: (d, N) shared data or (R, d, N) one data set per run; y: (N,) or (R, N) labels 0..K-1.
+    Per-run values (scalar or length R): lambda_W, lambda_H, lr, init_scale.
+    """
+    t_start = time.perf_counter()
+    X_np = np.asarray(X, dtype=np.float64)
+    y_np = np.asarray(y).astype(np.int64)
+    if X_np.ndim not in (2, 3):
+        raise ValueError(f"X must be d x N or R x d x N, got shape {X_np.shape}")
+    seeds = [int(s) for s in seeds]
+    R = len(seeds)
+    if R < 1:
+        raise ValueError("seeds must name at least one run")
+    if X_np.ndim == 3 and X_np.shape[0] != R:
+        raise ValueError(f"X has {X_np.shape[0]} data sets but there are {R} runs (seeds)")
+    d, N = X_np.shape[-2:]
+    if y_np.shape[-1] != N or (y_np.ndim == 2 and y_np.shape[0] != R) or y_np.ndim > 2:
+        raise ValueError(f"y must have shape ({N},) or ({R}, {N}), got {y_np.shape}")
+    if not np.isfinite(X_np).all():
+        raise ValueError("X contains NaN or inf")
+    if y_np.min() < 0:
+        raise ValueError("labels must be 0..K-1")
+    K = int(y_np.max()) + 1
+    for row in (y_np if y_np.ndim == 2 else y_np[None]):
+        if (np.bincount(row, minlength=K) == 0).any():
+            raise ValueError(f"every class 0..{K - 1} needs a training sample")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if reg not in REGS:
+        raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+    if lr_schedule not in SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {lr_schedule!r}")
+    epochs = int(epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if batch_size is not None and not (1 <= int(batch_size) <= N):
+        raise ValueError(f"batch_size must be in 1..N={N} or None, got {batch_size}")
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    lam_W_np, lam_H_np = _as_runs("lambda_W", lambda_W, R), _as_runs("lambda_H", lambda_H, R)
+    lr_np, scale_np = _as_runs("lr", lr, R), _as_runs("init_scale", init_scale, R)
+    if (lam_W_np < 0).any() or (lam_H_np < 0).any() or (lr_np <= 0).any() \
+            or (scale_np <= 0).any():
+        raise ValueError("lambdas must be >= 0, lr and init_scale > 0")
+    Xt_np = yt_np = None
+    if X_test is not None:
+        Xt_np = np.asarray(X_test, dtype=np.float64)
+        yt_np = np.asarray(y_test).astype(np.int64)
+        if Xt_np.shape[-2] != d or yt_np.shape[-1] != Xt_np.shape[-1]:
+            raise ValueError(f"X_test must be d x N_test with d = {d} and y_test of length "
+                             f"N_test; got {Xt_np.shape} and {yt_np.shape}")
+    eval_ep = log_epochs(epochs, n_eval) if eval_epochs is None else \
+        np.unique(np.concatenate([[0], np.asarray(eval_epochs, dtype=np.int64), [epochs]]))
+    if eval_ep.min() < 0 or eval_ep.max() > epochs:
+        raise ValueError(f"eval_epochs must lie in 0..{epochs}")
+    eval_set = set(int(e) for e in eval_ep)
+
+    device = resolve_device(device)
+    tdtype = _dtype(dtype)
+    widths = tuple(int(w) for w in np.atleast_1d(widths))
+    settings = dict(arch=arch, widths=widths, loss=loss, reg=reg, lambda_W=lam_W_np.tolist(),
+                    lambda_H=lam_H_np.tolist(), epochs=epochs, lr=lr_np.tolist(),
+                    init_scale=scale_np.tolist(), seeds=seeds, dtype=dtype, bias=bool(bias),
+                    batch_size=batch_size, momentum=momentum, lr_schedule=lr_schedule,
+                    lr_milestones=list(lr_milestones), lr_gamma=lr_gamma,
+                    eval_epochs=eval_ep.tolist(), check_every=check_every, blowup=blowup,
+                    device_type=device.split(":")[0])
+    args = dict(loss=loss, reg=reg)
+
+    # ---------------------------------------------------------------- state
+    net = init_net(arch, d, K, widths, seeds, scale_np, bias, tdtype, device)
+    params = net.parameters()
+    bufs = [torch.zeros_like(p) for p in params]
+    Xd = torch.as_tensor(X_np, dtype=tdtype, device=device)
+    yd = torch.as_tensor(y_np, device=device)
+    X64 = torch.as_tensor(X_np, device=device)
+    Xt64 = None if Xt_np is None else torch.as_tensor(Xt_np, device=device)
+    lam_W_d = torch.as_tensor(lam_W_np, dtype=tdtype, device=device)
+    lam_H_d = torch.as_tensor(lam_H_np, dtype=tdtype, device=device)
+    lam_W_64, lam_H_64 = torch.as_tensor(lam_W_np, device=device), \
+        torch.as_tensor(lam_H_np, device=device)
+    lr_d = torch.as_tensor(lr_np, dtype=tdtype, device=device)
+    first_bad = torch.full((R,), -1, dtype=torch.int64, device=device)
+    active = np.ones(R, dtype=bool)
+    active_d = torch.ones(R, dtype=tdtype, device=device)
+    diverged_epoch = np.full(R, -1, dtype=np.int64)
+    gen = torch.Generator().manual_seed(int(_fingerprint([], {"s": seeds}), 16) % (2 ** 63))
+    records: dict[int, dict] = {}
+    last_good: dict[str, np.ndarray] = {k: np.full(R, np.nan) for k in TRAJ_VARS}
+    start_epoch = 0
+
+    ckpt_path = None
+    if checkpoint_dir is not None:
+        fp = _fingerprint([X_np, y_np, Xt_np, yt_np], settings)
+        ckpt_path = Path(checkpoint_dir) / f"{name}-{fp}.pt"
+        if ckpt_path.exists():
+            try:
+                st = torch.load(ckpt_path, map_location=device, weights_only=True)
+                with torch.no_grad():
+                    for p, v in zip(params, st["params"]):
+                        p.copy_(v)
+                    for b, v in zip(bufs, st["bufs"]):
+                        b.copy_(v)
+                first_bad.copy_(st["first_bad"])
+                active[:] = st["active"].cpu().numpy().astype(bool)
+                active_d.copy_(torch.as_tensor(active, dtype=tdtype))
+                diverged_epoch[:] = st["diverged_epoch"].cpu().numpy()
+                gen.set_state(st["gen"].cpu())
+                records = {int(e): {k: np.asarray(v, dtype=np.float64) for k, v in r.items()}
+                           for e, r in st["records"].items()}
+                last_good = {k: np.asarray(v, dtype=np.float64)
+                             for k, v in st["last_good"].items()}
+                start_epoch = int(st["epoch"])
+                log.info("%s: resumed from checkpoint %s at epoch %d/%d", name, ckpt_path,
+                         start_epoch, epochs)
+            except Exception as exc:  # corrupt / incompatible: say so and start afresh
+                log.warning("%s: ignoring unreadable checkpoint %s (%s: %s)", name, ckpt_path,
+                            type(exc).__name__, exc)
+                start_epoch = 0
+
+    def save_checkpoint(epoch):
+        if ckpt_path is None:
+            return
+        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+        st = {"params": [p.detach().cpu() for p in params],
+              "bufs": [b.cpu() for b in bufs],
+              "first_bad": first_bad.cpu(), "active": torch.as_tensor(active),
+              "diverged_epoch": torch.as_tensor(diverged_epoch), "gen": gen.get_state(),
+              "records": {str(e): {k: torch.as_tensor(v) for k, v in r.items()}
+                          for e, r in records.items()},
+              "last_good": {k: torch.as_tensor(v) for k, v in last_good.items()},
+              "epoch": int(epoch)}
+        tmp = ckpt_path.with_name(ckpt_path.name + ".tmp")
+        torch.save(st, tmp)
+        os.replace(tmp, ckpt_path)
+
+    def check_divergence(epoch):
+        fb = first_bad.cpu().numpy()
+        new = (fb >= 0) & active
+        if new.any():
+            idx = np.flatnonzero(new)
+            diverged_epoch[idx] = fb[idx]
+            active[idx] = False
+            with torch.no_grad():
+                active_d[idx] = 0.0
+                for p, b in zip(params, bufs):
+                    p[idx] = 0.0
+                    b[idx] = 0.0
+            log.warning("%s: run(s) %s diverged (objective NaN/inf or > %.0e) at epoch(s) %s",
+                        name, idx.tolist(), blowup, fb[idx].tolist())
+
+    def evaluate(epoch):
+        net64 = net.detach().to(dtype=torch.float64)
+        rec = _eval(net64, X64, y_np, Xt64, yt_np, args, lam_W_64, lam_H_64, active)
+        records[epoch] = rec
+        good = np.isfinite(rec["objective"])
+        for k in TRAJ_VARS:
+            last_good[k][good] = rec[k][good]
+        return rec
+
+    # ---------------------------------------------------------------- loop
+    n_batches = 1 if batch_size is None else N // int(batch_size)
+    h_scale = 1.0 if batch_size is None else N / int(batch_size)
+    t0 = time.perf_counter()
+    t_ckpt = t_log = t0
+    steps_done = 0
+    if start_epoch == 0 and 0 not in records:
+        evaluate(0)
+    epoch = start_epoch
+    while epoch < epochs:
+        lr_e = lr_d * lr_factor(lr_schedule, epoch, epochs, lr_milestones, lr_gamma)
+        perm = None if batch_size is None else \
+            torch.rand((R, N), generator=gen).argsort(dim=1).to(device)
+        for b in range(n_batches):
+            if perm is None:
+                Xb, yb = Xd, yd
+            else:
+                idx = perm[:, b * batch_size:(b + 1) * batch_size]
+                if Xd.dim() == 2:
+                    Xb = Xd[:, idx].permute(1, 0, 2)
+                else:
+                    Xb = torch.gather(Xd, 2, idx[:, None, :].expand(R, d, -1))
+                yb = (yd[idx] if yd.dim() == 1 else torch.gather(yd, 1, idx))
+            obj, _ = objective(net, Xb, yb, loss=loss, reg=reg, lambda_W=lam_W_d,
+                               lambda_H=lam_H_d, h_scale=h_scale)
+            bad = ~torch.isfinite(obj) | (obj.abs() > blowup)
+            first_bad = torch.where(bad & (first_bad < 0), torch.full_like(first_bad, epoch),
+                                    first_bad)
+            total = torch.where(active_d > 0, obj, torch.zeros_like(obj)).sum()
+            grads = torch.autograd.grad(total, params)
+            with torch.no_grad():
+                for p, g, buf in zip(params, grads, bufs):
+                    g = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
+                    if momentum > 0:
+                        buf.mul_(momentum).add_(g)
+                        g = buf
+                    p.sub_(lr_e.view(-1, *([1] * (p.dim() - 1))) * g)
+            steps_done += 1
+        epoch += 1
+        if epoch in eval_set or epoch % check_every == 0:
+            check_divergence(epoch)
+        if epoch in eval_set:
+            evaluate(epoch)
+        now = time.perf_counter()
+        if now - t_log >= log_every_s or epoch == epochs:
+            t_log = now
+            rate = steps_done / max(now - t0, 1e-9)
+            last = records[max(records)]
+            eta = (epochs - epoch) * n_batches / max(rate, 1e-9)
+            log.info("%s: epoch %d/%d  objective(median) %.4g  NC1(median, epoch %d) %.3g  "
+                     "%.1f steps/s  ETA %.0f s  diverged %d/%d", name, epoch, epochs,
+                     np.nanmedian(last["objective"]) if np.isfinite(last["objective"]).any()
+                     else float("nan"), max(records),
+                     np.nanmedian(last["nc1"]) if np.isfinite(last["nc1"]).any()
+                     else float("nan"), rate, eta, int((~active).sum()), R)
+        if ckpt_path is not None and (now - t_ckpt >= checkpoint_every_s):
+            save_checkpoint(epoch)
+            t_ckpt = time.perf_counter()
+    check_divergence(epochs)
+    if ckpt_path is not None and start_epoch < epochs:
+        save_checkpoint(epochs)
+    elapsed = time.perf_counter() - t0
+    rate = steps_done / elapsed if steps_done else float("nan")
+
+    # ---------------------------------------------------------------- result
+    ep = np.array(sorted(records))
+    data_vars = {}
+    for k in TRAJ_VARS:
+        desc, units = TRAJ_ATTRS[k]
+        data_vars[k] = (("run", "epoch"), np.stack([records[e][k] for e in ep], axis=1),
+                        {"description": desc, "units": units})
+        data_vars[f"final_{k}"] = (("run",), last_good[k],
+                                   {"description": f"last finite value of {k} "
+                                                   f"(the state before divergence)",
+                                    "units": units})
+    data_vars["diverged"] = (("run",), (~active).astype(np.int8),
+                             {"description": "1 if the objective became NaN/inf or exceeded "
+                                             f"{blowup:g}", "units": "1"})
+    data_vars["diverged_epoch"] = (("run",), diverged_epoch,
+                                   {"description": "first epoch with a bad objective (-1: none)",
+                                    "units": "epoch"})
+    nc1_in = [M.nc1(X_np if X_np.ndim == 2 else X_np[r], y_np if y_np.ndim == 1 else y_np[r], K)
+              for r in range(R)]
+    data_vars["nc1_input"] = (("run",), np.asarray(nc1_in),
+                              {"description": "NC1 of the raw inputs X (metrics.nc1): the "
+                                              "data's own clustering", "units": "1"})
+    traj = xr.Dataset(
+        data_vars,
+        coords={"run": np.arange(R), "epoch": ("epoch", ep, {"units": "epoch",
+                "description": "passes over the training data (0 = initialization)"}),
+                "seed": ("run", np.asarray([str(s) for s in seeds])),
+                "lambda_W": ("run", lam_W_np), "lambda_H": ("run", lam_H_np),
+                "lr": ("run", lr_np), "init_scale": ("run", scale_np)},
+        attrs={"arch": arch, "widths": json.dumps(list(widths)), "loss": loss, "reg": reg,
+               "epochs": epochs, "dtype": dtype, "device": device, "bias": int(bias),
+               "batch_size": -1 if batch_size is None else int(batch_size),
+               "momentum": float(momentum), "lr_schedule": lr_schedule, "K": K, "N": N, "d": d,
+               "steps_per_s": float(rate), "objective_definition": __doc__.split("\n\n")[1]},
+    )
+    weights = [w.detach().cpu().numpy().astype(np.float64) for w in net.weights]
+    biases = [None if b is None else b.detach().cpu().numpy().astype(np.float64)
+              for b in net.biases]
+    res = TrainResult(weights=weights, biases=biases, objective=last_good["objective"].copy(),
+                      diverged=~active, diverged_epoch=diverged_epoch.copy(), trajectory=traj,
+                      resumed_from_epoch=start_epoch, steps_per_s=rate,
+                      wall_s=time.perf_counter() - t_start)
+    log.info("%s: done, %d runs x %d epochs, %.1f steps/s, wall %.1f s", name, R, epochs,
+             rate, res.wall_s)
+    return res
+
+
+def train_two_layer(X, y, *, width, loss="ce", reg="feature", lambda_W=5e-3, lambda_H=5e-3,
+                    epochs=1000, lr=0.1, init_scale=1.0, seeds=(0,), device="cpu",
+                    dtype="float32", bias=False, eval_epochs=None, X_test=None, y_test=None,
+                    **kw) -> TrainResult:
+    """Two-layer net f = W2 relu(W1 x), full-batch GD by default (contract of issue 4)."""
+    return train(X, y, arch="two_layer", widths=(width,), loss=loss, reg=reg,
+                 lambda_W=lambda_W, lambda_H=lambda_H, epochs=epochs, lr=lr,
+                 init_scale=init_scale, seeds=seeds, device=device, dtype=dtype, bias=bias,
+                 eval_epochs=eval_epochs, X_test=X_test, y_test=y_test, **kw)
+
+
+def train_three_layer(X, y, *, widths, batch_size=None, momentum=0.9, **kw) -> TrainResult:
+    """Three-layer net f = W3 relu(W2 relu(W1 x)), mini-batch SGD with momentum by default."""
+    return train(X, y, arch="three_layer", widths=widths, batch_size=batch_size,
+                 momentum=momentum, **kw)

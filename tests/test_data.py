@@ -1,0 +1,94 @@
+"""Gaussian mixtures, seeds, the digits data, and NetCDF round trips with provenance."""
+import numpy as np
+import pytest
+import xarray as xr
+
+from shallownc import data as D
+from shallownc import io
+
+
+def test_mean_geometries():
+    r = 2.0
+    M = D.mean_matrix("orthogonal", 3, 5, r)
+    assert np.allclose(M.T @ M, r**2 * np.eye(3))
+    M = D.mean_matrix("antipodal", 2, 4, r)
+    assert np.allclose(M[:, 1], -M[:, 0]) and np.isclose(np.linalg.norm(M[:, 0]), r)
+    M = D.mean_matrix("angle", 2, 4, r, angle_deg=120)
+    cos = M[:, 0] @ M[:, 1] / (np.linalg.norm(M[:, 0]) * np.linalg.norm(M[:, 1]))
+    assert np.isclose(cos, np.cos(np.deg2rad(120)))
+    M = D.mean_matrix("random", 3, 4000, r, rng=np.random.default_rng(0))
+    assert np.allclose(np.linalg.norm(M, axis=0), r, rtol=0.05)
+    assert not D.mean_matrix("noise", 3, 4).any()
+
+
+@pytest.mark.parametrize("geometry,K,d", [("antipodal", 3, 4), ("orthogonal", 3, 2),
+                                          ("triangle", 2, 4)])
+def test_mean_geometry_errors(geometry, K, d):
+    with pytest.raises(ValueError):
+        D.mean_matrix(geometry, K, d)
+
+
+def test_sample_statistics():
+    spec = D.GMMSpec("orthogonal", 2, 4000, 3, sigma=0.5, mean_norm=1.0)
+    X, y, M, _ = spec.draw(1, 0)
+    assert X.shape == (3, 8000) and (np.bincount(y) == 4000).all()
+    for k in range(2):
+        Xk = X[:, y == k]
+        assert np.allclose(Xk.mean(axis=1), M[:, k], atol=0.05)
+        assert np.allclose(Xk.std(axis=1), 0.5, atol=0.03)
+
+
+def test_seeds_depend_on_cell_not_on_order():
+    a = D.GMMSpec("antipodal", 2, 5, 7, 0.1)
+    b = D.GMMSpec("antipodal", 2, 5, 7, 0.2)
+    Xa1 = a.draw(3, trial=4)[0]
+    b.draw(3, trial=4)  # another cell drawn in between changes nothing
+    assert np.array_equal(Xa1, a.draw(3, trial=4)[0])
+    assert not np.array_equal(Xa1, a.draw(3, trial=5)[0])
+    assert not np.array_equal(Xa1, b.draw(3, trial=4)[0])
+    assert D.cell_seed(1, 0, x=0.1) != D.cell_seed(1, 0, x=0.10000001)
+
+
+def test_snr_definition():
+    M = D.mean_matrix("orthogonal", 2, 100, 3.0)
+    assert np.isclose(D.snr(M, 0.3), 3.0 / (0.3 * 10))
+
+
+def test_gmm_netcdf_roundtrip(tmp_path):
+    spec = D.GMMSpec("angle", 2, 6, 5, 0.1, angle_deg=100)
+    ds = D.gmm_dataset(spec, 11, trial=2)
+    p = io.write_netcdf(ds, tmp_path / "x.nc", {"seed": 11})
+    back = io.read_netcdf(p, required_vars=["X", "label", "means"])
+    xr.testing.assert_allclose(back[["X", "label", "means"]], ds[["X", "label", "means"]])
+    for key in ("config_json", "package_versions_json", "git_commit", "snr_definition",
+                "generator_version", "seed"):
+        assert key in back.attrs
+    assert back.X.dims == ("feature", "sample")
+    X, *_ = spec.draw(11, 2)
+    assert np.array_equal(back.X.values, X)
+
+
+def test_digits_dataset():
+    ds = D.digits_dataset([0, 1, 7])
+    assert ds.sizes["feature"] == 64 and ds.attrs["K"] == 3
+    assert set(np.unique(ds.label.values)) == {0, 1, 2}
+    Xs, ys = D.subsample_project(ds.X.values, ds.label.values, 10, 16, seed=3)
+    assert Xs.shape == (16, 30) and (np.bincount(ys) == 10).all()
+    Xr, _ = D.subsample_project(ds.X.values, ds.label.values, 10, None, seed=3)
+    assert Xr.shape == (64, 30)
+    with pytest.raises(ValueError, match="only"):
+        D.subsample_project(ds.X.values, ds.label.values, 1000, 16, seed=3)
+
+
+def test_read_netcdf_errors(tmp_path):
+    with pytest.raises(io.InputError, match="not found"):
+        io.read_netcdf(tmp_path / "missing.nc")
+    bad = tmp_path / "corrupt.nc"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"garbage" * 50)
+    with pytest.raises(io.InputError, match="corrupt"):
+        io.read_netcdf(bad)
+    ok = io.write_netcdf(xr.Dataset({"a": ("x", [1.0])}), tmp_path / "ok.nc")
+    with pytest.raises(io.InputError, match="lacks variable"):
+        io.read_netcdf(ok, required_vars=["b"])
+    with pytest.raises(io.InputError, match="lacks dimension"):
+        io.read_netcdf(ok, required_dims=["y"])

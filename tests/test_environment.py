@@ -1,0 +1,40 @@
+"""environment.yml (conda) and pyproject.toml (pip) list the same dependencies."""
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# pip name -> conda-forge name, where they differ
+CONDA_NAME = {"torch": "pytorch"}
+CONDA_ONLY = {"python", "pip"}
+
+
+def _split(spec: str):
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec)
+    return m.group(1).lower(), m.group(2).replace(" ", "")
+
+
+def test_conda_and_pip_dependencies_agree():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pip_specs = pyproject["project"]["dependencies"]
+    pip_specs += pyproject["project"]["optional-dependencies"]["test"]
+    pip = {CONDA_NAME.get(n, n): v for n, v in map(_split, pip_specs)}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str):
+            name, ver = _split(dep.replace("=", "==", 1) if re.match(r"^[^<>=]+=[^=]", dep) else dep)
+            if name not in CONDA_ONLY:
+                conda[name] = ver
+    assert set(pip) == set(conda), (
+        f"only in pyproject: {sorted(set(pip) - set(conda))}; "
+        f"only in environment.yml: {sorted(set(conda) - set(pip))}")
+    mismatched = {k: (pip[k], conda[k]) for k in pip if pip[k] != conda[k]}
+    assert not mismatched, f"version specs differ (pip, conda): {mismatched}"
+
+
+def test_environment_pins_python_311():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "python=3.11" in env["dependencies"]
