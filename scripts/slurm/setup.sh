@@ -99,6 +99,17 @@ ${NODE} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=local Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 CONF
 fi
+# srun inside a job (the jobstep plugin) drops SLURM_* variables incl. SLURM_CONF, so the
+# config must also be at the default path. We link it there only if that path is free or is
+# already our link; a foreign /etc/slurm/slurm.conf is never touched.
+SYSCONF=/etc/slurm/slurm.conf
+if [[ -L "$SYSCONF" && "$(readlink "$SYSCONF")" == "$CONF" ]]; then
+  :
+elif [[ -e "$SYSCONF" || -L "$SYSCONF" ]]; then
+  log "$SYSCONF exists and is not ours: jobs would use it; remove it or use that cluster"; exit 1
+else
+  mkdir -p /etc/slurm && ln -s "$CONF" "$SYSCONF" && echo "link $SYSCONF" >>"$STARTED"
+fi
 cat >"$DIR/env.sh" <<ENV
 # source this before sbatch/squeue/snakemake --executor slurm against the local test cluster
 export SLURM_CONF="$CONF"

@@ -10,6 +10,10 @@ STARTED="$DIR/started"
 # stop in reverse start order: slurmd, slurmctld, munged
 tac "$STARTED" | while read -r name pid; do
   [[ -n "${pid:-}" ]] || continue
+  if [[ "$name" == link ]]; then   # the /etc/slurm/slurm.conf symlink setup.sh created
+    [[ -L "$pid" ]] && rm -f "$pid" && echo "[slurm-stop] removed link $pid" >&2
+    continue
+  fi
   if [[ -r /proc/$pid/comm && "$(cat /proc/$pid/comm)" == "$name" ]]; then
     kill -TERM "$pid"
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

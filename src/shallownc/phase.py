@@ -115,10 +115,43 @@ def draw_cell(grid: Grid, d: int, sigma: float, trial: int, base_seed: int,
 
 
 def _solve_cell(args):
-    grid, d, sigma, trial, base_seed, opts, digits = args
+    grid, d, sigma, trial, base_seed, opts, digits, separability = args
     X, y, seed, snr = draw_cell(grid, d, sigma, trial, base_seed, digits)
-    nc, sep = F.solve_classes(X, y, opts)
+    nc, sep = F.solve_classes(X, y, opts, separability=separability)
+    for v in nc + (sep or []):  # the certificates are large and not stored: do not pickle
+        v.w = None
+        v.certificate = None
     return seed, snr, nc, sep
+
+
+def solve_cells(grid: Grid, cells, base_seed: int, opts: F.SolverOptions, workers: int = 1,
+                digits: tuple | None = None, separability: bool = True, label: str = ""):
+    """Verdicts of a list of cells ``(d, sigma, trial)``, in order: (seed, snr, nc, sep) each.
+
+    With ``workers > 1`` the cells are spread over worker processes; cells are handed out in
+    small chunks, most expensive first (large d), so that slow cells near the end do not leave
+    a worker idle. The order of the results is that of ``cells`` whatever the schedule.
+    """
+    tasks = [(grid, int(d), float(s), int(t), base_seed, opts, digits, separability)
+             for d, s, t in cells]
+    t_start = time.perf_counter()
+    if workers > 1 and len(tasks) > 1:
+        order = sorted(range(len(tasks)), key=lambda i: -tasks[i][1])
+        results = [None] * len(tasks)
+        with ProcessPoolExecutor(min(workers, len(tasks))) as ex:
+            chunk = max(1, len(tasks) // (8 * workers))
+            for i, r in zip(order, ex.map(_solve_cell, [tasks[i] for i in order],
+                                          chunksize=chunk)):
+                results[i] = r
+        return results
+    results = []
+    for i, task in enumerate(tasks):
+        results.append(_solve_cell(task))
+        if (i + 1) % max(1, len(tasks) // 10) == 0:
+            el = time.perf_counter() - t_start
+            log.info("%s %s: %d/%d cells, %.1f s elapsed, ETA %.1f s", grid.name, label,
+                     i + 1, len(tasks), el, el / (i + 1) * (len(tasks) - i - 1))
+    return results
 
 
 def run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions, workers: int = 1,
@@ -127,19 +160,9 @@ def run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions, workers
     d, t0, t1 = parse_job(job)
     trials = np.arange(t0, t1)
     S, T, K = len(grid.sigma), len(trials), grid.K
-    tasks = [(grid, d, s, int(t), base_seed, opts, digits) for s in grid.sigma for t in trials]
+    tasks = [(d, s, int(t)) for s in grid.sigma for t in trials]
     t_start = time.perf_counter()
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as ex:
-            results = list(ex.map(_solve_cell, tasks, chunksize=max(1, len(tasks) // (4 * workers))))
-    else:
-        results = []
-        for i, task in enumerate(tasks):
-            results.append(_solve_cell(task))
-            if (i + 1) % max(1, len(tasks) // 10) == 0:
-                el = time.perf_counter() - t_start
-                log.info("%s %s: %d/%d cells, %.1f s elapsed, ETA %.1f s", grid.name, job,
-                         i + 1, len(tasks), el, el / (i + 1) * (len(tasks) - i - 1))
+    results = solve_cells(grid, tasks, base_seed, opts, workers, digits, label=job)
     shape = (1, S, T, K)
     arr = {k: np.full(shape, np.nan) for k in
            ("nc_eq_residual", "nc_ineq_violation", "nc_w_norm", "nc_farkas_residual",

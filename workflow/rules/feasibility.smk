@@ -9,6 +9,13 @@ def feasibility_jobs(grid):
     return GRIDS[grid].jobs(TRIALS_PER_JOB)
 
 
+def job_grid_params(wildcards):
+    """The grid's parameters without its d list and trial count: those are in the job name,
+    so adding or changing one d value (or trials) leaves the other jobs' params unchanged."""
+    spec = GRIDS[wildcards.grid].as_dict()
+    return as_json({k: v for k, v in spec.items() if k not in ("d", "trials")})
+
+
 def grid_data_inputs(wildcards):
     return [f"{RESULTS}/data/digits.nc"] if GRIDS[wildcards.grid].source == "digits" else []
 
@@ -25,7 +32,7 @@ rule solve_feasibility:
     wildcard_constraints:
         job=r"d\d+_t\d+-\d+",
     params:
-        grid=lambda wc: as_json(GRIDS[wc.grid].as_dict()),
+        grid=job_grid_params,
         seed=config["seed"],
         solver=as_json(config["solver"]),
         code=code_version("data", "feasibility", "phase"),

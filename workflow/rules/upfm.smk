@@ -1,1 +1,150 @@
-# Stage: upfm (rules are added by its issue).
+# Stage 5 — unconstrained positive feature model (UPFM) and the bridge to the network.
+# Closed forms, certificate and derivation: reports/upfm.md; code: shallownc.upfm, .bridge.
+# Jobs: one sweep per loss, one Gram job, one bridge job per data grid (all small).
+
+from shallownc import bridge as _bridge
+
+UPFM = config["upfm"]
+UPFM_LOSSES = UPFM["sweep"]["losses"]
+BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
+FIG_UPFM = f"{REPORTS}/figures/upfm"
+
+
+rule upfm_sweep:
+    output:
+        f"{RESULTS}/upfm/sweep_{{loss}}.nc",
+    log:
+        "logs/upfm/sweep_{loss}.log",
+    benchmark:
+        "benchmarks/upfm/sweep_{loss}.tsv"
+    wildcard_constraints:
+        loss="ce|mse",
+    params:
+        upfm=as_json(UPFM),
+        seed=config["seed"],
+        code=code_version("upfm", "metrics", "data"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../scripts/upfm_sweep.py"
+
+
+rule upfm_gram:
+    output:
+        f"{RESULTS}/upfm/gram.nc",
+    log:
+        "logs/upfm/gram.log",
+    benchmark:
+        "benchmarks/upfm/gram.tsv"
+    params:
+        upfm=as_json(UPFM),
+        seed=config["seed"],
+        code=code_version("upfm", "metrics", "data"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/upfm_gram.py"
+
+
+rule upfm_bridge:
+    output:
+        f"{RESULTS}/upfm/bridge_{{grid}}.nc",
+    log:
+        "logs/upfm/bridge_{grid}.log",
+    benchmark:
+        "benchmarks/upfm/bridge_{grid}.tsv"
+    params:
+        upfm=as_json(UPFM),
+        solver=as_json(config["solver"]),
+        seed=config["seed"],
+        code=code_version("upfm", "bridge", "metrics", "data", "feasibility"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../scripts/upfm_bridge.py"
+
+
+rule figure_upfm_gram:
+    input:
+        f"{RESULTS}/upfm/gram.nc",
+    output:
+        report(
+            f"{FIG_UPFM}/gram.png",
+            caption="../report/upfm_gram.rst",
+            category="UPFM",
+            subcategory="Gram matrices",
+        ),
+    log:
+        "logs/figures/upfm_gram.log",
+    params:
+        code=code_version("figures/__init__", "figures/upfm"),
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/plot_upfm.py"
+
+
+rule figure_upfm_sweep:
+    input:
+        f"{RESULTS}/upfm/sweep_{{loss}}.nc",
+    output:
+        report(
+            f"{FIG_UPFM}/sweep_{{loss}}.png",
+            caption="../report/upfm_sweep.rst",
+            category="UPFM",
+            subcategory="Closed form vs numerical",
+            labels={"loss": "{loss}"},
+        ),
+    log:
+        "logs/figures/upfm_sweep_{loss}.log",
+    wildcard_constraints:
+        loss="ce|mse",
+    params:
+        code=code_version("figures/__init__", "figures/upfm"),
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/plot_upfm.py"
+
+
+rule figure_upfm_bridge:
+    input:
+        f"{RESULTS}/upfm/bridge_{{grid}}.nc",
+    output:
+        report(
+            f"{FIG_UPFM}/bridge_{{grid}}.png",
+            caption="../report/upfm_bridge.rst",
+            category="UPFM",
+            subcategory="Bridge to the network",
+            labels={"grid": "{grid}"},
+        ),
+    log:
+        "logs/figures/upfm_bridge_{grid}.log",
+    params:
+        code=code_version("figures/__init__", "figures/upfm"),
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/plot_upfm.py"
+
+
+ALL_TARGETS += expand(f"{RESULTS}/upfm/sweep_{{loss}}.nc", loss=UPFM_LOSSES)
+ALL_TARGETS += expand(f"{FIG_UPFM}/sweep_{{loss}}.png", loss=UPFM_LOSSES)
+ALL_TARGETS += [f"{RESULTS}/upfm/gram.nc", f"{FIG_UPFM}/gram.png"]
+ALL_TARGETS += expand(f"{RESULTS}/upfm/bridge_{{grid}}.nc", grid=BRIDGE_GRIDS)
+ALL_TARGETS += expand(f"{FIG_UPFM}/bridge_{{grid}}.png", grid=BRIDGE_GRIDS)

@@ -5,8 +5,10 @@ from shallownc import feasibility, io, phase
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
-                         for k, v in json.loads(snakemake.params.grid).items()})
+    d, _t0, t1 = phase.parse_job(snakemake.wildcards.job)
+    spec = {k: (tuple(v) if isinstance(v, list) else v)
+            for k, v in json.loads(snakemake.params.grid).items()}
+    grid = phase.Grid(**spec, d=(d,), trials=t1)
     solver_cfg = json.loads(snakemake.params.solver)
     opts = feasibility.SolverOptions.from_config(solver_cfg)
     digits = None

@@ -1,0 +1,271 @@
+"""The bridge: verified LP solutions -> explicit two-layer weights attaining the UPFM optimum.
+
+Two-layer network f(x) = W2 relu(W1 x) (science.md §1), W1 p x d, W2 K x p, features
+H = relu(W1 X) (p x N), training objective with *activation* regularization (science.md §1):
+
+    F_net(W1, W2) = (1/N) sum_i loss(W2 h_i, y_i) + lambda_W ||W2||_F^2 + lambda_H ||H||_F^2,
+
+the same loss normalization as :mod:`shallownc.upfm` (CE, or MSE c||z - e_y||^2). W1 is not
+regularized. Since H = relu(W1 X) >= 0, every network is a feasible point of the UPFM, so
+F_net >= F*_UPFM always (reports/upfm.md D§7).
+
+Construction (reports/upfm.md D§7). If every class LP X_k^T w_k = 1, X_j^T w_k <= 0 (science.md
+§4) has a verified solution w_k, put W1[k] = h w_k^T (k < K, other rows zero) with h the closed
+form's feature scale, and W2 = the closed form's classifier. Then relu(W1 X)[k, i] =
+h relu(x_i^T w_k) = h 1[y_i = k] (up to the LP residuals), i.e. H equals the UPFM minimizer's
+features (collapsed orthogonal frame), and F_net = F*. Where some class LP is infeasible, the
+network is trained (float64 L-BFGS, several starts) and its best objective is compared with F*.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from . import data as D
+from . import feasibility as FZ
+from . import metrics
+from . import upfm
+
+log = logging.getLogger(__name__)
+
+
+def relu_features(W1, X) -> np.ndarray:
+    """H = relu(W1 X), float64."""
+    return np.maximum(np.asarray(W1, dtype=np.float64) @ np.asarray(X, dtype=np.float64), 0.0)
+
+
+def network_objective(W1, W2, X, y, lam_W: float, lam_H: float, loss: str,
+                      mse_scale: float = 0.5) -> float:
+    """F_net of the module docstring (numpy, float64) = upfm.objective(W2, relu(W1 X))."""
+    return upfm.objective(W2, relu_features(W1, X), y, lam_W, lam_H, loss, mse_scale)
+
+
+def construct(X, y, ws, cf: upfm.ClosedForm, width: int | None = None):
+    """Explicit (W1, W2) from the LP solutions ``ws`` (list of K vectors in R^d, D§7).
+
+    Requires class-ordered, balanced labels matching the closed form's K and n.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    K, n = cf.K, cf.n
+    if cf.model != "upfm":
+        raise ValueError("the bridge constructs the UPFM minimizer (model 'upfm')")
+    if len(ws) != K or any(w is None for w in ws):
+        raise ValueError(f"need one verified LP solution per class ({K}), got "
+                         f"{[None if w is None else np.shape(w) for w in ws]}")
+    if not np.array_equal(y, np.repeat(np.arange(K), n)):
+        raise ValueError("labels must be class-ordered with n samples per class "
+                         f"(K={K}, n={n})")
+    p = K if width is None else int(width)
+    W2, Hc = cf.weights(p)
+    h = float(Hc[0, 0]) if cf.nonzero else 0.0
+    W1 = np.zeros((p, X.shape[0]))
+    for k, w in enumerate(ws):
+        W1[k] = h * np.asarray(w, dtype=np.float64)
+    return W1, W2
+
+
+# --------------------------------------------------------------------------------- training
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Float64 training of the two-layer net (see workflow/schemas/upfm.schema.yaml)."""
+    width: int = 0            # 0 means 2 K
+    starts: int = 4
+    max_iter: int = 3000
+    init_scale: float = 1.0
+
+    @classmethod
+    def from_config(cls, c: dict) -> "TrainSettings":
+        return cls(**{k: c[k] for k in ("width", "starts", "max_iter", "init_scale") if k in c})
+
+
+def net_value_grad(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scale: float = 0.5):
+    """F_net and its gradient (W1 through the ReLU's a.e. derivative 1[W1 X > 0])."""
+    A = W1 @ X
+    H = np.maximum(A, 0.0)
+    ell, G = upfm.loss_terms(W2 @ H, y, loss, mse_scale)
+    N = y.size
+    f = ell.mean() + lam_W * (W2 ** 2).sum() + lam_H * (H ** 2).sum()
+    GN = G / N
+    gW2 = GN @ H.T + 2 * lam_W * W2
+    gA = (W2.T @ GN + 2 * lam_H * H) * (A > 0)
+    return float(f), gA @ X.T, gW2
+
+
+def train_network(X, y, K: int, lam_W: float, lam_H: float, loss: str, settings: TrainSettings,
+                  seed: int, mse_scale: float = 0.5):
+    """Best (objective, W1, W2) over ``settings.starts`` random starts.
+
+    Each start: W1 ~ N(0, init_scale^2/d), W2 ~ N(0, init_scale^2/p), then L-BFGS (scipy,
+    float64) on F_net with the gradient of :func:`net_value_grad`. F_net is piecewise smooth;
+    L-BFGS may stop at a kink, which can only make the reported best value *higher*: the
+    trained values are upper bounds on the network's infimum, never lower bounds.
+    """
+    from scipy.optimize import minimize
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    d, N = X.shape
+    p = settings.width or 2 * K
+    rng = np.random.default_rng(int(seed))
+    s1 = p * d
+
+    def fg(x):
+        W1 = x[:s1].reshape(p, d)
+        W2 = x[s1:].reshape(K, p)
+        f, g1, g2 = net_value_grad(W1, W2, X, y, lam_W, lam_H, loss, mse_scale)
+        return f, np.concatenate([g1.ravel(), g2.ravel()])
+
+    best = (np.inf, None, None)
+    for _ in range(settings.starts):
+        W1 = rng.standard_normal((p, d)) * settings.init_scale / np.sqrt(d)
+        W2 = rng.standard_normal((K, p)) * settings.init_scale / np.sqrt(p)
+        res = minimize(fg, np.concatenate([W1.ravel(), W2.ravel()]), jac=True,
+                       method="L-BFGS-B", options={"maxiter": settings.max_iter,
+                                                   "maxfun": 2 * settings.max_iter,
+                                                   "gtol": 1e-12, "ftol": 1e-16, "maxcor": 30})
+        W1n, W2n = res.x[:s1].reshape(p, d), res.x[s1:].reshape(K, p)
+        val = network_objective(W1n, W2n, X, y, lam_W, lam_H, loss, mse_scale)
+        if np.isfinite(val) and val < best[0]:
+            best = (val, W1n.copy(), W2n.copy())
+    return best
+
+
+# -------------------------------------------------------------------------------- grid run
+
+@dataclass(frozen=True)
+class BridgeGrid:
+    """One bridge grid (workflow/schemas/upfm.schema.yaml, upfm.bridge.grids)."""
+    name: str
+    geometry: str
+    K: int
+    n: int
+    d: tuple
+    sigma: tuple
+    trials: int
+    mean_norm: float = 1.0
+    angle_deg: float = 120.0
+
+
+def grids_from_config(cfg: dict) -> dict[str, BridgeGrid]:
+    out = {}
+    for name, g in cfg.get("bridge", {}).get("grids", {}).items():
+        out[name] = BridgeGrid(name=name, geometry=g["geometry"], K=g["K"], n=g["n"],
+                               d=tuple(sorted({max(1, round(r * g["n"])) for r in g["d_over_n"]})),
+                               sigma=tuple(g["sigma"]), trials=g["trials"],
+                               mean_norm=g.get("mean_norm", 1.0),
+                               angle_deg=g.get("angle_deg", 120.0))
+    return out
+
+
+def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
+             solver_opts: FZ.SolverOptions, train: TrainSettings, mse_scale: float = 0.5,
+             lam_ratio: float = 1.0) -> xr.Dataset:
+    """For every (loss, d, sigma, trial): LP verdicts, the constructed net's gap to F*, the
+    trained net's gap to F*, and NC metrics of both feature matrices."""
+    losses = list(losses)
+    K, n = grid.K, grid.n
+    shape = (len(losses), len(grid.d), len(grid.sigma), grid.trials)
+    fnames = ["upfm_value", "constructed_value", "trained_value", "constructed_nc1",
+              "constructed_nc2_of", "constructed_feature_error", "trained_nc1", "trained_nc2_of",
+              "lp_eq_residual_max", "lp_ineq_violation_max", "lambda_W", "lambda_H",
+              "train_time"]
+    out = {k: np.full(shape, np.nan) for k in fnames}
+    status = np.full(shape[1:], FZ.UNDECIDED, dtype=np.int8)
+    seeds = np.zeros(shape[1:], dtype=np.uint64)
+    for b, d in enumerate(grid.d):
+        for c, sigma in enumerate(grid.sigma):
+            spec = D.GMMSpec(grid.geometry, K, n, d, float(sigma), grid.mean_norm, grid.angle_deg)
+            for t in range(grid.trials):
+                X, y, _M, seed = spec.draw(base_seed, t)
+                seeds[b, c, t] = seed
+                nc, _ = FZ.solve_classes(X, y, solver_opts, separability=False)
+                st = FZ.all_classes_status(v.status for v in nc)
+                status[b, c, t] = st
+                for a, loss in enumerate(losses):
+                    idx = (a, b, c, t)
+                    lw, lh = upfm._lam_pair(ratio, loss, "upfm", K, n, mse_scale, lam_ratio)
+                    cf = upfm.closed_form(loss, "upfm", K, n, lw, lh, mse_scale)
+                    out["upfm_value"][idx] = cf.value
+                    out["lambda_W"][idx], out["lambda_H"][idx] = lw, lh
+                    if st == FZ.FEASIBLE:
+                        W1, W2 = construct(X, y, [v.w for v in nc], cf, train.width or 2 * K)
+                        H = relu_features(W1, X)
+                        _, Hc = cf.weights(train.width or 2 * K)
+                        out["constructed_value"][idx] = network_objective(
+                            W1, W2, X, y, lw, lh, loss, mse_scale)
+                        out["constructed_nc1"][idx] = metrics.nc1(H, y, K)
+                        out["constructed_nc2_of"][idx] = metrics.nc2_orthogonal_frame(
+                            metrics.class_means(H, y, K))
+                        out["constructed_feature_error"][idx] = float(np.abs(H - Hc).max())
+                        out["lp_eq_residual_max"][idx] = max(v.eq_residual for v in nc)
+                        out["lp_ineq_violation_max"][idx] = max(v.ineq_violation for v in nc)
+                    t0 = time.perf_counter()
+                    tseed = D.cell_seed(base_seed, t, stage="bridge_train", grid=grid.name,
+                                        loss=loss, d=d, sigma=float(sigma))
+                    val, W1t, _W2t = train_network(X, y, K, lw, lh, loss, train, tseed,
+                                                   mse_scale)
+                    out["train_time"][idx] = time.perf_counter() - t0
+                    out["trained_value"][idx] = val
+                    if W1t is not None:
+                        Ht = relu_features(W1t, X)
+                        out["trained_nc1"][idx] = metrics.nc1(Ht, y, K)
+                        Hb = metrics.class_means(Ht, y, K)
+                        out["trained_nc2_of"][idx] = metrics.nc2_orthogonal_frame(Hb)
+                    log.info("%s d=%d sigma=%g trial=%d %s: LP %s, F*=%.10g constructed-F* "
+                             "%.2e trained-F* %.2e (%.1f s)", grid.name, d, sigma, t, loss,
+                             FZ.STATUS_NAMES[st], cf.value,
+                             out["constructed_value"][idx] - cf.value, val - cf.value,
+                             out["train_time"][idx])
+    dims = ("loss", "d", "sigma", "trial")
+    desc = {
+        "upfm_value": "closed-form UPFM optimum F* (reports/upfm.md)",
+        "constructed_value": "F_net of the network built from the verified LP solutions "
+                             "(NaN where some class LP is not feasible)",
+        "trained_value": "lowest F_net found by training (L-BFGS, float64, best of the starts)",
+        "constructed_nc1": "NC1 of relu(W1 X) of the constructed network (metrics.nc1)",
+        "constructed_nc2_of": "orthogonal-frame NC2 error of the constructed features",
+        "constructed_feature_error": "max |relu(W1 X) - H_UPFM| of the constructed network",
+        "trained_nc1": "NC1 of the best trained network's features (metrics.nc1)",
+        "trained_nc2_of": "orthogonal-frame NC2 error of the best trained network's features",
+        "lp_eq_residual_max": "largest equality residual of the K verified LP solutions",
+        "lp_ineq_violation_max": "largest inequality violation of the K verified LP solutions",
+        "lambda_W": "classifier regularization", "lambda_H": "feature regularization",
+        "train_time": "wall time of all training starts",
+    }
+    ds = xr.Dataset(
+        {k: (dims, v, {"description": desc[k], "units": "s" if k == "train_time" else "1"})
+         for k, v in out.items()},
+        coords={"loss": losses, "d": list(grid.d), "sigma": list(map(float, grid.sigma)),
+                "trial": np.arange(grid.trials)},
+        attrs={"grid": grid.name, "geometry": grid.geometry, "K": K, "n": n,
+               "mean_norm": grid.mean_norm, "angle_deg": grid.angle_deg, "ratio": ratio,
+               "ratio_definition": "lambda_W lambda_H / threshold_UPFM(loss, K, n)",
+               "lambda_W_over_lambda_H": lam_ratio, "mse_scale": mse_scale,
+               "width": train.width or 2 * K, "train_starts": train.starts,
+               "train_max_iter": train.max_iter, "train_init_scale": train.init_scale,
+               "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + lambda_W||W2||^2 + "
+                            "lambda_H||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7"},
+    )
+    ds["nc_all_status"] = (("d", "sigma", "trial"), status,
+                           {"description": "all class LPs (science.md §4): verified verdict",
+                            **{k: v for k, v in {"flag_values": [1, 0, -1],
+                                                  "flag_meanings": "feasible infeasible "
+                                                                   "undecided"}.items()},
+                            "units": "1"})
+    ds["seed"] = (("d", "sigma", "trial"), seeds, {"description": "data seed (data.cell_seed)",
+                                                   "units": "1"})
+    ds["constructed_gap"] = ds["constructed_value"] - ds["upfm_value"]
+    ds["constructed_gap"].attrs = {"description": "F_net(constructed) - F* (0 up to the LP "
+                                   "residuals)", "units": "1"}
+    ds["trained_gap"] = ds["trained_value"] - ds["upfm_value"]
+    ds["trained_gap"].attrs = {"description": "best trained F_net - F* (>= 0 always; > 0 "
+                               "expected where an LP is infeasible)", "units": "1"}
+    ds = ds.assign_coords(d_over_n=("d", np.asarray(grid.d, dtype=float) / n))
+    return ds

@@ -1,0 +1,707 @@
+"""Generalization of neural-collapse (NC) solutions for two-class Gaussian mixtures.
+
+science.md §8; every formula below is derived in reports/generalization.md (section numbers
+"G1".."G6" refer to it).
+
+Setting (science.md §1): K = 2, x = mu_k + sigma z, z ~ N(0, I_d). A two-neuron NC solution
+(science.md §4) has neurons w_1 in F_1, w_2 in F_2 with
+    F_k = { w : X_k^T w = 1, X_j^T w <= 0 (j != k) }      (the class-k LP on the TRAINING set),
+and predicts class 1 iff relu(u_1) > relu(u_2), class 2 iff relu(u_2) > relu(u_1), with
+u_k = <w_k, x> (the NC second layer is aligned with the collapsed, equinorm features, so the
+logits are proportional to relu(u_1) - relu(u_2); G1). When both neurons are off (u_1 <= 0,
+u_2 <= 0) the logits tie and the network makes no decision: **ties count as errors**; the tie
+probability is returned separately so that the "ties count one half" convention can be formed.
+
+* G2, exact error of a given network: (u_1, u_2) is bivariate Gaussian given (w_1, w_2), so
+  P(correct | class k) = P(u_k > 0, u_k - u_j > 0) is a bivariate-normal orthant probability,
+  evaluated as an exact one-dimensional integral (:func:`orthant_probability`).
+* G3, one-neuron reduction: a class-k test point whose own neuron is off (u_k <= 0) is never
+  classified correctly, so   err >= (1/2) sum_k Phi(-<w_k, mu_k> / (sigma ||w_k||)).
+* G4, the best NC neuron: sup over F_k of the alignment <w, mu_k>/||w|| ("beta" below) is a
+  least-distance program over the closed cone C_k = cl cone(F_k), solved exactly by NNLS
+  (Lawson & Hanson 1974, ch. 23) in :func:`best_alignment`.
+* G5, bounds: Cauchy-Schwarz / Bayes constants and the interpolation (equality-relaxation)
+  bound rho_eq = ||Pi_{V_k cap H_k}(mu_k)|| (:func:`equality_relaxation_alignment`), whose
+  mean-field value is r sqrt(1 - (n - 1)/d).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+from scipy import integrate, optimize
+from scipy.special import ndtr
+
+from . import data as D
+from . import feasibility as F
+
+STATUS_OK, STATUS_NOT_NC, STATUS_NONPOSITIVE, STATUS_UNDECIDED = 1, 0, 2, -1
+STATUS_NAMES = {STATUS_OK: "ok (class LP feasible, best alignment positive)",
+                STATUS_NOT_NC: "class LP infeasible on the training set (no NC solution)",
+                STATUS_NONPOSITIVE: "NC feasible but no NC neuron has positive alignment "
+                                    "(best error >= 1/2; value not computed)",
+                STATUS_UNDECIDED: "class LP undecided or least-distance solve failed"}
+
+
+def Phi(t):
+    """Standard normal CDF (scipy.special.ndtr, accurate in the tails)."""
+    return ndtr(t)
+
+
+# ------------------------------------------------------------------------- G2: exact error
+
+def orthant_probability(a: float, b: float, sa: float, sb: float, cov: float,
+                        epsabs: float = 1e-13) -> float:
+    """P(A > 0, B > 0) for (A, B) bivariate normal, means (a, b), stds (sa, sb), cov ``cov``.
+
+    G2: with alpha = a/sa, beta = b/sb, rho = cov/(sa sb) and A = a + sa T, T ~ N(0, 1),
+        P = int_{-alpha}^{inf} phi(t) Phi((beta + rho t)/sqrt(1 - rho^2)) dt,
+    an exact one-dimensional integral (adaptive Gauss-Kronrod, absolute tolerance ``epsabs``).
+    Degenerate cases are exact: sa = 0 or sb = 0 (a point mass times a Gaussian), |rho| = 1
+    (B is an affine function of A: an interval of T).
+    """
+    if not all(np.isfinite(v) for v in (a, b, sa, sb, cov)) or sa < 0 or sb < 0:
+        raise ValueError(f"invalid bivariate normal parameters {(a, b, sa, sb, cov)}")
+    if sa == 0 and sb == 0:
+        return float(a > 0 and b > 0)
+    if sa == 0:
+        return float(a > 0) * float(Phi(b / sb))
+    if sb == 0:
+        return float(b > 0) * float(Phi(a / sa))
+    alpha, beta = a / sa, b / sb
+    rho = float(np.clip(cov / (sa * sb), -1.0, 1.0))
+    if 1.0 - abs(rho) < 1e-12:
+        # B = b + rho sb T: T > -alpha and rho T > -beta.
+        lo = max(-alpha, -beta) if rho > 0 else -alpha
+        hi = np.inf if rho > 0 else beta
+        return float(max(0.0, Phi(hi) - Phi(lo))) if hi > lo else 0.0
+    s = np.sqrt(1.0 - rho * rho)
+
+    def f(t):
+        return np.exp(-0.5 * t * t) / np.sqrt(2 * np.pi) * Phi((beta + rho * t) / s)
+
+    # Split at the kink-free but steep point t* = -beta/rho to help the quadrature.
+    lo = -alpha
+    pts = sorted({p for p in (lo, -beta / rho if rho != 0 else lo) if p >= lo})
+    total = 0.0
+    edges = pts + [np.inf]
+    for x0, x1 in zip(edges[:-1], edges[1:]):
+        if x1 > x0:
+            val, _err = integrate.quad(f, x0, x1, epsabs=epsabs, epsrel=1e-12, limit=200)
+            total += val
+    return float(min(1.0, max(0.0, total)))
+
+
+@dataclass
+class ClassOutcome:
+    """Probabilities for a fresh test point of one class (G1/G2)."""
+    correct: float
+    tie: float
+    wrong: float
+    own_neuron_off: float
+
+
+def class_outcome(w_own: np.ndarray, w_other: np.ndarray, mu: np.ndarray,
+                  sigma: float) -> ClassOutcome:
+    """Outcome probabilities of a test point x ~ N(mu, sigma^2 I) (G2).
+
+    u_o = <w_own, x>, u_x = <w_other, x>; correct iff u_o > 0 and u_o > u_x; tie iff both
+    are <= 0; wrong otherwise (the other class wins).
+    """
+    w_own, w_other, mu = (np.asarray(v, dtype=np.float64) for v in (w_own, w_other, mu))
+    if sigma <= 0:
+        raise ValueError(f"sigma must be positive, got {sigma}")
+    mo, mx = float(w_own @ mu), float(w_other @ mu)
+    goo, gxx, gox = float(w_own @ w_own), float(w_other @ w_other), float(w_own @ w_other)
+    s2 = sigma * sigma
+    # (A, B) = (u_o, u_o - u_x): Var B = s2 ||w_o - w_x||^2, Cov(A, B) = s2 (goo - gox).
+    correct = orthant_probability(mo, mo - mx, sigma * np.sqrt(goo),
+                                  sigma * np.sqrt(max(goo + gxx - 2 * gox, 0.0)),
+                                  s2 * (goo - gox))
+    tie = orthant_probability(-mo, -mx, sigma * np.sqrt(goo), sigma * np.sqrt(gxx), s2 * gox)
+    off = float(Phi(-mo / (sigma * np.sqrt(goo)))) if goo > 0 else float(mo <= 0)
+    wrong = max(0.0, 1.0 - correct - tie)
+    return ClassOutcome(correct, tie, wrong, off)
+
+
+def network_error(w1: np.ndarray, w2: np.ndarray, M: np.ndarray, sigma: float) -> dict:
+    """Exact test error of the two-neuron NC network (G1/G2), equal class priors.
+
+    Returns error (ties count as errors), tie (probability of no decision), error_half_ties
+    (ties count 1/2), and the one-neuron reduction off = (1/2) sum_k P(u_k <= 0) (G3).
+    """
+    M = np.asarray(M, dtype=np.float64)
+    if M.shape[1] != 2:
+        raise ValueError(f"two classes needed, M has {M.shape[1]} columns")
+    o1 = class_outcome(w1, w2, M[:, 0], sigma)
+    o2 = class_outcome(w2, w1, M[:, 1], sigma)
+    err = 0.5 * ((1 - o1.correct) + (1 - o2.correct))
+    tie = 0.5 * (o1.tie + o2.tie)
+    return {"error": err, "tie": tie, "error_half_ties": err - 0.5 * tie,
+            "off": 0.5 * (o1.own_neuron_off + o2.own_neuron_off)}
+
+
+def predict_two_neuron(w1, w2, Xt: np.ndarray) -> np.ndarray:
+    """Prediction of the NC network on columns of Xt: 0, 1, or -1 for a tie (no decision)."""
+    h1 = np.maximum(np.asarray(w1) @ Xt, 0.0)
+    h2 = np.maximum(np.asarray(w2) @ Xt, 0.0)
+    return np.where(h1 > h2, 0, np.where(h2 > h1, 1, -1))
+
+
+def monte_carlo_error(w1, w2, M, sigma, n_test: int, rng: np.random.Generator) -> tuple:
+    """Sampled test error (ties as errors) on n_test fresh points per class, with its std."""
+    errs = 0
+    for k in range(2):
+        Xt = M[:, [k]] + sigma * rng.standard_normal((M.shape[0], n_test))
+        errs += int((predict_two_neuron(w1, w2, Xt) != k).sum())
+    p = errs / (2 * n_test)
+    return p, np.sqrt(max(p * (1 - p), 1e-300) / (2 * n_test))
+
+
+# ------------------------------------------------------------- G4: best NC neuron (exact)
+
+def ldp(G: np.ndarray, h: np.ndarray):
+    """Least-distance program min ||xi|| s.t. G xi >= h, by NNLS (Lawson & Hanson, ch. 23).
+
+    With E = [G^T; h^T] and f = e_{last}, solve u = argmin_{u >= 0} ||E u - f||; r = E u - f.
+    If r = 0 the constraints are infeasible (returns None); else xi = -r[:-1] / r[-1].
+    """
+    m, q = G.shape
+    if m == 0:
+        return np.zeros(q)
+    E = np.vstack([G.T, h[None, :]])
+    f = np.zeros(q + 1)
+    f[-1] = 1.0
+    u, _ = optimize.nnls(E, f, maxiter=50 * (q + m + 1))
+    r = E @ u - f
+    if np.linalg.norm(r) < 1e-10 or abs(r[-1]) < 1e-12:
+        return None
+    return -r[:-1] / r[-1]
+
+
+@dataclass
+class Alignment:
+    """Best alignment of a class-k NC neuron (G4)."""
+    status: int
+    beta: float = np.nan                 # sup_{w in F_k} <w, mu_k>/||w||
+    w_cone: np.ndarray | None = field(default=None, repr=False)  # maximizer in C_k, <w,mu>=1
+    s: float = np.nan                    # training activation level x_i^T w_cone of class k
+    violation: float = np.nan            # max constraint violation of w_cone
+    reason: str = ""
+
+
+def best_alignment(X: np.ndarray, y: np.ndarray, k: int, mu: np.ndarray,
+                   tol: float = 1e-7) -> Alignment:
+    """beta*_k = sup_{w in F_k} <w, mu>/||w|| by one least-distance program (G4).
+
+    The ratio is scale invariant, so the sup over F_k equals the sup over the closed cone
+        C_k = { w : (x_i - x_1)^T w = 0 (i in class k), x_1^T w >= 0, X_j^T w <= 0 }
+    (given F_k is non-empty), and   beta* = 1 / min{ ||w|| : w in C_k, <mu, w> = 1 }.
+    The equalities are eliminated (w = w_p + N xi, N an orthonormal basis of their null
+    space, w_p the minimum-norm particular solution, orthogonal to it), leaving an LDP in xi.
+    If that LDP is infeasible no NC neuron has positive alignment (status NONPOSITIVE).
+    The caller must establish that F_k is non-empty (class LP); this function does not.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Xk, Xo = X[:, y == k], X[:, y != k]
+    d = X.shape[0]
+    E = np.vstack([(Xk[:, 1:] - Xk[:, :1]).T, mu[None, :]])
+    e = np.zeros(E.shape[0])
+    e[-1] = 1.0
+    U, sv, Vt = np.linalg.svd(E, full_matrices=True)
+    rank = int((sv > sv.max() * max(E.shape) * np.finfo(float).eps).sum())
+    w_p = Vt[:rank].T @ ((U[:, :rank].T @ e) / sv[:rank])
+    if np.abs(E @ w_p - e).max() > 1e-8 * max(1.0, np.abs(E).max() * np.abs(w_p).max()):
+        return Alignment(STATUS_NONPOSITIVE, reason="<mu, w> = 1 inconsistent with the "
+                         "class-k equalities")
+    N = Vt[rank:].T                                   # d x (d - rank)
+    Gfull = np.vstack([Xk[:, :1].T, -Xo.T])           # Gfull w >= 0
+    xi = ldp(Gfull @ N, -(Gfull @ w_p)) if N.shape[1] else (
+        np.zeros(0) if (Gfull @ w_p >= -tol).all() else None)
+    if xi is None:
+        return Alignment(STATUS_NONPOSITIVE, reason="no w in the NC cone has <mu, w> > 0")
+    w = w_p + N @ xi
+    viol = max(float(np.abs(E @ w - e).max()), float(np.maximum(-(Gfull @ w), 0).max()))
+    scale = max(1.0, float(np.linalg.norm(w)) * float(np.linalg.norm(X, axis=0).max()))
+    if viol > tol * scale:
+        return Alignment(STATUS_UNDECIDED, violation=viol,
+                         reason=f"least-distance solution violates constraints by {viol:.2e}")
+    return Alignment(STATUS_OK, beta=1.0 / float(np.linalg.norm(w)), w_cone=w,
+                     s=float(Xk[:, 0] @ w), violation=viol)
+
+
+def nc_neuron(al: Alignment, w_lp: np.ndarray, X: np.ndarray, y: np.ndarray, k: int,
+              rel_s: float = 1e-9):
+    """A w in F_k (X_k^T w = 1) realising the best alignment, and whether it is attained.
+
+    w = w_cone / s when s > 0. When the sup is approached only as s -> 0 (w_cone itself has
+    X_k^T w = 0), w_cone + t w_lp is in cone(F_k) for any t > 0; t = 1e-6 ||w_cone||/||w_lp||
+    loses at most ~1e-6 of the alignment, and the result is rescaled into F_k.
+    """
+    Xk = X[:, y == k]
+    w = al.w_cone
+    attained = al.s > rel_s * np.linalg.norm(w) * np.linalg.norm(Xk[:, 0])
+    if not attained:
+        w = w + 1e-6 * np.linalg.norm(w) / np.linalg.norm(w_lp) * w_lp
+    s = float(Xk[:, 0] @ w)
+    return w / s, bool(attained)
+
+
+# ---------------------------------------------------------------------------- G5: bounds
+
+def equality_relaxation_alignment(X: np.ndarray, y: np.ndarray, k: int,
+                                  mu: np.ndarray) -> float:
+    """rho_eq,k = sup <w, mu>/||w|| over the cone of the class-k EQUALITIES only (G5).
+
+    Without the inequalities the cone is V cap H, V = {w: (x_i - x_1)^T w = 0} (a subspace),
+    H = {x_1^T w >= 0}; the sup of <w, mu>/||w|| over a closed convex cone is the norm of the
+    projection of mu onto it (Moreau). With P_V mu and a = P_V x_1: rho_eq = ||P_V mu|| if
+    a^T P_V mu >= 0, else ||P_V mu - (a^T P_V mu / ||a||^2) a||. Since C_k is smaller,
+    rho_eq >= beta*_k, and rho_eq <= ||mu|| (Cauchy-Schwarz).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Xk = X[:, y == k]
+    D = Xk[:, 1:] - Xk[:, :1]
+    if D.shape[1]:
+        Q, R = np.linalg.qr(D)
+        keep = np.abs(np.diag(R)) > np.abs(R).max() * max(D.shape) * np.finfo(float).eps
+        Q = Q[:, keep]
+    else:
+        Q = np.zeros((X.shape[0], 0))
+
+    def PV(v):
+        return v - Q @ (Q.T @ v)
+
+    pm, a = PV(np.asarray(mu, float)), PV(Xk[:, 0])
+    c = float(a @ pm)
+    if c < 0 and a @ a > 0:
+        pm = pm - c / float(a @ a) * a
+    return float(np.linalg.norm(pm))
+
+
+def bayes_error(M: np.ndarray, sigma: float) -> float:
+    """Bayes error of two equiprobable N(mu_k, sigma^2 I): Phi(-||mu_1 - mu_2|| / (2 sigma)).
+
+    A lower bound for ANY classifier, abstentions counted as errors (G5).
+    """
+    return float(Phi(-np.linalg.norm(M[:, 0] - M[:, 1]) / (2 * sigma)))
+
+
+def cauchy_schwarz_bound(M: np.ndarray, sigma: float) -> float:
+    """(1/2) sum_k Phi(-||mu_k||/sigma) <= error of every two-neuron NC network (G3 + G5)."""
+    return float(0.5 * sum(Phi(-np.linalg.norm(M[:, k]) / sigma) for k in range(2)))
+
+
+def nc_bound(r_over_sigma, d_over_n, n: int, half_sep_over_sigma=None):
+    """Mean-field lower bound of the best NC error (G5): for every NC solution
+
+        error >= max( Phi(-(r/sigma) sqrt(1 - (n-1)/d)),  Phi(-||mu_1-mu_2||/(2 sigma)) ),
+
+    the first term being Phi(-E[rho_eq^2]^{1/2}/sigma) with E||P_V mu||^2 = r^2 (d-n+1)/d for
+    the uniformly random (n-1)-dimensional span of the class-k differences (d >= n - 1).
+    ``half_sep_over_sigma`` = ||mu_1 - mu_2||/(2 sigma) (defaults to r/sigma: antipodal).
+    """
+    rs = np.asarray(r_over_sigma, dtype=np.float64)
+    d = np.asarray(d_over_n, dtype=np.float64) * n
+    frac = np.clip(1.0 - (n - 1) / d, 0.0, 1.0)
+    interp = Phi(-rs * np.sqrt(frac))
+    sep = rs if half_sep_over_sigma is None else np.asarray(half_sep_over_sigma, float)
+    return np.maximum(interp, Phi(-sep))
+
+
+# ------------------------------------------------------------------ one training set
+
+def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
+                     opts: F.SolverOptions | None = None) -> dict:
+    """Everything for one training set: NC verdicts, best NC error bracket, bounds (G1-G5).
+
+    Returns a dict of floats/ints: nc_status_k (verified class-LP verdicts), align_status_k,
+    beta_k (best alignment), attained_k, rho_eq_k, lower (= best one-neuron reduction L*,
+    a lower bound of the best NC error), upper (= exact error of the network built from the
+    two best neurons, an NC solution, so an upper bound of the best NC error), tie_upper,
+    bound_instance (= max(Bayes, (1/2) sum_k Phi(-rho_eq_k/sigma))), bayes, cs_bound.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    out = {"bayes": bayes_error(M, sigma), "cs_bound": cauchy_schwarz_bound(M, sigma)}
+    verdicts = [F.solve(F.class_lp(X, y, k), opts) for k in range(2)]
+    neurons = []
+    statuses = []
+    for k in range(2):
+        v = verdicts[k]
+        out[f"nc_status_{k}"] = int(v.status)
+        out[f"rho_eq_{k}"] = equality_relaxation_alignment(X, y, k, M[:, k])
+        al = Alignment(STATUS_NOT_NC if v.status == F.INFEASIBLE else STATUS_UNDECIDED,
+                       reason=v.reason)
+        if v.status == F.FEASIBLE:
+            al = best_alignment(X, y, k, M[:, k])
+        statuses.append(al.status)
+        out[f"align_status_{k}"] = int(al.status)
+        out[f"beta_{k}"] = al.beta
+        out[f"attained_{k}"] = np.nan
+        if al.status == STATUS_OK:
+            w, att = nc_neuron(al, v.w, X, y, k)
+            out[f"attained_{k}"] = float(att)
+            neurons.append(w)
+    out["bound_instance"] = max(out["bayes"], 0.5 * sum(
+        float(Phi(-out[f"rho_eq_{k}"] / sigma)) for k in range(2)))
+    out["lower"] = out["upper"] = out["tie_upper"] = np.nan
+    if all(s == STATUS_OK for s in statuses):
+        out["lower"] = 0.5 * sum(float(Phi(-out[f"beta_{k}"] / sigma)) for k in range(2))
+        ne = network_error(neurons[0], neurons[1], M, sigma)
+        out["upper"], out["tie_upper"] = ne["error"], ne["tie"]
+        out["_neurons"] = neurons
+    out["status"] = (STATUS_OK if all(s == STATUS_OK for s in statuses) else
+                     STATUS_NOT_NC if STATUS_NOT_NC in statuses else
+                     STATUS_UNDECIDED if STATUS_UNDECIDED in statuses else STATUS_NONPOSITIVE)
+    return out
+
+
+def best_linear_nc(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float):
+    """The best "linear" NC network: w_2 = -w_1 with X_1^T w_1 = 1, X_2^T w_1 = -1 (G4b).
+
+    Then w_1 in F_1, w_2 in F_2 (both classes interpolated at +-1), relu(u_1) > relu(u_2) iff
+    u_1 > 0, and there is no dead zone: the network is the linear classifier sign(u_1), with
+        error = (1/2) [Phi(-<w, mu_1>/(sigma ||w||)) + Phi(<w, mu_2>/(sigma ||w||))].
+    The direction maximising <w, m>/||w||, m = (mu_1 - mu_2)/2, over the cone
+    {X_1^T w = s 1, X_2^T w = -s 1, s >= 0} is the projection of m onto that cone (Moreau;
+    the cone is a subspace V cut by the half-space s >= 0, as in
+    :func:`equality_relaxation_alignment`). For antipodal means this is the exact optimum of
+    the family; otherwise a feasible member. Returns (error, w) with w scaled so s = 1, or
+    (nan, None) when the system X^T w = +-1 has no solution (generically d < N) or the optimum
+    is not attained with s > 0.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    sgn = np.where(y == 0, 1.0, -1.0)
+    Xs = X * sgn                                     # rows: sgn_i x_i^T w = s
+    D = Xs[:, 1:] - Xs[:, :1]
+    Q, R = np.linalg.qr(D)
+    keep = np.abs(np.diag(R)) > np.abs(R).max() * max(D.shape) * np.finfo(float).eps
+    Q = Q[:, keep]
+
+    def PV(v):
+        return v - Q @ (Q.T @ v)
+
+    a = PV(Xs[:, 0])
+    if a @ a <= 1e-20 * (Xs[:, 0] @ Xs[:, 0]):
+        return np.nan, None                          # X^T w = sgn has no solution
+    m = 0.5 * (M[:, 0] - M[:, 1])
+    pm = PV(m)
+    c = float(a @ pm)
+    if c < 0:
+        pm = pm - c / float(a @ a) * a
+    s = float(Xs[:, 0] @ pm)
+    if not s > 1e-9 * np.linalg.norm(pm) * np.linalg.norm(Xs[:, 0]):
+        # sup approached only as s -> 0: mix in the minimum-norm interpolant (cf. nc_neuron)
+        w0 = a / float(a @ a)
+        pm = pm + 1e-6 * np.linalg.norm(pm) / np.linalg.norm(w0) * w0
+        s = float(Xs[:, 0] @ pm)
+    w = pm / s
+    if np.abs(Xs.T @ w - 1).max() > 1e-6:
+        return np.nan, None
+    return network_error(w, -w, M, sigma)["error"], w
+
+
+def upper_search(X, y, M, sigma, neurons, lp_ws, lambdas=(0.5, 1.0)) -> float:
+    """Smallest exact error over a few explicit NC networks (G4c), an upper end of the bracket.
+
+    Candidates: for each lambda, neuron k best aligned (G4, same LDP) with the target
+    mu_k - lambda r w_j*/||w_j*|| (r = ||mu_k||), which pushes the two neurons apart and shrinks
+    the dead zone where both are off. Every candidate is an NC solution, so each error is an
+    upper bound of the best NC error. Returns nan if no candidate is available.
+    """
+    best = np.nan
+    for lam in lambdas:
+        ws = []
+        for k in range(2):
+            j = 1 - k
+            r = float(np.linalg.norm(M[:, k]))
+            tgt = M[:, k] - lam * r * neurons[j] / np.linalg.norm(neurons[j])
+            al = best_alignment(X, y, k, tgt)
+            if al.status != STATUS_OK:
+                break
+            ws.append(nc_neuron(al, lp_ws[k], X, y, k)[0])
+        if len(ws) == 2:
+            e = network_error(ws[0], ws[1], M, sigma)["error"]
+            best = e if not np.isfinite(best) else min(best, e)
+    return best
+
+
+# ------------------------------------------------------------------------- grid of cells
+
+def check_experiment(name: str, exp: dict) -> list[str]:
+    """Cross-field checks of one ``generalization.experiments`` entry (messages name keys)."""
+    where = f"generalization.experiments.{name}"
+    msgs = []
+    ds = [round(r * exp["n"]) for r in exp["d_over_n"]]
+    if min(ds) < 2:
+        msgs.append(f"'{where}.d_over_n' gives d = {min(ds)} < 2 for n = {exp['n']}")
+    if len(set(ds)) != len(ds):
+        msgs.append(f"'{where}.d_over_n' values round to duplicate d for n = {exp['n']}: {ds}")
+    p = exp.get("panel_d_over_n", 0)
+    if p and p not in exp["d_over_n"]:
+        msgs.append(f"'{where}.panel_d_over_n' = {p} is not one of d_over_n {exp['d_over_n']}")
+    s = exp.get("low_snr", 0)
+    if s and s not in exp["snr"]:
+        msgs.append(f"'{where}.low_snr' = {s} is not one of snr {exp['snr']}")
+    tr = exp.get("trained", {})
+    for key in ("snr", "d_over_n"):
+        extra = [v for v in tr.get(key, []) if v not in exp[key]]
+        if extra:
+            msgs.append(f"'{where}.trained.{key}' values {extra} are not in {key} {exp[key]}")
+    if tr.get("trials", 1) > exp["trials"]:
+        msgs.append(f"'{where}.trained.trials' = {tr['trials']} exceeds trials = {exp['trials']}")
+    return msgs
+
+
+def cell_spec(exp: dict, snr: float, d_over_n: float) -> D.GMMSpec:
+    """GMM of one cell: K = 2, d = round(d_over_n n), sigma = mean_norm / snr."""
+    return D.GMMSpec(exp["geometry"], 2, exp["n"], int(round(d_over_n * exp["n"])),
+                     float(exp.get("mean_norm", 1.0)) / float(snr),
+                     float(exp.get("mean_norm", 1.0)), float(exp.get("angle_deg", 120.0)))
+
+
+_THEORY_VARS = {
+    # name: (dims suffix, description, units)
+    "status": ("", "analysis status: 1 ok, 0 not NC (a class LP infeasible), 2 NC but no "
+               "neuron with positive alignment, -1 undecided", "1"),
+    "nc_all_status": ("", "verified NC verdict of the training set: 1 both class LPs "
+                      "feasible, 0 one infeasible, -1 undecided (science.md 4)", "1"),
+    "best_nc_error_lower": ("", "L* = min over NC solutions of (1/2) sum_k "
+                            "Phi(-beta_k/sigma): exact lower end of the best NC test error "
+                            "(reports/generalization.md G3-G4)", "1"),
+    "best_nc_error_upper": ("", "U* = smallest exact test error among explicit NC networks "
+                            "(best-neuron pair, G4c pushed-apart pairs, linear NC network): "
+                            "upper end of the best NC test error (G2, G4)", "1"),
+    "pair_error": ("", "exact test error of the network of the two individually best NC "
+                   "neurons (ties count as errors, G2)", "1"),
+    "pair_tie": ("", "probability that both neurons of that network are off (no decision)",
+                 "1"),
+    "linear_nc_error": ("", "exact test error of the best linear NC network w_2 = -w_1 "
+                        "(G4b); nan when X^T w = +-1 is unsolvable (d < N)", "1"),
+    "bound_instance": ("", "max(Bayes, (1/2) sum_k Phi(-rho_eq_k/sigma)): lower bound of the "
+                       "test error of every NC solution of this training set (G5)", "1"),
+    "bayes_error": ("", "Bayes error Phi(-||mu_1 - mu_2||/(2 sigma)) (G5)", "1"),
+    "cs_bound": ("", "(1/2) sum_k Phi(-||mu_k||/sigma): Cauchy-Schwarz constant bound (G5)",
+                 "1"),
+}
+_CLASS_VARS = {
+    "nc_status": ("verified class-LP verdict (1 feasible, 0 infeasible, -1 undecided)", "1"),
+    "beta": ("best alignment sup_{w in F_k} <w, mu_k>/||w|| (G4)", "same as mu"),
+    "rho_eq": ("equality-relaxation alignment, >= beta (G5)", "same as mu"),
+    "attained": ("1 if the best alignment is attained in F_k, 0 if only approached", "1"),
+}
+
+
+def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
+               lambdas=(0.5, 1.0), log=None) -> xr.Dataset:
+    """Best NC error bracket, NC verdicts and bounds on every (snr, d_over_n, trial)."""
+    snrs, dns, T = list(exp["snr"]), list(exp["d_over_n"]), int(exp["trials"])
+    shape = (len(snrs), len(dns), T)
+    arrs = {v: np.full(shape, np.nan) for v in _THEORY_VARS}
+    carr = {v: np.full(shape + (2,), np.nan) for v in _CLASS_VARS}
+    seeds = np.zeros(shape, dtype=np.uint64)
+    snr_data = np.full(shape[:2], np.nan)
+    for i, s in enumerate(snrs):
+        for j, dn in enumerate(dns):
+            spec = cell_spec(exp, s, dn)
+            for t in range(T):
+                X, y, M, seed = spec.draw(base_seed, t)
+                seeds[i, j, t] = seed
+                snr_data[i, j] = D.snr(M, spec.sigma)
+                out = analyse_instance(X, y, M, spec.sigma, opts)
+                a = arrs
+                a["status"][i, j, t] = out["status"]
+                a["nc_all_status"][i, j, t] = F.all_classes_status(
+                    [out["nc_status_0"], out["nc_status_1"]])
+                a["best_nc_error_lower"][i, j, t] = out["lower"]
+                a["pair_error"][i, j, t] = out["upper"]
+                a["pair_tie"][i, j, t] = out["tie_upper"]
+                a["bound_instance"][i, j, t] = out["bound_instance"]
+                a["bayes_error"][i, j, t] = out["bayes"]
+                a["cs_bound"][i, j, t] = out["cs_bound"]
+                lin, _w = best_linear_nc(X, y, M, spec.sigma)
+                a["linear_nc_error"][i, j, t] = lin
+                cands = [out["upper"], lin]
+                if out["status"] == STATUS_OK:
+                    lp_ws = [F.solve(F.class_lp(X, y, k), opts).w for k in range(2)]
+                    cands.append(upper_search(X, y, M, spec.sigma, out["_neurons"], lp_ws,
+                                              lambdas))
+                    a["best_nc_error_upper"][i, j, t] = np.nanmin(cands)
+                for k in range(2):
+                    carr["nc_status"][i, j, t, k] = out[f"nc_status_{k}"]
+                    carr["beta"][i, j, t, k] = out[f"beta_{k}"]
+                    carr["rho_eq"][i, j, t, k] = out[f"rho_eq_{k}"]
+                    carr["attained"][i, j, t, k] = out[f"attained_{k}"]
+            if log:
+                log.info("snr %g d/n %g: P(NC) %.2f, mean L* %.4f", s, dn,
+                         np.mean(arrs["nc_all_status"][i, j] == 1),
+                         np.nanmean(arrs["best_nc_error_lower"][i, j])
+                         if np.isfinite(arrs["best_nc_error_lower"][i, j]).any() else np.nan)
+    dims = ("snr", "d_over_n", "trial")
+    vars_ = {v: (dims, arrs[v], {"description": desc, "units": u})
+             for v, (_s, desc, u) in _THEORY_VARS.items()}
+    vars_.update({v: (dims + ("class",), carr[v], {"description": desc, "units": u})
+                  for v, (desc, u) in _CLASS_VARS.items()})
+    vars_["seed"] = (dims, seeds.astype(str).astype(object),
+                     {"description": "data seed of the cell (shallownc.data.cell_seed)",
+                      "units": "1"})
+    n = exp["n"]
+    r = float(exp.get("mean_norm", 1.0))
+    half_sep = 1.0 if exp["geometry"] == "antipodal" else np.sin(
+        np.deg2rad(float(exp.get("angle_deg", 120.0))) / 2)
+    S, DN = np.meshgrid(np.asarray(snrs, float), np.asarray(dns, float), indexing="ij")
+    vars_["bound_meanfield"] = (("snr", "d_over_n"), nc_bound(S, DN, n, half_sep * S),
+                                {"description": "mean-field NC lower bound max(Phi(-snr "
+                                 "sqrt(1-(n-1)/d)), Phi(-||mu_1-mu_2||/(2 sigma))) (G5)",
+                                 "units": "1"})
+    vars_["snr_data"] = (("snr", "d_over_n"), snr_data,
+                         {"description": D.SNR_DEFINITION + " (data stage convention)",
+                          "units": "1"})
+    ds = xr.Dataset(vars_, coords={
+        "snr": ("snr", np.asarray(snrs, float), {"description": "||mu_k|| / sigma",
+                                                  "units": "1"}),
+        "d_over_n": ("d_over_n", np.asarray(dns, float), {"description": "d / n", "units": "1"}),
+        "trial": ("trial", np.arange(T), {"description": "training-set index", "units": "1"}),
+        "class": ("class", np.arange(2), {"description": "class k (neuron k)", "units": "1"}),
+        "d": ("d_over_n", np.array([int(round(v * n)) for v in dns]),
+              {"description": "input dimension d = round(d_over_n n)", "units": "1"}),
+        "sigma": ("snr", r / np.asarray(snrs, float),
+                  {"description": "noise std per coordinate", "units": "same as mu"}),
+    }, attrs={"K": 2, "n": n, "geometry": exp["geometry"], "mean_norm": r,
+              "angle_deg": float(exp.get("angle_deg", 120.0)),
+              "snr_definition": "snr = ||mu_k|| / sigma (generalization stage)",
+              "tie_convention": "ties (both neurons off) count as errors",
+              "derivation": "reports/generalization.md"})
+    return ds
+
+
+# --------------------------------------------------------------------- trained networks
+
+def trained_test_error(W1: np.ndarray, W2: np.ndarray, M: np.ndarray, sigma: float,
+                       n_test: int, rng: np.random.Generator) -> tuple[float, float, float]:
+    """Test error of f(x) = W2 relu(W1 x) on n_test fresh samples per class (equal priors).
+
+    Prediction argmax_k f_k(x); a tie for the maximum (e.g. every neuron off, f = 0) counts
+    as an error, as for NC networks (G1). Returns (error, binomial std error, tie rate).
+    """
+    errs = ties = 0
+    for k in range(M.shape[1]):
+        Xt = M[:, [k]] + sigma * rng.standard_normal((M.shape[0], n_test))
+        logits = W2 @ np.maximum(W1 @ Xt, 0.0)
+        top = logits.max(axis=0)
+        tie = (logits == top).sum(axis=0) > 1
+        wrong = (logits.argmax(axis=0) != k) | tie
+        errs += int(wrong.sum())
+        ties += int(tie.sum())
+    tot = M.shape[1] * n_test
+    p = errs / tot
+    return p, float(np.sqrt(p * (1 - p) / tot)), ties / tot
+
+
+_TRAINED_VARS = {
+    "trained": ("1 if a network was trained on this training set, else 0", "1"),
+    "trained_test_error": ("test error of the trained two-layer net on n_test fresh samples "
+                           "per class (ties count as errors)", "1"),
+    "trained_test_error_se": ("binomial standard error of trained_test_error", "1"),
+    "trained_train_error": ("training error of the trained net (ties count as errors)", "1"),
+    "trained_nc1": ("NC1 of the trained net's training features relu(W1 X) (metrics.nc1)",
+                    "1"),
+    "trained_collapsed": ("1 if trained_nc1 < nc1_threshold (and not diverged), else 0", "1"),
+    "trained_diverged": ("1 if training diverged (training.py), else 0", "1"),
+    "trained_objective": ("final training objective (training.py)", "1"),
+}
+
+
+def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
+    """Train two-layer nets on the experiment's training sets (same draws as run_theory).
+
+    One batched call of shallownc.training.train_two_layer per d (runs = trained (snr, trial)
+    cells, one data set each). Test error by sampling (trained_test_error), NC1 by
+    shallownc.metrics.nc1. Cells not trained hold NaN and trained = 0.
+    """
+    from . import metrics
+    from . import training
+
+    tr = exp.get("trained", {})
+    snrs, dns, T = list(exp["snr"]), list(exp["d_over_n"]), int(exp["trials"])
+    shape = (len(snrs), len(dns), T)
+    arrs = {v: np.full(shape, np.nan) for v in _TRAINED_VARS}
+    arrs["trained"][:] = 0
+    t_snr = tr.get("snr") or snrs
+    t_dn = tr.get("d_over_n") or dns
+    t_T = min(int(tr.get("trials", 2)), T)
+    if tr.get("enabled", True):
+        for j, dn in enumerate(dns):
+            if dn not in t_dn:
+                continue
+            cells, Xs, ys, seeds = [], [], [], []
+            for i, s in enumerate(snrs):
+                if s not in t_snr:
+                    continue
+                spec = cell_spec(exp, s, dn)
+                for t in range(t_T):
+                    X, y, M, seed = spec.draw(base_seed, t)
+                    cells.append((i, t, spec, M))
+                    Xs.append(X)
+                    ys.append(y)
+                    seeds.append(seed % (2 ** 31))
+            if not cells:
+                continue
+            res = training.train_two_layer(
+                np.stack(Xs), np.stack(ys), width=int(tr.get("width", 20)),
+                loss=tr.get("loss", "ce"), reg="feature",
+                lambda_W=float(tr.get("lambda_W", 1e-3)), lambda_H=float(tr.get("lambda_H", 1e-3)),
+                epochs=int(tr.get("epochs", 3000)), lr=float(tr.get("lr", 0.05)),
+                init_scale=float(tr.get("init_scale", 1.0)), seeds=seeds, eval_epochs=[],
+                name=f"generalization_dn{dn:g}")
+            for r, (i, t, spec, M) in enumerate(cells):
+                W1, W2 = res.W1[r], res.W2[r]
+                a = arrs
+                a["trained"][i, j, t] = 1
+                a["trained_diverged"][i, j, t] = float(res.diverged[r])
+                a["trained_objective"][i, j, t] = float(res.objective[r])
+                if res.diverged[r]:
+                    a["trained_collapsed"][i, j, t] = 0
+                    continue
+                rng = np.random.default_rng(D.cell_seed(
+                    base_seed, t, purpose="generalization_test", geometry=spec.geometry,
+                    n=spec.n, d=spec.d, sigma=float(spec.sigma), angle_deg=spec.angle_deg))
+                e, se, _tie = trained_test_error(W1, W2, M, spec.sigma,
+                                                 int(tr.get("n_test", 20000)), rng)
+                X, y = Xs[r], ys[r]
+                H = np.maximum(W1 @ X, 0.0)
+                logits = W2 @ H
+                top = logits.max(axis=0)
+                tr_wrong = (logits.argmax(axis=0) != y) | ((logits == top).sum(axis=0) > 1)
+                nc1 = metrics.nc1(H, y, 2)
+                a["trained_test_error"][i, j, t] = e
+                a["trained_test_error_se"][i, j, t] = se
+                a["trained_train_error"][i, j, t] = float(tr_wrong.mean())
+                a["trained_nc1"][i, j, t] = nc1
+                a["trained_collapsed"][i, j, t] = float(
+                    np.isfinite(nc1) and nc1 < float(tr.get("nc1_threshold", 1e-2)))
+            if log:
+                log.info("d/n %g: trained %d nets in %.1f s", dn, len(cells), res.wall_s)
+    dims = ("snr", "d_over_n", "trial")
+    ds = xr.Dataset({v: (dims, arrs[v], {"description": desc, "units": u})
+                     for v, (desc, u) in _TRAINED_VARS.items()},
+                    coords={"snr": np.asarray(snrs, float), "d_over_n": np.asarray(dns, float),
+                            "trial": np.arange(T)},
+                    attrs={"trained_settings_json": json.dumps(tr, sort_keys=True)})
+    return ds
+
+
+def merge(theory: xr.Dataset, trained: xr.Dataset) -> xr.Dataset:
+    """One dataset over (snr, d_over_n, trial[, class]): theory plus trained-net variables."""
+    for c in ("snr", "d_over_n", "trial"):
+        if not np.array_equal(theory[c].values, trained[c].values):
+            raise ValueError(f"theory and trained results disagree on coordinate {c!r}: "
+                             f"{theory[c].values} vs {trained[c].values}")
+    out = theory.copy()
+    for v in trained.data_vars:
+        out[v] = (trained[v].dims, trained[v].values, dict(trained[v].attrs))
+    out.attrs.update({k: v for k, v in trained.attrs.items() if k.startswith("trained_")})
+    return out

@@ -1,0 +1,128 @@
+"""The whole DAG on the tiny config, in a temporary directory (slow-ish: ~1 min)."""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shallownc import io
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+pytestmark = pytest.mark.slow
+
+
+def smk(workdir, *args, configfile=None, check=True):
+    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2",
+           "--configfile", str(configfile or workdir / "tiny.yaml"), *args]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and res.returncode != 0:
+        raise AssertionError(f"snakemake failed ({res.returncode}):\n{res.stdout[-4000:]}\n"
+                             f"{res.stderr[-8000:]}")
+    return res
+
+
+def planned_jobs(res) -> list[tuple[str, dict]]:
+    """(rule, wildcards) of every job in a dry-run's output."""
+    out = res.stdout + res.stderr
+    jobs = []
+    for block in re.split(r"\n(?=rule |localrule )", out):
+        m = re.match(r"(?:local)?rule (\w+):", block)
+        if not m:
+            continue
+        wc = re.search(r"wildcards: (.*)", block)
+        wcs = dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {}
+        jobs.append((m.group(1), wcs))
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("tiny")
+    shutil.copy(ROOT / "presets" / "tiny.yaml", wd / "tiny.yaml")
+    smk(wd)
+    return wd
+
+
+def test_outputs_have_promised_structure(tiny_run):
+    cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
+    res = tiny_run / cfg.get("results_dir", "results")
+    ds = io.read_netcdf(res / "feasibility" / "k2_antipodal.nc",
+                        required_vars=["nc_status", "sep_status", "nc_all_status",
+                                       "nc_eq_residual", "nc_ineq_violation",
+                                       "nc_farkas_residual", "nc_radius_ratio",
+                                       "nc_solve_time", "seed", "snr"],
+                        required_dims=["d", "sigma", "trial", "class"])
+    g = cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]
+    assert ds.sizes["d"] == len(g["d_over_n"]) and ds.sizes["sigma"] == len(g["sigma"])
+    assert ds.sizes["trial"] == g["trials"] and ds.sizes["class"] == g["K"]
+    for key in ("config_json", "package_versions_json", "git_commit", "geometry", "K"):
+        assert key in ds.attrs, key
+    for v in ("nc_status", "nc_solve_time", "snr"):
+        assert ds[v].attrs.get("description")
+    assert ds["nc_solve_time"].attrs["units"] == "s"
+    # d < n is infeasible, d >= N feasible (generic data), verified
+    assert (ds.nc_all_status.sel(d=3) == 0).all()
+    assert (ds.nc_all_status.sel(d=15) == 1).all()
+    dg = io.read_netcdf(res / "data" / "digits.nc", required_vars=["X", "label"])
+    assert dg.attrs["source"] == "digits"
+    figs = list((tiny_run / cfg.get("report_dir", "reports") / "figures").rglob("*.png"))
+    assert len(figs) >= 4
+
+
+def test_second_run_does_nothing(tiny_run):
+    res = smk(tiny_run, "-n")
+    assert "Nothing to be done" in res.stdout + res.stderr, res.stdout[-3000:]
+
+
+def test_changing_one_grid_value_reruns_only_affected_jobs(tiny_run):
+    cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
+    g = cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]
+    old_d = round(g["d_over_n"][-1] * g["n"])
+    g["d_over_n"][-1] = 3.0
+    new_d = round(3.0 * g["n"])
+    changed = tiny_run / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(smk(tiny_run, "-n", configfile=changed))
+    solves = [wc for rule, wc in jobs if rule == "solve_feasibility"]
+    assert solves, jobs
+    assert all(wc["grid"] == "k2_antipodal" and wc["job"].startswith(f"d{new_d}_")
+               for wc in solves), solves
+    assert not any(wc["job"].startswith(f"d{old_d}_") for wc in solves)
+    assert ("combine_feasibility", {"grid": "k2_antipodal"}) in jobs
+    assert not any(r in ("digits_data", "gmm_example") for r, _ in jobs)
+    assert not any(wc.get("grid") in ("noise_k2", "digits") for _, wc in jobs)
+
+
+def test_bad_config_fails_before_any_job(tmp_path):
+    cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
+    cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]["sigma"] = ["high"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    res = smk(tmp_path, "-n", configfile=bad, check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "feasibility.phase_diagrams.k2_antipodal.sigma[0]" in out and "number" in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_corrupt_input_gives_clear_error(tiny_run):
+    cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
+    res_dir = tiny_run / cfg.get("results_dir", "results")
+    digits = res_dir / "data" / "digits.nc"
+    backup = digits.read_bytes()
+    try:
+        digits.write_bytes(b"not a netcdf file at all" * 10)
+        target = next((res_dir / "feasibility" / "digits" / "jobs").glob("*.nc"))
+        log = tiny_run / "logs" / "feasibility" / "digits" / f"{target.stem}.log"
+        log.unlink()
+        res = smk(tiny_run, "--forcerun", "solve_feasibility", "--allowed-rules",
+                  "solve_feasibility", "--", str(target.relative_to(tiny_run)), check=False)
+        assert res.returncode != 0, res.stdout[-3000:]
+        text = log.read_text()
+        assert "digits.nc" in text and "corrupt or not NetCDF" in text
+    finally:
+        digits.write_bytes(backup)
