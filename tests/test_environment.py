@@ -38,3 +38,10 @@ def test_conda_and_pip_dependencies_agree():
 def test_environment_pins_python_311():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in env["dependencies"]
+
+
+def test_rule_environment_matches_environment_yml():
+    root_env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    rule_env = yaml.safe_load((ROOT / "workflow" / "envs" / "shallownc.yaml").read_text())
+    assert rule_env["dependencies"] == root_env["dependencies"]
+    assert rule_env["channels"] == root_env["channels"]

@@ -561,6 +561,9 @@ def _net_seed(base_seed, experiment, trial, **cell):
 def _unstack(traj: xr.Dataset, **run_coords) -> xr.Dataset:
     """Turn the run dimension into the named parameter dimensions (each given per run)."""
     traj = traj.assign_coords({k: ("run", np.asarray(v)) for k, v in run_coords.items()})
+    if len(run_coords) == 1:
+        (key,) = run_coords
+        return traj.swap_dims(run=key).drop_vars("run")
     return traj.set_index(run=list(run_coords)).unstack("run")
 
 
@@ -642,7 +645,7 @@ def collapse_summary(ds: xr.Dataset, threshold: float) -> xr.Dataset:
     return ds
 
 
-def run_three_layer(exp: dict, run_cfg: dict, base_seed: int) -> xr.Dataset:
+def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
     """Experiment 3: three-layer nets, one data set, dims (first_width, seed, epoch)."""
     data = exp["data"]
     X, y, Xt, yt, _ = draw_cell(data, exp["d"], exp["sigma"], base_seed, 0)
@@ -657,7 +660,7 @@ def run_three_layer(exp: dict, run_cfg: dict, base_seed: int) -> xr.Dataset:
                      .drop_vars("seed").expand_dims(first_width=[int(d1)]))
     out = xr.concat(parts, dim="first_width", data_vars="all", coords="different",
                     compat="equals", join="outer", combine_attrs="override")
-    out["lp_status_input"] = ((), np.int8(lp_status(X, y)),
+    out["lp_status_input"] = ((), np.int8(lp_status(X, y, solver_cfg)),
                               {"description": "class-LP verdict of the raw inputs "
                                               "(a two-layer net on X)", "units": "1"})
     out.attrs.update(d=exp["d"], sigma=exp["sigma"], width=p, geometry=data["geometry"],
@@ -665,7 +668,8 @@ def run_three_layer(exp: dict, run_cfg: dict, base_seed: int) -> xr.Dataset:
     return out
 
 
-def run_regularization(exp: dict, run_cfg: dict, base_seed: int) -> xr.Dataset:
+def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
+                       solver_cfg=None) -> xr.Dataset:
     """Experiment 4: regularizer variants on one data set, dims (variant, seed, epoch)."""
     data = exp["data"]
     d = int(round(exp["d_over_n"] * data["n"]))
@@ -687,7 +691,7 @@ def run_regularization(exp: dict, run_cfg: dict, base_seed: int) -> xr.Dataset:
             variant_lambda_H=("variant", [v["lambda_H"]])))
     out = xr.concat(parts, dim="variant", data_vars="all", coords="different",
                     compat="equals", join="outer", combine_attrs="override")
-    out["lp_status"] = ((), np.int8(lp_status(X, y)),
+    out["lp_status"] = ((), np.int8(lp_status(X, y, solver_cfg)),
                         {"description": "class-LP verdict of the training data", "units": "1"})
     out.attrs.update(d=d, sigma=exp["sigma"], geometry=data["geometry"], n=data["n"],
                      experiment="regularization")

@@ -1,5 +1,6 @@
 # Helpers shared by the rule files (no rules here).
 import hashlib
+import os
 import json
 from pathlib import Path
 
@@ -10,6 +11,14 @@ from shallownc import phase
 # Validate before any job runs: a wrong type, an out-of-range value or an unknown key stops
 # here with a message naming the key and what is allowed. Defaults are filled in place.
 sncconfig.validate(config, schema_dir=Path(workflow.basedir) / "workflow" / "schemas")
+
+# Scripts import the package from this checkout whatever environment runs them
+# (the .venv, a --use-conda environment, a cluster node).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+)
+# Software environment declared by every rule (used with --use-conda).
+CONDA_ENV = "../envs/shallownc.yaml"
 
 RESULTS = config["results_dir"]
 REPORTS = config["report_dir"]

@@ -4,6 +4,8 @@
 
 
 rule gmm_example:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/data/gmm/{{name}}.nc",
     log:
@@ -21,6 +23,8 @@ rule gmm_example:
 
 
 rule digits_data:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/data/digits.nc",
     log:

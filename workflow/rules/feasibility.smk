@@ -21,6 +21,8 @@ def grid_data_inputs(wildcards):
 
 
 rule solve_feasibility:
+    conda:
+        CONDA_ENV
     input:
         grid_data_inputs,
     output:
@@ -45,6 +47,8 @@ rule solve_feasibility:
 
 
 rule combine_feasibility:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: expand(
             f"{RESULTS}/feasibility/{wc.grid}/jobs/{{job}}.nc", job=feasibility_jobs(wc.grid)

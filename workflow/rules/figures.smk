@@ -8,6 +8,8 @@ FIG_FEAS = f"{REPORTS}/figures/feasibility"
 
 
 rule figure_phase_diagram:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     output:
@@ -32,6 +34,8 @@ rule figure_phase_diagram:
 
 
 rule figure_separability:
+    conda:
+        CONDA_ENV
     input:
         expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=PHASE_GRIDS),
     output:
@@ -55,6 +59,8 @@ rule figure_separability:
 
 
 rule figure_pure_noise:
+    conda:
+        CONDA_ENV
     input:
         expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=NOISE_GRIDS),
     output:
@@ -78,6 +84,8 @@ rule figure_pure_noise:
 
 
 rule figure_real_data:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     output:
