@@ -28,14 +28,18 @@ PIP="$VENV/bin/python -m pip"
 $PIP install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
   if [ "$TORCH_VARIANT" = cpu ]; then
-    $PIP install -q "torch==$TORCH_VERSION" --extra-index-url https://download.pytorch.org/whl/cpu \
-      2>&1 | grep -vE "^WARNING: (Location|Retrying)" || true
+    # the CPU wheel alone: from a local wheel house (pip's find-links) if there is one, else
+    # from PyTorch's CPU index; its dependencies then come from the normal index below.
+    $PIP install -q --no-deps --no-index "torch==$TORCH_VERSION" 2>/dev/null \
+      || $PIP install -q --no-deps "torch==$TORCH_VERSION" \
+           --index-url https://download.pytorch.org/whl/cpu
+    $PIP install -q "torch==$TORCH_VERSION" 2>&1 | grep -v "^WARNING: Location" || true
   else
     $PIP install -q "torch==$TORCH_VERSION" 2>&1 | grep -v "^WARNING: Location" || true
   fi
 fi
-"$VENV/bin/python" -c "import torch; print('[setup] torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"
 $PIP install -q -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
-"$VENV/bin/python" -c "import shallownc, snakemake, highspy, xarray, netCDF4, seaborn, sklearn" 
+"$VENV/bin/python" -c "import shallownc, snakemake, highspy, xarray, netCDF4, seaborn, sklearn"
+"$VENV/bin/python" -c "import torch; print('[setup] torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"
 echo "$want" > "$stamp"
 echo "[setup] done"

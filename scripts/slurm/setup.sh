@@ -126,8 +126,9 @@ else
   log "slurmctld started (pid $(cat "$DIR/slurmctld.pid"))"
 fi
 state() { sinfo -h -N -n "$HOST" -o %t 2>/dev/null | head -1; }
-if [[ -s "$DIR/slurmd.pid" ]] && kill -0 "$(cat "$DIR/slurmd.pid")" 2>/dev/null; then
-  log "slurmd already running: reused"
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if listening 6818; then
+  log "slurmd already listening on 6818: reused"
 else
   slurmd -f "$CONF"
   for _ in $(seq 50); do [[ -s "$DIR/slurmd.pid" ]] && break; sleep 0.1; done

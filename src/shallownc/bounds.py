@@ -169,65 +169,127 @@ def kinematic_d_min(n: int, K: int, rank: int, delta: float) -> int:
 # ---------------------------------------------------------------------- predicted boundary
 
 def _psi_table():
-    """tau(lambda) = B/sqrt(A), psi = sqrt(A) + lambda tau (eq. P2), tabulated for interp."""
-    lam = np.linspace(-30, 7, 6000)
+    """tau(lambda) = B/sqrt(A), psi = sqrt(A) + lambda tau, psi'(tau) = lambda (eq. P2)."""
+    lam = np.linspace(-30, 7, 8000)
     Q, phi = stats.norm.sf(lam), stats.norm.pdf(lam)
     A = (1 + lam ** 2) * Q - lam * phi
     B = phi - lam * Q
     tau = B / np.sqrt(A)
-    psi = np.sqrt(A) + lam * tau
+    psi_ = np.sqrt(A) + lam * tau
     order = np.argsort(tau)
-    tau, psi = tau[order], psi[order]
-    return np.concatenate([[0.0], tau, [1.0]]), np.concatenate([[0.0], psi, [0.0]])
+    return tau[order], psi_[order], lam[order]
 
 
-_TAU, _PSI = _psi_table()
+_TAU, _PSI, _LAM = _psi_table()
 
 
 def psi(tau) -> np.ndarray:
-    """psi(tau): (1/sqrt n) max {h^T z : z >= 0, ||z|| = 1, 1^T z = tau sqrt n} (eq. P2)."""
-    return np.interp(np.clip(tau, 0, 1), _TAU, _PSI)
+    """psi(tau): (1/sqrt n) max {h^T z : z >= 0, ||z|| = 1, 1^T z = tau sqrt n} (eq. P2).
+
+    Tabulated through the threshold parametrisation z = (h - lambda)_+; psi(0) = psi(1) = 0.
+    """
+    t = np.clip(tau, 0, 1)
+    return np.interp(t, np.concatenate([[0.0], _TAU, [1.0]]),
+                     np.concatenate([[0.0], _PSI, [0.0]]))
 
 
-def _class_objective(x, k: int, gram: np.ndarray, inv_sigma2: float):
+def psi_prime(tau) -> np.ndarray:
+    """psi'(tau) = lambda(tau) (envelope theorem, eq. P2)."""
+    return np.interp(np.clip(tau, _TAU[0], _TAU[-1]), _TAU, _LAM)
+
+
+def _objective(x, k: int, gram: np.ndarray, inv_s2: float):
+    """-F and its gradient, F = L^2 - s^T G s / sigma^2 (eq. P3), x = (p, u, tau).
+
+    (a, b) = p/||p||; s_k = -u a; s_j = tau_j b_j (j != k);
+    L = a sqrt(1 - u^2) + sum_j b_j psi(tau_j).
+    """
     K = gram.shape[0]
-    p = np.abs(x[:K]) + 1e-300
-    p = p / np.linalg.norm(p)
-    a, b = p[0], p[1:]
-    sk = -np.clip(x[K], 0, 1) * a
-    tau = np.clip(x[K + 1:], 0, 1)
-    s = np.empty(K)
+    p = x[:K]
+    nrm = np.linalg.norm(p)
+    q = p / nrm
+    a, b = q[0], q[1:]
+    u = x[K]
+    tau = x[K + 1:]
     others = [j for j in range(K) if j != k]
-    s[k] = sk
+    s = np.empty(K)
+    s[k] = -u * a
     s[others] = tau * b
-    lhs = math.sqrt(max(a * a - sk * sk, 0.0)) + float(b @ psi(tau))
-    return -(lhs * lhs - inv_sigma2 * float(s @ gram @ s))  # eq. P3
+    root = math.sqrt(max(1 - u * u, 1e-300))
+    ps = psi(tau)
+    L = a * root + float(b @ ps)
+    Gs = gram @ s * inv_s2
+    F = L * L - float(s @ Gs)
+    g_ab = np.empty(K)
+    g_ab[0] = 2 * L * root + 2 * Gs[k] * u
+    g_ab[1:] = 2 * L * ps - 2 * Gs[others] * tau
+    g_p = (g_ab - q * (q @ g_ab)) / nrm
+    g_u = -2 * L * a * u / root + 2 * Gs[k] * a
+    g_tau = 2 * L * b * psi_prime(tau) - 2 * Gs[others] * b
+    return -F, -np.concatenate([g_p, [g_u], g_tau])
 
 
-def predicted_d_over_n(M: np.ndarray, sigma: float, starts: int = 6, seed: int = 0) -> float:
-    """Predicted 50% boundary d*/n of all class LPs at noise sigma (eq. P3).
+def _symmetric(gram: np.ndarray) -> bool:
+    """All classes equivalent (equal norms, equal pairwise inner products)."""
+    K = gram.shape[0]
+    off = gram[~np.eye(K, dtype=bool)]
+    return bool(np.allclose(np.diag(gram), gram[0, 0]) and np.allclose(off, off[0]))
 
-    d*/n = max_k max [sqrt(a^2 - s_k^2) + sum_j b_j psi(s_j/b_j)]^2 - s^T M^T M s / sigma^2
-    over a^2 + sum_j b_j^2 = 1, -a <= s_k <= 0, 0 <= s_j <= b_j. Pure noise gives (K+1)/2.
+
+def predicted_asymptotic(M: np.ndarray, sigma: float, starts: int = 8, seed: int = 0,
+                         x0s=()) -> tuple[float, list]:
+    """Asymptotic prediction phi = lim d*/n of all class LPs at noise sigma (eq. P3).
+
+    phi = max_k max [sqrt(a^2 - s_k^2) + sum_j b_j psi(s_j/b_j)]^2 - s^T M^T M s / sigma^2
+    over a^2 + sum_j b_j^2 = 1, -a <= s_k <= 0, 0 <= s_j <= b_j; pure noise gives (K+1)/2,
+    sigma -> 0 gives 1. Non-concave: multistart from the two limiting solutions (a = 1, and
+    the pure-noise optimum), from ``x0s`` (e.g. the optimum at a neighbouring sigma) and random
+    points. Returns (phi, optimisers per class).
     """
     M = np.asarray(M, float)
     K = M.shape[1]
     gram = M.T @ M
     inv_s2 = 0.0 if np.isinf(sigma) else 1.0 / sigma ** 2
     rng = np.random.default_rng(seed)
-    best_all = -np.inf
-    for k in range(K):
-        best = -np.inf
-        x_noise = np.concatenate([[1.0], np.full(K - 1, 1 / math.sqrt(2)), [0.0],
-                                  np.full(K - 1, 0.5642)])
-        inits = [x_noise] + [rng.uniform(0.05, 1, 2 * K) for _ in range(starts - 1)]
+    classes = [0] if _symmetric(gram) else range(K)
+    bounds = [(1e-9, 1.0)] * K + [(0.0, 1 - 1e-9)] + [(1e-9, 1.0)] * (K - 1)
+    best_all, xs = -np.inf, []
+    for k in classes:
+        inits = [np.concatenate([[1.0], np.full(K - 1, 1e-3), [0.0], np.full(K - 1, 0.01)]),
+                 np.concatenate([[1.0], np.full(K - 1, 1 / math.sqrt(2)), [0.0],
+                                 np.full(K - 1, 0.5642)])]
+        inits += [np.asarray(x, float) for x in x0s]
+        inits += [rng.uniform(0.02, 1, 2 * K) for _ in range(max(0, starts - len(inits)))]
+        best, bx = -np.inf, None
         for x0 in inits:
-            res = optimize.minimize(_class_objective, x0, args=(k, gram, inv_s2),
-                                    method="L-BFGS-B",
-                                    bounds=[(1e-6, 1)] * K + [(0, 1)] * K)
-            best = max(best, -res.fun)
+            res = optimize.minimize(_objective, np.clip(x0, 1e-9, 1 - 1e-9),
+                                    args=(k, gram, inv_s2), jac=True, method="L-BFGS-B",
+                                    bounds=bounds)
+            if -res.fun > best:
+                best, bx = -res.fun, res.x
+        xs.append(bx)
         best_all = max(best_all, best)
-    return float(best_all)
+    return float(best_all), xs
+
+
+def predicted_d_over_n(M: np.ndarray, sigma, n: int, starts: int = 8) -> np.ndarray:
+    """Predicted 50% boundary d*/n with the finite-n correction (eq. P4).
+
+    d* = n phi(sigma) + r - 1/2, r = rank M: at sigma -> 0 the noise in the r mean directions
+    is cancelled by the means (d* = n + r - 1/2), at pure noise d* = delta(C) = (K+1)n/2 - 1/2
+    exactly. ``sigma`` may be an array; consecutive values are warm-started.
+    """
+    M = np.asarray(M, float)
+    rank = int(np.linalg.matrix_rank(M)) if np.any(M) else 0
+    sig = np.atleast_1d(np.asarray(sigma, float))
+    order = np.argsort(sig)
+    out = np.empty(len(sig))
+    prev = ()
+    for i in order:
+        phi, xs = predicted_asymptotic(M, sig[i], starts, x0s=prev)
+        prev = xs[:1] if len(xs) == 1 else ()
+        out[i] = phi + (rank - 0.5) / n
+    return out
 
 
 # --------------------------------------------------------------------------------- curves
@@ -236,7 +298,7 @@ def predicted_d_over_n(M: np.ndarray, sigma: float, starts: int = 6, seed: int =
 class BoundOptions:
     delta: float = 0.05
     sigma_points: int = 61
-    prediction_starts: int = 6
+    prediction_starts: int = 8
 
 
 ASSUMPTIONS = {
@@ -273,8 +335,8 @@ def grid_curves(grid: "phase.Grid", opts: BoundOptions, d_values=None) -> xr.Dat
     lo = min(sig_grid.min(), 1e-3) / 3
     hi = max(sig_grid.max(), 10.0) * 3
     sig_curve = np.geomspace(lo, hi, opts.sigma_points)
-    pred_curve = np.array([predicted_d_over_n(M, s, opts.prediction_starts) for s in sig_curve])
-    pred_grid = np.array([predicted_d_over_n(M, s, opts.prediction_starts) for s in sig_grid])
+    pred_curve = predicted_d_over_n(M, sig_curve, n, opts.prediction_starts)
+    pred_grid = predicted_d_over_n(M, sig_grid, n, opts.prediction_starts)
     p_inf = kinematic_p_infeasible(n, K, d_grid - rank)
     union_cert = smax_grid[:, None] > sig_grid[None, :]
     gordon_cert = np.repeat((d_grid >= dG)[:, None], len(sig_grid), 1)

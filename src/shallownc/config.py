@@ -162,6 +162,29 @@ def _cross_checks(config: dict) -> Iterable[str]:
             yield f"'data.examples.{name}.K' must be 2 for geometry {g['geometry']!r}"
         if g["geometry"] == "orthogonal" and g["d"] < g["K"]:
             yield f"'data.examples.{name}.d' must be >= K for orthogonal means"
+    yield from _upfm_checks(config.get("upfm", {}))
+
+
+def _upfm_checks(u: dict) -> Iterable[str]:
+    """upfm: widths must hold the closed form (p >= K); bridge grids as for phase diagrams."""
+    w = u.get("solver", {}).get("width", 0)
+    if w:
+        for key, Ks in (("sweep.K", u.get("sweep", {}).get("K", [])),
+                        ("gram.K", [u.get("gram", {}).get("K", 0)])):
+            if max(Ks, default=0) > w:
+                yield f"'upfm.solver.width' = {w} is smaller than 'upfm.{key}' {max(Ks)}"
+    tw = u.get("bridge", {}).get("train", {}).get("width", 0)
+    for name, g in u.get("bridge", {}).get("grids", {}).items():
+        where = f"upfm.bridge.grids.{name}"
+        if tw and tw < g["K"]:
+            yield f"'upfm.bridge.train.width' = {tw} is smaller than '{where}.K' = {g['K']}"
+        if g["geometry"] in ("antipodal", "angle") and g["K"] != 2:
+            yield f"'{where}.K' must be 2 for geometry {g['geometry']!r} (got {g['K']})"
+        for r in g["d_over_n"]:
+            d = round(r * g["n"])
+            if d < 1 or (g["geometry"] == "orthogonal" and d < g["K"]):
+                yield (f"'{where}.d_over_n' value {r} gives d = {d}: need d >= 1 "
+                       "(and d >= K for orthogonal means)")
 
 
 def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:

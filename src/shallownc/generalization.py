@@ -440,9 +440,10 @@ def check_experiment(name: str, exp: dict) -> list[str]:
         msgs.append(f"'{where}.d_over_n' gives d = {min(ds)} < 2 for n = {exp['n']}")
     if len(set(ds)) != len(ds):
         msgs.append(f"'{where}.d_over_n' values round to duplicate d for n = {exp['n']}: {ds}")
-    p = exp.get("panel_d_over_n", 0)
-    if p and p not in exp["d_over_n"]:
-        msgs.append(f"'{where}.panel_d_over_n' = {p} is not one of d_over_n {exp['d_over_n']}")
+    extra = [p for p in exp.get("panel_d_over_n", []) if p not in exp["d_over_n"]]
+    if extra:
+        msgs.append(f"'{where}.panel_d_over_n' values {extra} are not in d_over_n "
+                    f"{exp['d_over_n']}")
     s = exp.get("low_snr", 0)
     if s and s not in exp["snr"]:
         msgs.append(f"'{where}.low_snr' = {s} is not one of snr {exp['snr']}")
@@ -574,7 +575,9 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
               "angle_deg": float(exp.get("angle_deg", 120.0)),
               "snr_definition": "snr = ||mu_k|| / sigma (generalization stage)",
               "tie_convention": "ties (both neurons off) count as errors",
-              "derivation": "reports/generalization.md"})
+              "derivation": "reports/generalization.md",
+              "panel_d_over_n": json.dumps([float(v) for v in exp.get("panel_d_over_n", [])]),
+              "low_snr": float(exp.get("low_snr", 0))})
     return ds
 
 
@@ -622,9 +625,6 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
     cells, one data set each). Test error by sampling (trained_test_error), NC1 by
     shallownc.metrics.nc1. Cells not trained hold NaN and trained = 0.
     """
-    from . import metrics
-    from . import training
-
     tr = exp.get("trained", {})
     snrs, dns, T = list(exp["snr"]), list(exp["d_over_n"]), int(exp["trials"])
     shape = (len(snrs), len(dns), T)
@@ -650,6 +650,8 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
                     seeds.append(seed % (2 ** 31))
             if not cells:
                 continue
+            from . import metrics, training  # torch only when something is trained
+
             res = training.train_two_layer(
                 np.stack(Xs), np.stack(ys), width=int(tr.get("width", 20)),
                 loss=tr.get("loss", "ce"), reg="feature",
@@ -682,7 +684,7 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
                 a["trained_train_error"][i, j, t] = float(tr_wrong.mean())
                 a["trained_nc1"][i, j, t] = nc1
                 a["trained_collapsed"][i, j, t] = float(
-                    np.isfinite(nc1) and nc1 < float(tr.get("nc1_threshold", 1e-2)))
+                    np.isfinite(nc1) and nc1 < float(tr.get("nc1_threshold", 1e-3)))
             if log:
                 log.info("d/n %g: trained %d nets in %.1f s", dn, len(cells), res.wall_s)
     dims = ("snr", "d_over_n", "trial")

@@ -11,10 +11,6 @@ TRAIN_GLOBAL = {k: v for k, v in TRAIN_CFG.items()
 THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
 
 
-def training_params(experiment):
-    return as_json({**TRAIN_GLOBAL, experiment: TRAIN_CFG[experiment]})
-
-
 rule train_experiment:
     output:
         f"{RESULTS}/training/{{experiment}}.nc",
@@ -25,7 +21,7 @@ rule train_experiment:
     wildcard_constraints:
         experiment="dynamics|three_layer|regularization",
     params:
-        cfg=lambda wc: training_params(wc.experiment),
+        cfg=lambda wc: as_json({**TRAIN_GLOBAL, wc.experiment: TRAIN_CFG[wc.experiment]}),
         solver=as_json(config["solver"]),
         seed=config["seed"],
         checkpoint_dir=TRAIN_CFG["checkpoint_dir"],
@@ -34,6 +30,8 @@ rule train_experiment:
     resources:
         mem_mb=4000,
         runtime=600,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/train_experiment.py"
 
@@ -48,7 +46,7 @@ rule train_theory:
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
     params:
-        cfg=training_params("theory"),
+        cfg=as_json({**TRAIN_GLOBAL, "theory": TRAIN_CFG["theory"]}),
         d_over_n=lambda wc: THEORY_JOBS[wc.job],
         solver=as_json(config["solver"]),
         seed=config["seed"],
@@ -58,6 +56,8 @@ rule train_theory:
     resources:
         mem_mb=4000,
         runtime=600,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/train_experiment.py"
 
@@ -77,6 +77,8 @@ rule combine_training_theory:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/combine_training.py"
 
@@ -117,6 +119,8 @@ rule plot_training:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/plot_training.py"
 

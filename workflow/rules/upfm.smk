@@ -11,6 +11,8 @@ FIG_UPFM = f"{REPORTS}/figures/upfm"
 
 
 rule upfm_sweep:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/upfm/sweep_{{loss}}.nc",
     log:
@@ -32,6 +34,8 @@ rule upfm_sweep:
 
 
 rule upfm_gram:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/upfm/gram.nc",
     log:
@@ -51,6 +55,8 @@ rule upfm_gram:
 
 
 rule upfm_bridge:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/upfm/bridge_{{grid}}.nc",
     log:
@@ -71,6 +77,8 @@ rule upfm_bridge:
 
 
 rule figure_upfm_gram:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/upfm/gram.nc",
     output:
@@ -94,6 +102,8 @@ rule figure_upfm_gram:
 
 
 rule figure_upfm_sweep:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/upfm/sweep_{{loss}}.nc",
     output:
@@ -120,6 +130,8 @@ rule figure_upfm_sweep:
 
 
 rule figure_upfm_bridge:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/upfm/bridge_{{grid}}.nc",
     output:

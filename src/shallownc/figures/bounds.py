@@ -1,0 +1,128 @@
+"""Figures of the theory stage (reports/theory.md), drawn only from NetCDF results.
+
+* phase diagrams with the union bound (red), the Gordon bound (blue), the kinematic
+  comparison (blue dotted) and the predicted boundary (dashed) over the verified P(feasible);
+* pure noise: P(feasible) vs d/n with the exact kinematic curve and the bounds;
+* random features: P(feasible) vs the first-layer width d1 with the reference widths.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from .. import phase
+from . import setup_style
+from .feasibility import phase_heatmap, wilson
+
+RED, BLUE, PRED = "#d62728", "#1f77b4", "black"
+
+
+def overlays(curves: xr.Dataset, sigma_range) -> list[dict]:
+    """Theory curves as (d/n, sigma) polylines for phase_heatmap (reports/theory.md)."""
+    lo, hi = sigma_range
+    out = []
+    x = curves.d_curve_over_n.values
+    smax = curves.union_sigma_max.values
+    ok = smax > 0
+    if ok.any():
+        # the certified region is sigma < sigma_max(d): its boundary drawn as a curve
+        out.append({"x": x[ok], "y": np.clip(smax[ok], lo, hi), "color": RED, "linewidth": 2.2,
+                    "label": f"union bound (U4), δ={curves.attrs['delta']:g}"})
+    ys = [lo, hi]
+    dG = float(curves.attrs["gordon_d_over_n"])
+    out.append({"x": [dG, dG], "y": ys, "color": BLUE, "linewidth": 2.2,
+                "label": f"Gordon comparison (G3): d/n ≥ {dG:.2f}"})
+    dK = float(curves.attrs["kinematic_d_over_n"])
+    out.append({"x": [dK, dK], "y": ys, "color": BLUE, "linestyle": ":", "linewidth": 2.2,
+                "label": f"kinematic comparison (K2): d/n ≥ {dK:.2f}"})
+    sc = curves.sigma_curve.values
+    m = (sc >= lo) & (sc <= hi)
+    out.append({"x": curves.predicted_d_over_n_curve.values[m], "y": sc[m], "color": PRED,
+                "linestyle": "--", "linewidth": 2.0, "label": "predicted 50% boundary (P4)"})
+    return out
+
+
+def fig_phase_bounds(feas: xr.Dataset, curves: xr.Dataset):
+    """P(all classes feasible) over (d/n, sigma) with every theory curve and a legend."""
+    setup_style()
+    fig, ax = plt.subplots(figsize=(7.6, 4.8), constrained_layout=True)
+    s = feas.sigma.values
+    lo, hi = s.min() / 2, s.max() * 2  # pcolormesh edges lie inside this range
+    ovs = overlays(curves, (lo, hi))
+    phase_heatmap(ax, feas, "nc_all_status", ovs, noise_line=False)
+    x = feas.d_over_n.values
+    ax.set_xlim(x.min() - 0.1, max(x.max() + 0.1, float(curves.attrs["gordon_d_over_n"]) + 0.1))
+    ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
+    ax.set_title(f"{feas.attrs['grid']}: {feas.attrs['geometry']}, K={feas.attrs['K']}, "
+                 f"n={feas.attrs['n']}, {feas.sizes['trial']} trials — white: empirical 50%")
+    return fig
+
+
+def fig_pure_noise_bounds(pairs: list[tuple[xr.Dataset, xr.Dataset]]):
+    """Pure noise: verified P(all classes feasible) with Wilson intervals vs the theory."""
+    setup_style()
+    fig, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 4),
+                             constrained_layout=True, squeeze=False)
+    for ax, (feas, curves) in zip(axes[0], pairs):
+        pr = phase.probability(feas.nc_all_status.isel(sigma=0))
+        k = (pr.p * pr.n_decided).values
+        nd = pr.n_decided.values
+        lo, hi = wilson(k, nd)
+        x = feas.d_over_n.values
+        ax.errorbar(x, pr.p.values, yerr=[pr.p.values - lo, hi - pr.p.values], fmt="o",
+                    color="0.2", label="verified LP (Wilson 95%)")
+        cx = curves.d_over_n.values
+        ax.plot(cx, curves.kinematic_p_all_lower.values, color=BLUE, ls=":",
+                label="1 − K·P_inf (K1–K2, lower bound)")
+        ax.plot(cx, curves.kinematic_p_class.values ** int(curves.attrs["K"]), color=BLUE,
+                alpha=0.5, label="P_class^K (independence heuristic)")
+        ax.axvline(curves.attrs["gordon_d_over_n"], color=BLUE, lw=2,
+                   label=f"Gordon (G3), δ={curves.attrs['delta']:g}")
+        ax.axvline(curves.attrs["kinematic_d_over_n"], color=BLUE, lw=2, ls=":",
+                   label="kinematic (K2)")
+        ax.axvline(float(curves.predicted_d_over_n.values[0]), color=PRED, ls="--",
+                   label="predicted 50% (P4)")
+        ax.axhline(1 - curves.attrs["delta"], color="0.6", lw=0.8)
+        ax.set_xlabel("d / n")
+        ax.set_ylabel("P(all classes NC-feasible)")
+        ax.set_xlim(x.min() - 0.05, max(x.max(), curves.attrs["gordon_d_over_n"]) + 0.05)
+        ax.set_title(f"pure noise K={feas.attrs['K']}, n={feas.attrs['n']}")
+        ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def fig_random_features(datasets: list[xr.Dataset]):
+    """P(all classes feasible on relu(W1 X)) vs d1, with n log n, N log N and our widths."""
+    setup_style()
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.6 * len(datasets), 4.2),
+                             constrained_layout=True, squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        pr = phase.probability(ds.nc_all_status)
+        k = (pr.p * pr.n_decided).values
+        lo, hi = wilson(k, pr.n_decided.values)
+        d1 = ds.d1.values
+        ax.errorbar(d1, pr.p.values, yerr=[pr.p.values - lo, hi - pr.p.values], fmt="o-",
+                    color="0.2", label="verified LP on relu(W1 X)")
+        full = (ds.feature_rank == ds.attrs["N"]).mean("trial").values
+        ax.plot(d1, full, color="0.5", ls="-.", label="P(rank H = N)")
+        refs = [("ref_stat_dim", "δ(C)=(K+1)n/2−½ (R3)", PRED, "--"),
+                ("ref_N", "N (R1)", "C2", "-"),
+                ("ref_rank_width", "rank width (R2)", "C2", ":"),
+                ("ref_n_log_n", "n log n", "C4", "-"),
+                ("ref_N_log_N", "N log N", "C1", "-")]
+        for key, lab, col, ls in refs:
+            ax.axvline(ds.attrs[key], color=col, ls=ls, lw=1.6,
+                       label=f"{lab} = {ds.attrs[key]:.0f}")
+        e = ds.attrs.get("empirical_d1_50", np.nan)
+        if np.isfinite(e):
+            ax.plot([e], [0.5], marker="*", ms=14, color=RED, ls="none",
+                    label=f"empirical 50%: d1 = {e:.1f}")
+        ax.set_xscale("log")
+        ax.set_xlabel("first-layer width d1")
+        ax.set_ylabel("P(all classes NC-feasible)")
+        ax.set_title(f"{ds.attrs['setting']}: {ds.attrs['geometry']}, K={ds.attrs['K']}, "
+                     f"n={ds.attrs['n']}, d={ds.attrs['d']}, σ={ds.attrs['sigma']:g}")
+        ax.legend(fontsize=7, loc="lower right")
+    return fig

@@ -1,0 +1,240 @@
+"""Incremental re-runs users can trust (issue 7).
+
+Covered here (tests/test_workflow.py already covers "second run does nothing" and "one
+feasibility grid value re-runs only its jobs"):
+- one training hyper-parameter changed -> only the jobs of that experiment (and what reads
+  their output) re-run;
+- the src/ edit policy: every rule passes ``code=code_version(<modules>)`` as a param
+  (workflow/rules/common.smk), so an edit of a module under src/ re-runs exactly the rules that
+  use it, and nothing else; an edit of a rule's script re-runs that rule (Snakemake's "code"
+  trigger);
+- an interrupted job (snakemake killed with SIGKILL while the job runs) is detected as
+  incomplete and re-run under the shipped workstation profile (rerun-incomplete).
+
+All edits happen in a copy of the tree in a temporary directory, never in the checkout.
+
+The first three use Snakemake's own bookkeeping without paying for the jobs: placeholder
+outputs are registered with ``--touch --forceall``, which records the same provenance a real run
+records (params, code, input), and the rerun decision of a dry run depends on that provenance
+and on modification times only, not on the files' contents.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shallownc import io
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+pytestmark = pytest.mark.slow
+
+
+def copy_tree(dst: Path) -> Path:
+    """The workflow and the package source, as a user's checkout would have them."""
+    ign = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    # no config.yaml: the Snakefile's `configfile:` would be merged under --configfile
+    shutil.copy(ROOT / "Snakefile", dst / "Snakefile")
+    for name in ("workflow", "src", "presets", "profiles"):
+        shutil.copytree(ROOT / name, dst / name, ignore=ign)
+    return dst
+
+
+def smk(wd: Path, *args, cfg="cfg.yaml", profile="none", check=True, timeout=600):
+    cmd = [SNAKEMAKE, "-s", str(wd / "Snakefile"), "--directory", str(wd), "--cores", "2",
+           "--workflow-profile", profile, "--configfile", str(wd / cfg), *args]
+    res = subprocess.run(cmd, cwd=wd, capture_output=True, text=True, timeout=timeout)
+    if check and res.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({res.returncode}):\n"
+                             f"{res.stdout[-3000:]}\n{res.stderr[-6000:]}")
+    return res
+
+
+def planned(res) -> list[tuple[str, dict, str]]:
+    """(rule, wildcards, reason) of every job a dry run would execute."""
+    jobs = []
+    for block in re.split(r"\n(?=rule |localrule )", res.stdout + res.stderr):
+        m = re.match(r"(?:local)?rule (\w+):", block)
+        if not m:
+            continue
+        wc = re.search(r"\n\s+wildcards: (.*)", block)
+        reason = re.search(r"\n\s+reason: (.*)", block)
+        wcs = dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {}
+        jobs.append((m.group(1), wcs, reason.group(1) if reason else ""))
+    return jobs
+
+
+def rules_of(jobs) -> set[str]:
+    return {r for r, _, _ in jobs if r != "all"}
+
+
+@pytest.fixture(scope="module")
+def touched(tmp_path_factory):
+    """A copy of the tree whose whole tiny DAG is registered as up to date (no job run)."""
+    wd = copy_tree(tmp_path_factory.mktemp("incremental"))
+    shutil.copy(ROOT / "presets" / "tiny.yaml", wd / "cfg.yaml")
+    dry = smk(wd, "-n", "--forceall")
+    outputs = []
+    for line in re.findall(r"\n\s+output: (.*)", dry.stdout + dry.stderr):
+        outputs += line.split(", ")
+    assert outputs, dry.stdout[-2000:]
+    for out in outputs:
+        p = wd / out
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.touch()
+    smk(wd, "--touch", "--forceall")
+    res = smk(wd, "-n")
+    assert "Nothing to be done" in res.stdout + res.stderr, planned(res)
+    return wd
+
+
+def with_change(wd: Path, edit) -> str:
+    cfg = yaml.safe_load((wd / "cfg.yaml").read_text())
+    edit(cfg)
+    (wd / "changed.yaml").write_text(yaml.safe_dump(cfg))
+    return "changed.yaml"
+
+
+def test_training_hyperparameter_reruns_only_its_experiment(touched):
+    """training.dynamics.train.lr: the dynamics job and the figure that reads it, nothing else."""
+    def edit(cfg):
+        tr = cfg.setdefault("training", {}).setdefault("dynamics", {}).setdefault("train", {})
+        tr["lr"] = 0.123
+    jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
+    assert ("train_experiment", {"experiment": "dynamics"}) in [(r, w) for r, w, _ in jobs]
+    train = [(r, w) for r, w, _ in jobs if r.startswith("train")]
+    assert train == [("train_experiment", {"experiment": "dynamics"})], train
+    reason = next(x for r, w, x in jobs if r == "train_experiment")
+    assert "Params have changed" in reason, reason
+    # everything else planned must be downstream of the dynamics run (its figure)
+    assert rules_of(jobs) <= {"train_experiment", "plot_training"}, rules_of(jobs)
+
+
+def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
+    """training.theory.train.lr: every theory job + their combination, no other experiment."""
+    def edit(cfg):
+        tr = cfg.setdefault("training", {}).setdefault("theory", {}).setdefault("train", {})
+        tr["lr"] = 0.123
+    jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
+    assert "train_theory" in rules_of(jobs)
+    assert "train_experiment" not in rules_of(jobs)
+    assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training"}
+
+
+def edited_module(wd: Path, rel: str):
+    """Append a comment to a source file of the copy; returns a restore callable."""
+    p = wd / rel
+    old = p.read_bytes()
+    p.write_bytes(old + b"\n# edited by tests/test_incremental.py\n")
+    return lambda: p.write_bytes(old)
+
+
+def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
+    restore = edited_module(touched, "src/shallownc/phase.py")
+    try:
+        jobs = planned(smk(touched, "-n"))
+    finally:
+        restore()
+    rules = rules_of(jobs)
+    # code_version("data", "feasibility", "phase") and code_version("phase")
+    assert {"solve_feasibility", "combine_feasibility"} <= rules, rules
+    for r, _, reason in jobs:
+        if r == "solve_feasibility":
+            assert "Params have changed" in reason, reason
+    # rules that do not import phase.py stay up to date
+    assert not rules & {"gmm_example", "digits_data", "train_experiment", "train_theory"}, rules
+    # and after restoring the file, nothing is out of date again
+    assert "Nothing to be done" in (r := smk(touched, "-n")).stdout + r.stderr
+
+
+def test_src_edit_of_data_module_reruns_data_rules(touched):
+    restore = edited_module(touched, "src/shallownc/data.py")
+    try:
+        rules = rules_of(planned(smk(touched, "-n")))
+    finally:
+        restore()
+    assert {"gmm_example", "digits_data", "solve_feasibility"} <= rules, rules
+
+
+def test_src_edit_of_unused_file_reruns_nothing(touched):
+    """A file no rule lists in code_version (here: a new helper module) changes nothing."""
+    extra = touched / "src" / "shallownc" / "_scratch_helper.py"
+    extra.write_text("X = 1\n")
+    try:
+        res = smk(touched, "-n")
+    finally:
+        extra.unlink()
+    assert "Nothing to be done" in res.stdout + res.stderr, rules_of(planned(res))
+
+
+def test_script_edit_reruns_that_rule(touched):
+    """Edits of workflow/scripts/ are seen by Snakemake's own "code" trigger."""
+    restore = edited_module(touched, "workflow/scripts/combine_feasibility.py")
+    try:
+        jobs = planned(smk(touched, "-n"))
+    finally:
+        restore()
+    assert "combine_feasibility" in rules_of(jobs)
+    assert "solve_feasibility" not in rules_of(jobs)
+
+
+# ---- interrupted job --------------------------------------------------------------------------
+
+def slow_config() -> dict:
+    """One feasibility job that runs for a few seconds (enough to be killed mid-way)."""
+    cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
+    feas = cfg["feasibility"]
+    feas["phase_diagrams"] = {"k2_antipodal": {"geometry": "antipodal", "K": 2, "n": 20,
+                                               "d_over_n": [1.5], "sigma": [1.0], "trials": 20}}
+    feas["trials_per_job"] = 20
+    return cfg
+
+
+def test_interrupted_job_is_detected_and_rerun(tmp_path):
+    wd = tmp_path
+    (wd / "cfg.yaml").write_text(yaml.safe_dump(slow_config()))
+    target = "results/feasibility/k2_antipodal/jobs/d30_t0-20.nc"
+    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(wd), "--cores", "1",
+           "--workflow-profile", "none", "--configfile", str(wd / "cfg.yaml"), target]
+    proc = subprocess.Popen(cmd, cwd=wd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    marker_dir = wd / ".snakemake" / "incomplete"
+    try:
+        deadline = time.monotonic() + 120
+        while not (marker_dir.is_dir() and any(marker_dir.iterdir())):
+            assert proc.poll() is None, "job finished before it could be interrupted"
+            assert time.monotonic() < deadline, "job never started"
+            time.sleep(0.05)
+        # power cut: snakemake and its job die at once, no clean-up
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert any(marker_dir.iterdir()), "Snakemake left no incomplete marker"
+    # a half-written output, as a job killed while writing would leave behind
+    out = wd / target
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(b"\x89HDF\r\n\x1a\n partial")
+
+    # without rerun-incomplete Snakemake refuses to trust the file ...
+    res = smk(wd, "-n", target, check=False)
+    assert res.returncode != 0
+    assert "incomplete" in (res.stdout + res.stderr).lower(), res.stderr[-2000:]
+    # ... and the shipped workstation profile (rerun-incomplete: true) re-runs it
+    prof = str(ROOT / "profiles" / "default")
+    jobs = planned(smk(wd, "-n", target, profile=prof))
+    assert [(r, x) for r, _, x in jobs] == [("solve_feasibility", "Incomplete output files")] \
+        or (len(jobs) == 1 and "ncomplete" in jobs[0][2]), jobs
+    smk(wd, target, profile=prof)
+    ds = io.read_netcdf(out, required_vars=["nc_status"])
+    assert ds.sizes["trial"] == 20 and set(ds.nc_status.values.ravel()) <= {-1, 0, 1}
+    assert not any(marker_dir.iterdir())
+    assert "Nothing to be done" in (r := smk(wd, "-n", target, profile=prof)).stdout + r.stderr

@@ -1,0 +1,205 @@
+"""Tests of shallownc.upfm: closed forms, numerical minimizers, certificate, threshold."""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from shallownc import upfm as U
+
+CASES = [(loss, model) for loss in U.LOSSES for model in U.MODELS]
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Tiny matrices: multi-threaded BLAS only adds overhead (and thrashes on a busy host)."""
+    with threadpool_limits(1):
+        yield
+
+
+def _lams(loss, K, n, ratio, c=0.5):
+    return U._lam_pair(ratio, loss, "upfm", K, n, c, 1.0)
+
+
+@pytest.mark.parametrize("loss,model", CASES)
+@pytest.mark.parametrize("K,n,ratio", [(2, 3, 0.05), (3, 2, 0.5)])
+def test_numerical_minimizer_reaches_closed_form(loss, model, K, n, ratio):
+    """Best of 4 L-BFGS-B starts equals F* to 1e-9 (relative) and shows NC1 = 0."""
+    lw, lh = _lams(loss, K, n, ratio)
+    cf = U.closed_form(loss, model, K, n, lw, lh)
+    y = np.repeat(np.arange(K), n)
+    rng = np.random.default_rng(1)
+    sols = [U.solve_one(y, K, lw, lh, loss, model, rng, U.SolverSettings(starts=1))
+            for _ in range(4)]
+    best = min(sols, key=lambda s: s.value)
+    assert best.value >= cf.value - 1e-12          # F* is a lower bound (certified below)
+    assert best.value - cf.value <= 1e-9 * abs(cf.value)
+    st = U.feature_stats(best.W, best.H, y, K, lw, lh)
+    assert st["nc1"] < 1e-8
+    assert st["balance"] == pytest.approx(1.0, abs=1e-4)   # lambda_W||W||^2 = lambda_H||H||^2
+    if model == "upfm" or loss == "mse":
+        assert st["nc2_of"] < 1e-4                  # orthogonal frame
+    else:
+        assert st["nc2_of"] > 0.1                   # CE UFM: not orthogonal ...
+        assert st["nc2_etf"] < 1e-4                 # ... but a simplex ETF
+    if model == "upfm":
+        assert (best.H >= 0).all()
+
+
+@pytest.mark.parametrize("loss,model", CASES)
+def test_closed_form_weights_attain_value_and_balance(loss, model):
+    K, n = 4, 3
+    lw, lh = U._lam_pair(0.3, loss, "upfm", K, n, 0.5, 2.5)   # lambda_W != lambda_H
+    cf = U.closed_form(loss, model, K, n, lw, lh)
+    W, H = cf.weights(p=7)
+    y = np.repeat(np.arange(K), n)
+    assert U.objective(W, H, y, lw, lh, loss) == pytest.approx(cf.value, rel=1e-13)
+    assert lw * (W ** 2).sum() == pytest.approx(lh * (H ** 2).sum(), rel=1e-12)
+    assert np.allclose(W @ H, cf.class_logits()[:, y], atol=1e-12)
+    if model == "upfm":
+        assert (H >= 0).all()
+
+
+def test_closed_form_matches_science_md_checks():
+    """science.md §3 [checked]: CE margin log((K-1)(1-g)/g), g = 2 sqrt((K-1) N lW lH);
+    MSE with loss (1/2)||z - e_y||^2: W H-bar = (1 - 2 sqrt(K N lW lH)) I."""
+    K, n, lw, lh = 3, 5, 2e-3, 1e-3
+    N = K * n
+    g = 2 * np.sqrt((K - 1) * N * lw * lh)
+    cf = U.closed_form("ce", "upfm", K, n, lw, lh)
+    assert cf.rate == pytest.approx(g)
+    assert cf.scale == pytest.approx(np.log((K - 1) * (1 - g) / g))
+    cm = U.closed_form("mse", "upfm", K, n, lw, lh, mse_scale=0.5)
+    assert cm.scale == pytest.approx(1 - 2 * np.sqrt(K * N * lw * lh))
+
+
+@pytest.mark.parametrize("loss,model", CASES)
+def test_certificate_bound_equals_closed_form(loss, model):
+    K, n = 3, 4
+    y = np.repeat(np.arange(K), n)
+    for ratio in (0.01, 0.4, 0.95, 1.3):
+        lw, lh = _lams(loss, K, n, ratio)
+        cf = U.closed_form(loss, model, K, n, lw, lh)
+        W, H = cf.weights(6)
+        c = U.certificate(W, H, y, lw, lh, loss, model)
+        assert c.lower_bound == pytest.approx(cf.value, abs=1e-13)
+        assert c.theta == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("loss", U.LOSSES)
+def test_certificate_is_a_valid_bound_at_any_candidate(loss):
+    """Linearizing at a wrong point still gives a bound <= F* (never above the optimum)."""
+    K, n = 3, 3
+    y = np.repeat(np.arange(K), n)
+    lw, lh = _lams(loss, K, n, 0.2)
+    cf = U.closed_form(loss, "upfm", K, n, lw, lh)
+    rng = np.random.default_rng(0)
+    for scale in (0.1, 1.0, 5.0):
+        W = rng.standard_normal((K, 5)) * scale
+        H = np.abs(rng.standard_normal((5, K * n))) * scale
+        c = U.certificate(W, H, y, lw, lh, loss, "upfm")
+        assert c.lower_bound <= cf.value + 1e-13
+        assert c.value >= cf.value                 # and every point is above F*
+    W, H = cf.weights(5)
+    c = U.certificate(1.3 * W, H, y, lw, lh, loss, "upfm")   # off-optimum: strictly loose
+    assert c.lower_bound < cf.value - 1e-8
+
+
+def test_ce_positivity_matters_ufm_bound_below_upfm():
+    """CE: dropping H >= 0 lowers the optimum (ETF beats the orthogonal frame); MSE: equal."""
+    K, n = 3, 4
+    lw, lh = _lams("ce", K, n, 0.3)
+    assert (U.closed_form("ce", "ufm", K, n, lw, lh).value
+            < U.closed_form("ce", "upfm", K, n, lw, lh).value - 1e-3)
+    y = np.repeat(np.arange(K), n)
+    W, H = U.closed_form("ce", "upfm", K, n, lw, lh).weights()
+    # the UFM (PSD) certificate cannot certify the UPFM point: theta < 1, bound strictly lower
+    c = U.certificate(W, H, y, lw, lh, "ce", "ufm")
+    assert c.theta < 1 and c.lower_bound < U.objective(W, H, y, lw, lh, "ce") - 1e-3
+    lw, lh = _lams("mse", K, n, 0.3)
+    assert U.closed_form("mse", "ufm", K, n, lw, lh).value == pytest.approx(
+        U.closed_form("mse", "upfm", K, n, lw, lh).value, rel=1e-15)
+
+
+@pytest.mark.parametrize("loss", U.LOSSES)
+def test_threshold_returns_zero(loss):
+    K, n = 3, 2
+    y = np.repeat(np.arange(K), n)
+    thr = U.threshold(loss, "upfm", K, n)
+    lw = lh = np.sqrt(1.05 * thr)
+    cf = U.closed_form(loss, "upfm", K, n, lw, lh)
+    assert not cf.nonzero and cf.scale == 0.0
+    W, H = cf.weights(6)
+    assert not W.any() and not H.any()
+    assert cf.value == pytest.approx(np.log(K) if loss == "ce" else 0.5, rel=1e-15)
+    assert U.certificate(W, H, y, lw, lh, loss, "upfm").lower_bound == pytest.approx(
+        cf.value, abs=1e-14)
+    rng = np.random.default_rng(3)
+    sol = U.solve_one(y, K, lw, lh, loss, "upfm", rng, U.SolverSettings())
+    assert np.linalg.norm(sol.H) < 1e-4 and sol.value == pytest.approx(cf.value, abs=1e-10)
+    lw = lh = np.sqrt(0.95 * thr)                    # just below: non-zero, value < zero's
+    cb = U.closed_form(loss, "upfm", K, n, lw, lh)
+    assert cb.nonzero and cb.value < cf.value
+
+
+def test_loss_gradient_finite_differences():
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((3, 5))
+    y = np.array([0, 1, 2, 1, 0])
+    for loss in U.LOSSES:
+        ell, G = U.loss_terms(Z, y, loss, 0.7)
+        E = np.zeros_like(Z)
+        E[1, 2] = 1e-6
+        num = (U.loss_terms(Z + E, y, loss, 0.7)[0][2]
+               - U.loss_terms(Z - E, y, loss, 0.7)[0][2]) / 2e-6
+        assert num == pytest.approx(G[1, 2], rel=1e-6)
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError, match="lambda_W"):
+        U.closed_form("ce", "upfm", 3, 2, -1.0, 1e-3)
+    with pytest.raises(ValueError, match="loss"):
+        U.closed_form("hinge", "upfm", 3, 2, 1e-3, 1e-3)
+    with pytest.raises(ValueError, match="model"):
+        U.closed_form("ce", "nn", 3, 2, 1e-3, 1e-3)
+    with pytest.raises(ValueError, match="width"):
+        U.closed_form("ce", "upfm", 3, 2, 1e-3, 1e-3).weights(p=2)
+    with pytest.raises(ValueError, match="H >= 0"):
+        U.certificate(np.ones((2, 2)), -np.ones((2, 4)), np.array([0, 0, 1, 1]), 1e-3, 1e-3,
+                      "ce", "upfm")
+
+
+def test_sweep_and_gram_datasets():
+    ds = U.run_sweep("ce", [2], [2], [0.1, 1.5], U.SolverSettings(starts=2), 0)
+    assert set(ds.dims) >= {"model", "K", "n", "ratio", "start"}
+    for v in ds.data_vars:
+        assert "description" in ds[v].attrs and "units" in ds[v].attrs
+    assert float(abs(ds.gap_best).max()) < 1e-9
+    assert float(abs(ds.cert_gap_closed).max()) < 1e-13
+    assert float(ds.feature_norm.sel(model="upfm", ratio=1.5).max()) < 1e-4
+    g = U.run_gram(3, 2, 0.1, U.SolverSettings(starts=2), 0)
+    G = g.gram.sel(loss="ce", model="upfm", source="numerical").values
+    assert np.allclose(G, np.eye(3) / np.sqrt(3), atol=1e-5)
+
+
+def test_config_section_validates_and_rejects_bad_values():
+    import copy
+
+    from shallownc import config
+
+    good = {"upfm": {"sweep": {"K": [2, 3]},
+                     "bridge": {"grids": {"g": {"geometry": "orthogonal", "K": 3, "n": 4,
+                                                "d_over_n": [1.0], "sigma": [0.1],
+                                                "trials": 1}}}}}
+    c = config.validate(copy.deepcopy(good))
+    assert c["upfm"]["mse_scale"] == 0.5 and c["upfm"]["solver"]["starts"] >= 1
+    bad = copy.deepcopy(good)
+    bad["upfm"]["bridge"]["grids"]["g"]["geometry"] = "antipodal"
+    with pytest.raises(config.ConfigError, match="must be 2"):
+        config.validate(bad)
+    bad = copy.deepcopy(good)
+    bad["upfm"]["solver"] = {"width": 2}
+    with pytest.raises(config.ConfigError, match="width"):
+        config.validate(bad)
+    bad = copy.deepcopy(good)
+    bad["upfm"]["gram"] = {"ratio": 1.5}
+    with pytest.raises(config.ConfigError, match="gram.ratio"):
+        config.validate(bad)

@@ -1,0 +1,17 @@
+"""Theory curves of one GMM grid (reports/theory.md) into results/bounds/<grid>.nc."""
+import json
+
+from shallownc import bounds, io, phase
+from shallownc.smk import logged
+
+with logged(snakemake) as log:
+    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
+                         for k, v in json.loads(snakemake.params.grid).items()})
+    cfg = json.loads(snakemake.params.bounds)
+    opts = bounds.BoundOptions(delta=cfg["delta"], sigma_points=cfg["sigma_points"],
+                               prediction_starts=cfg["prediction_starts"])
+    ds = bounds.grid_curves(grid, opts)
+    io.write_netcdf(ds, snakemake.output[0], snakemake.config)
+    log.info("%s: union d_min %s, Gordon d/n %.3f, kinematic d/n %.3f, predicted d/n %s",
+             grid.name, ds.attrs["union_d_min"], ds.attrs["gordon_d_over_n"],
+             ds.attrs["kinematic_d_over_n"], ds.predicted_d_over_n.values.round(3).tolist())

@@ -1,0 +1,15 @@
+"""Best NC test error (bracket), NC verdicts and bounds over one experiment's grid."""
+import json
+
+from shallownc import feasibility, generalization, io
+from shallownc.smk import logged
+
+with logged(snakemake) as log:
+    exp = json.loads(snakemake.params.experiment)
+    opts = feasibility.SolverOptions.from_config(json.loads(snakemake.params.solver))
+    ds = generalization.run_theory(exp, snakemake.params.seed, opts,
+                                   lambdas=tuple(json.loads(snakemake.params.lambdas)), log=log)
+    ds.attrs["experiment"] = snakemake.wildcards.name
+    io.write_netcdf(ds, snakemake.output[0], snakemake.config)
+    log.info("status counts: %s", {int(s): int((ds.status == s).sum())
+                                  for s in generalization.STATUS_NAMES})

@@ -1,0 +1,15 @@
+"""Train two-layer nets on an experiment's training sets; test error and NC1 of each."""
+import json
+
+from shallownc import generalization, io
+from shallownc.smk import logged
+
+with logged(snakemake) as log:
+    exp = json.loads(snakemake.params.experiment)
+    if exp.get("trained", {}).get("enabled", True):
+        import torch
+
+        torch.set_num_threads(snakemake.threads)  # oversubscribed threads: 10x slower here
+    ds = generalization.run_trained(exp, snakemake.params.seed, log=log)
+    io.write_netcdf(ds, snakemake.output[0], snakemake.config)
+    log.info("trained %d nets", int(ds.trained.sum()))
