@@ -109,3 +109,17 @@ def test_run_grid_dataset():
     assert float(ds.trained_gap.sel(d=2).min()) > 0
     for v in ds.data_vars:
         assert "description" in ds[v].attrs and "units" in ds[v].attrs
+
+
+def test_gd_cross_check_with_project_trainer():
+    """training.train_two_layer's result, re-evaluated here, is never below F* and lands near
+    the L-BFGS value on infeasible data (both are upper bounds on the same infimum)."""
+    K, n = 2, 4
+    X, y, _M, _s = D.GMMSpec("antipodal", K, n, 2, 0.1).draw(3, 0)      # d < n: infeasible
+    lw, lh = U._lam_pair(0.1, "ce", "upfm", K, n, 0.5, 1.0)
+    F = U.closed_form("ce", "upfm", K, n, lw, lh).value
+    v = B.gd_check(X, y, K, lw, lh, "ce", 4, B.GDCheck(epochs=3000, lr=0.5, seeds=2), seed=0)
+    assert np.isfinite(v) and v > F + 1e-4
+    lb, _, _ = B.train_network(X, y, K, lw, lh, "ce", B.TrainSettings(width=4, starts=2), 0)
+    assert lb > F + 1e-4
+    assert abs(v - lb) < 0.05 * (v - F)

@@ -200,3 +200,34 @@ def test_sigkill_and_resume_gives_the_uninterrupted_trajectory(tmp_path):
     for v in T.TRAJ_VARS:
         xr.testing.assert_equal(resumed[v], straight[v])
     assert float(resumed.nc1.isel(epoch=-1).max()) < float(resumed.nc1.isel(epoch=1).min())
+
+
+def test_chunked_evaluation_equals_one_chunk():
+    X, y = noisy_feasible(n=4, d=6)
+    Xt, yt = noisy_feasible(n=10, d=6, seed=8)
+    net = init_net("two_layer", 6, 2, (5,), seeds=[1, 2, 3], dtype=torch.float64)
+    lam = torch.tensor([1e-2, 0.0, 1e-3], dtype=torch.float64)
+    args = dict(loss="ce", reg="feature")
+    act = np.ones(3, dtype=bool)
+    X64, Xt64 = torch.as_tensor(X), torch.as_tensor(Xt)
+    one = T._eval(net.detach(), X64, y, Xt64, yt, args, lam, lam, act)
+    many = T._eval(net.detach(), X64, y, Xt64, yt, args, lam, lam, act, max_bytes=1)
+    for k in T.TRAJ_VARS:
+        np.testing.assert_allclose(one[k], many[k], rtol=1e-12, err_msg=k)
+    assert np.isfinite(one["nc1_test"]).all()
+
+
+def test_experiment_outputs_have_named_dims_and_described_variables():
+    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5, "mean_norm": 1.0,
+                    "angle_deg": 120.0},
+           "train": {"width": 4, "epochs": 5, "n_eval": 3, "lr": 0.1, "lambda_W": 1e-2,
+                     "lambda_H": 1e-3},
+           "d_over_n": [0.67, 3.0], "sigma": [0.1, 1.0], "trials": 2}
+    ds = T.collapse_summary(T.run_dynamics(exp, {"device": "cpu"}, 1), 1e-3)
+    assert ds.epoch.values.tolist() == [0, 1, 2, 5]  # log_epochs(5, 3)
+    assert dict(ds.sizes) == {"d_over_n": 2, "sigma": 2, "trial": 2, "epoch": 4,
+                              "lp_verdict": 2, "trained": 2}
+    assert set(np.unique(ds.lp_status)) <= {0, 1}
+    assert int(ds.confusion.sum()) == 8
+    for v in ds.variables:
+        assert {"description", "units"} <= set(ds[v].attrs), v

@@ -137,6 +137,33 @@ def train_network(X, y, K: int, lam_W: float, lam_H: float, loss: str, settings:
     return best
 
 
+@dataclass(frozen=True)
+class GDCheck:
+    """Cross-check with the project's trainer (shallownc.training.train_two_layer): full-batch
+    gradient descent, float64, ``seeds`` runs batched; 0 epochs disables it."""
+    epochs: int = 0
+    lr: float = 0.5
+    seeds: int = 4
+
+    @classmethod
+    def from_config(cls, c: dict) -> "GDCheck":
+        return cls(**{k: c[k] for k in ("epochs", "lr", "seeds") if k in c})
+
+
+def gd_check(X, y, K: int, lam_W: float, lam_H: float, loss: str, width: int, gd: GDCheck,
+             seed: int):
+    """Best F_net (recomputed in numpy) over the project trainer's runs, NaN if all diverged."""
+    from . import training
+
+    r = training.train_two_layer(X, y, width=width, loss=loss, lambda_W=lam_W, lambda_H=lam_H,
+                                 epochs=gd.epochs, lr=gd.lr,
+                                 seeds=[int(seed) % 2 ** 31 + i for i in range(gd.seeds)],
+                                 dtype="float64", n_eval=5)
+    vals = [network_objective(r.W1[i], r.W2[i], X, y, lam_W, lam_H, loss)
+            for i in range(gd.seeds) if not r.diverged[i]]
+    return min(vals) if vals else float("nan")
+
+
 # -------------------------------------------------------------------------------- grid run
 
 @dataclass(frozen=True)
@@ -166,7 +193,7 @@ def grids_from_config(cfg: dict) -> dict[str, BridgeGrid]:
 
 def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
              solver_opts: FZ.SolverOptions, train: TrainSettings, mse_scale: float = 0.5,
-             lam_ratio: float = 1.0) -> xr.Dataset:
+             lam_ratio: float = 1.0, gd: GDCheck = GDCheck()) -> xr.Dataset:
     """For every (loss, d, sigma, trial): LP verdicts, the constructed net's gap to F*, the
     trained net's gap to F*, and NC metrics of both feature matrices."""
     losses = list(losses)
@@ -175,7 +202,7 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
     fnames = ["upfm_value", "constructed_value", "trained_value", "constructed_nc1",
               "constructed_nc2_of", "constructed_feature_error", "trained_nc1", "trained_nc2_of",
               "lp_eq_residual_max", "lp_ineq_violation_max", "lambda_W", "lambda_H",
-              "train_time"]
+              "train_time", "gd_value"]
     out = {k: np.full(shape, np.nan) for k in fnames}
     status = np.full(shape[1:], FZ.UNDECIDED, dtype=np.int8)
     seeds = np.zeros(shape[1:], dtype=np.uint64)
@@ -218,6 +245,10 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
                         out["trained_nc1"][idx] = metrics.nc1(Ht, y, K)
                         Hb = metrics.class_means(Ht, y, K)
                         out["trained_nc2_of"][idx] = metrics.nc2_orthogonal_frame(Hb)
+                    # the project trainer's MSE is (1/2)||f - e_y||^2: compare only when equal
+                    if gd.epochs > 0 and (loss == "ce" or mse_scale == 0.5):
+                        out["gd_value"][idx] = gd_check(X, y, K, lw, lh, loss,
+                                                        train.width or 2 * K, gd, tseed)
                     log.info("%s d=%d sigma=%g trial=%d %s: LP %s, F*=%.10g constructed-F* "
                              "%.2e trained-F* %.2e (%.1f s)", grid.name, d, sigma, t, loss,
                              FZ.STATUS_NAMES[st], cf.value,
@@ -238,6 +269,8 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
         "lp_ineq_violation_max": "largest inequality violation of the K verified LP solutions",
         "lambda_W": "classifier regularization", "lambda_H": "feature regularization",
         "train_time": "wall time of all training starts",
+        "gd_value": "lowest F_net of the project trainer (training.train_two_layer, full-batch "
+                    "GD, float64; NaN when disabled)",
     }
     ds = xr.Dataset(
         {k: (dims, v, {"description": desc[k], "units": "s" if k == "train_time" else "1"})
@@ -250,6 +283,7 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
                "lambda_W_over_lambda_H": lam_ratio, "mse_scale": mse_scale,
                "width": train.width or 2 * K, "train_starts": train.starts,
                "train_max_iter": train.max_iter, "train_init_scale": train.init_scale,
+               "gd_epochs": gd.epochs, "gd_lr": gd.lr, "gd_seeds": gd.seeds,
                "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + lambda_W||W2||^2 + "
                             "lambda_H||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7"},
     )
@@ -267,5 +301,8 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
     ds["trained_gap"] = ds["trained_value"] - ds["upfm_value"]
     ds["trained_gap"].attrs = {"description": "best trained F_net - F* (>= 0 always; > 0 "
                                "expected where an LP is infeasible)", "units": "1"}
+    ds["gd_gap"] = ds["gd_value"] - ds["upfm_value"]
+    ds["gd_gap"].attrs = {"description": "project trainer's best F_net - F* (NaN when "
+                          "disabled)", "units": "1"}
     ds = ds.assign_coords(d_over_n=("d", np.asarray(grid.d, dtype=float) / n))
     return ds

@@ -321,7 +321,9 @@ def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
     Returns a dict of floats/ints: nc_status_k (verified class-LP verdicts), align_status_k,
     beta_k (best alignment), attained_k, rho_eq_k, lower (= best one-neuron reduction L*,
     a lower bound of the best NC error), upper (= exact error of the network built from the
-    two best neurons, an NC solution, so an upper bound of the best NC error), tie_upper,
+    two best neurons, an NC solution, so an upper bound of the best NC error), reduction
+    (the exact optimum of the one-neuron reduction (1/2) sum_k Phi(-beta_k/sigma); lower is
+    max(reduction, Bayes): the reduction ignores confusions, the Bayes error does not), tie_upper,
     bound_instance (= max(Bayes, (1/2) sum_k Phi(-rho_eq_k/sigma))), bayes, cs_bound.
     """
     X = np.asarray(X, dtype=np.float64)
@@ -347,9 +349,10 @@ def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
             neurons.append(w)
     out["bound_instance"] = max(out["bayes"], 0.5 * sum(
         float(Phi(-out[f"rho_eq_{k}"] / sigma)) for k in range(2)))
-    out["lower"] = out["upper"] = out["tie_upper"] = np.nan
+    out["lower"] = out["upper"] = out["tie_upper"] = out["reduction"] = np.nan
     if all(s == STATUS_OK for s in statuses):
-        out["lower"] = 0.5 * sum(float(Phi(-out[f"beta_{k}"] / sigma)) for k in range(2))
+        out["reduction"] = 0.5 * sum(float(Phi(-out[f"beta_{k}"] / sigma)) for k in range(2))
+        out["lower"] = max(out["reduction"], out["bayes"])
         ne = network_error(neurons[0], neurons[1], M, sigma)
         out["upper"], out["tie_upper"] = ne["error"], ne["tie"]
         out["_neurons"] = neurons
@@ -404,15 +407,15 @@ def best_linear_nc(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float):
     return network_error(w, -w, M, sigma)["error"], w
 
 
-def upper_search(X, y, M, sigma, neurons, lp_ws, lambdas=(0.5, 1.0)) -> float:
-    """Smallest exact error over a few explicit NC networks (G4c), an upper end of the bracket.
+def upper_search(X, y, M, sigma, neurons, lp_ws, lambdas=(0.5, 1.0)):
+    """Explicit NC networks pushed apart (G4c): list of (exact error, w1, w2).
 
-    Candidates: for each lambda, neuron k best aligned (G4, same LDP) with the target
-    mu_k - lambda r w_j*/||w_j*|| (r = ||mu_k||), which pushes the two neurons apart and shrinks
-    the dead zone where both are off. Every candidate is an NC solution, so each error is an
-    upper bound of the best NC error. Returns nan if no candidate is available.
+    For each lambda, neuron k is the best aligned (G4, same LDP) with the target
+    mu_k - lambda r w_j*/||w_j*|| (r = ||mu_k||), which pushes the two neurons apart and
+    shrinks the dead zone where both are off. Every candidate is an NC solution, so each error
+    is an upper bound of the best NC error.
     """
-    best = np.nan
+    out = []
     for lam in lambdas:
         ws = []
         for k in range(2):
@@ -424,9 +427,8 @@ def upper_search(X, y, M, sigma, neurons, lp_ws, lambdas=(0.5, 1.0)) -> float:
                 break
             ws.append(nc_neuron(al, lp_ws[k], X, y, k)[0])
         if len(ws) == 2:
-            e = network_error(ws[0], ws[1], M, sigma)["error"]
-            best = e if not np.isfinite(best) else min(best, e)
-    return best
+            out.append((network_error(ws[0], ws[1], M, sigma)["error"], ws[0], ws[1]))
+    return out
 
 
 # ------------------------------------------------------------------------- grid of cells
@@ -470,12 +472,16 @@ _THEORY_VARS = {
                "neuron with positive alignment, -1 undecided", "1"),
     "nc_all_status": ("", "verified NC verdict of the training set: 1 both class LPs "
                       "feasible, 0 one infeasible, -1 undecided (science.md 4)", "1"),
-    "best_nc_error_lower": ("", "L* = min over NC solutions of (1/2) sum_k "
-                            "Phi(-beta_k/sigma): exact lower end of the best NC test error "
-                            "(reports/generalization.md G3-G4)", "1"),
+    "best_nc_error_lower": ("", "L* = max(reduction_optimum, Bayes error): lower end of "
+                            "the best NC test error (reports/generalization.md G3-G5)", "1"),
+    "reduction_optimum": ("", "exact min over NC solutions of the one-neuron reduction "
+                          "(1/2) sum_k Phi(-beta_k/sigma) (G3-G4)", "1"),
     "best_nc_error_upper": ("", "U* = smallest exact test error among explicit NC networks "
-                            "(best-neuron pair, G4c pushed-apart pairs, linear NC network): "
+                            "(best-neuron pair, G4c pushed-apart pairs, linear NC network, "
+                            "G4d refinement where done): "
                             "upper end of the best NC test error (G2, G4)", "1"),
+    "refined_error": ("", "exact test error of the best explicit NC network after local "
+                      "SLSQP refinement over F_1 x F_2 (G4d); nan where not refined", "1"),
     "pair_error": ("", "exact test error of the network of the two individually best NC "
                    "neurons (ties count as errors, G2)", "1"),
     "pair_tie": ("", "probability that both neurons of that network are off (no decision)",
@@ -498,8 +504,14 @@ _CLASS_VARS = {
 
 def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
                lambdas=(0.5, 1.0), log=None) -> xr.Dataset:
-    """Best NC error bracket, NC verdicts and bounds on every (snr, d_over_n, trial)."""
+    """Best NC error bracket, NC verdicts and bounds on every (snr, d_over_n, trial).
+
+    Trials t < exp["refine_trials"] also get the local refinement of the best explicit NC
+    network (G4d; variable refined_error), with exp["refine_max_iter"] SLSQP iterations.
+    """
     snrs, dns, T = list(exp["snr"]), list(exp["d_over_n"]), int(exp["trials"])
+    refine_trials = int(exp.get("refine_trials", 0))
+    refine_iter = int(exp.get("refine_max_iter", 100))
     shape = (len(snrs), len(dns), T)
     arrs = {v: np.full(shape, np.nan) for v in _THEORY_VARS}
     carr = {v: np.full(shape + (2,), np.nan) for v in _CLASS_VARS}
@@ -518,19 +530,27 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
                 a["nc_all_status"][i, j, t] = F.all_classes_status(
                     [out["nc_status_0"], out["nc_status_1"]])
                 a["best_nc_error_lower"][i, j, t] = out["lower"]
+                a["reduction_optimum"][i, j, t] = out["reduction"]
                 a["pair_error"][i, j, t] = out["upper"]
                 a["pair_tie"][i, j, t] = out["tie_upper"]
                 a["bound_instance"][i, j, t] = out["bound_instance"]
                 a["bayes_error"][i, j, t] = out["bayes"]
                 a["cs_bound"][i, j, t] = out["cs_bound"]
-                lin, _w = best_linear_nc(X, y, M, spec.sigma)
+                lin, w_lin = best_linear_nc(X, y, M, spec.sigma)
                 a["linear_nc_error"][i, j, t] = lin
-                cands = [out["upper"], lin]
                 if out["status"] == STATUS_OK:
                     lp_ws = [F.solve(F.class_lp(X, y, k), opts).w for k in range(2)]
-                    cands.append(upper_search(X, y, M, spec.sigma, out["_neurons"], lp_ws,
-                                              lambdas))
-                    a["best_nc_error_upper"][i, j, t] = np.nanmin(cands)
+                    cands = [(out["upper"], *out["_neurons"])]
+                    if w_lin is not None:
+                        cands.append((lin, w_lin, -w_lin))
+                    cands += upper_search(X, y, M, spec.sigma, out["_neurons"], lp_ws, lambdas)
+                    best = min(cands, key=lambda c: c[0])
+                    if t < refine_trials:
+                        ref = refine_pair(X, y, M, spec.sigma, best[1], best[2],
+                                          max_iter=refine_iter)
+                        a["refined_error"][i, j, t] = ref[0]
+                        best = min(best, ref, key=lambda c: c[0])
+                    a["best_nc_error_upper"][i, j, t] = best[0]
                 for k in range(2):
                     carr["nc_status"][i, j, t, k] = out[f"nc_status_{k}"]
                     carr["beta"][i, j, t, k] = out[f"beta_{k}"]
@@ -696,14 +716,151 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
     return ds
 
 
-def merge(theory: xr.Dataset, trained: xr.Dataset) -> xr.Dataset:
-    """One dataset over (snr, d_over_n, trial[, class]): theory plus trained-net variables."""
-    for c in ("snr", "d_over_n", "trial"):
-        if not np.array_equal(theory[c].values, trained[c].values):
-            raise ValueError(f"theory and trained results disagree on coordinate {c!r}: "
-                             f"{theory[c].values} vs {trained[c].values}")
+def job_d_values(exp: dict, which: str = "theory") -> list[int]:
+    """Input dimensions d of the jobs of an experiment: one theory job per d_over_n value, one
+    training job per trained d_over_n value (none when training is disabled)."""
+    n = exp["n"]
+    dns = list(exp["d_over_n"])
+    if which == "trained":
+        tr = exp.get("trained", {})
+        if not tr.get("enabled", True):
+            return []
+        dns = [v for v in dns if v in (tr.get("d_over_n") or dns)]
+    return [int(round(v * n)) for v in dns]
+
+
+def sub_experiment(exp: dict, d: int) -> dict:
+    """The experiment restricted to the d_over_n value with round(d_over_n n) = d."""
+    match = [v for v in exp["d_over_n"] if int(round(v * exp["n"])) == int(d)]
+    if len(match) != 1:
+        raise ValueError(f"d = {d} matches {len(match)} d_over_n values of the experiment "
+                         f"(n = {exp['n']}, d_over_n = {exp['d_over_n']})")
+    return dict(exp, d_over_n=match)
+
+
+def merge(theory_parts: list, trained_parts: list) -> xr.Dataset:
+    """One dataset over (snr, d_over_n, trial[, class]) from per-d theory and trained parts.
+
+    Theory parts are concatenated along d_over_n (sorted); trained parts fill the trained-net
+    variables at their d_over_n, NaN (trained = 0) elsewhere.
+    """
+    if not theory_parts:
+        raise ValueError("no theory results to merge")
+    theory = xr.concat(sorted(theory_parts, key=lambda p: float(p.d_over_n[0])), dim="d_over_n",
+                       data_vars="all", coords="minimal", compat="equals", join="exact",
+                       combine_attrs="drop_conflicts")
     out = theory.copy()
-    for v in trained.data_vars:
-        out[v] = (trained[v].dims, trained[v].values, dict(trained[v].attrs))
-    out.attrs.update({k: v for k, v in trained.attrs.items() if k.startswith("trained_")})
+    shape = tuple(out.sizes[c] for c in ("snr", "d_over_n", "trial"))
+    for k, (desc, u) in _TRAINED_VARS.items():
+        out[k] = (("snr", "d_over_n", "trial"), np.full(shape, 0.0 if k == "trained" else np.nan),
+                  {"description": desc, "units": u})
+    for part in trained_parts:
+        for c in ("snr", "trial"):
+            if not np.array_equal(out[c].values, part[c].values):
+                raise ValueError(f"theory and trained results disagree on coordinate {c!r}: "
+                                 f"{out[c].values} vs {part[c].values}")
+        for dn in part.d_over_n.values:
+            if dn not in out.d_over_n.values:
+                raise ValueError(f"trained results at d_over_n = {dn} have no theory part "
+                                 f"(d_over_n {out.d_over_n.values})")
+            j = int(np.flatnonzero(out.d_over_n.values == dn)[0])
+            for k in _TRAINED_VARS:
+                out[k][:, j, :] = part[k].sel(d_over_n=dn).values
+        out.attrs.update({k: v for k, v in part.attrs.items() if k.startswith("trained_")})
     return out
+
+
+# ------------------------------------------------------- G4d: local refinement of U*
+
+def _phi2_and_grads(h: float, k: float, rho: float):
+    """Phi2(h, k; rho) = P(Z1 <= h, Z2 <= k) and its partial derivatives (h, k, rho).
+
+    Phi2 = P(A > 0, B > 0) with (A, B) standardized means (h, k) (orthant_probability);
+    d/dh = phi(h) Phi((k - rho h)/s), d/dk = phi(k) Phi((h - rho k)/s), d/drho = phi2(h, k; rho)
+    with s = sqrt(1 - rho^2) (Plackett's identity for the last; e.g. Genz & Bretz 2009, 2.1).
+    """
+    rho = float(np.clip(rho, -1 + 1e-12, 1 - 1e-12))
+    s = np.sqrt(1 - rho * rho)
+    val = orthant_probability(h, k, 1.0, 1.0, rho)
+    ph = np.exp(-0.5 * h * h) / np.sqrt(2 * np.pi)
+    pk = np.exp(-0.5 * k * k) / np.sqrt(2 * np.pi)
+    dh = ph * Phi((k - rho * h) / s)
+    dk = pk * Phi((h - rho * k) / s)
+    dr = np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * s * s)) / (2 * np.pi * s)
+    return val, dh, dk, dr
+
+
+def _correct_and_grad(wa: np.ndarray, wb: np.ndarray, mu: np.ndarray, sigma: float):
+    """P(correct) for class with own neuron wa, other wb (G2), and gradients wrt wa, wb.
+
+    P = Phi2(alpha, beta; rho), alpha = <wa, mu>/(sigma ||wa||), v = wa - wb,
+    beta = <v, mu>/(sigma ||v||), rho = <wa, v>/(||wa|| ||v||).
+    """
+    v = wa - wb
+    na, nv = np.linalg.norm(wa), np.linalg.norm(v)
+    alpha, beta = (wa @ mu) / (sigma * na), (v @ mu) / (sigma * nv)
+    rho = (wa @ v) / (na * nv)
+    val, dA, dB, dR = _phi2_and_grads(alpha, beta, rho)
+    g_alpha = mu / (sigma * na) - alpha * wa / na ** 2
+    g_beta = mu / (sigma * nv) - beta * v / nv ** 2
+    g_rho_a = v / (na * nv) - rho * wa / na ** 2       # wrt wa as first argument
+    g_rho_v = wa / (na * nv) - rho * v / nv ** 2       # wrt v
+    grad_v = dB * g_beta + dR * g_rho_v
+    return val, dA * g_alpha + dR * g_rho_a + grad_v, -grad_v
+
+
+def refine_pair(X, y, M, sigma, w1, w2, max_iter: int = 100, tol: float = 1e-7):
+    """Locally minimize the exact two-neuron error over F_1 x F_2 from (w1, w2) (G4d).
+
+    Parameterization w_k = w_k + N_k xi_k (N_k: orthonormal null space of X_k^T, so X_k^T w_k = 1
+    stays exact), inequalities X_j^T w_k <= 0 as SLSQP constraints, analytic gradient
+    (_correct_and_grad). The result is re-verified (residuals <= tol, relative) and its error
+    recomputed with network_error; returns (error, w1, w2), or the start if nothing better.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Ns, Xo = [], []
+    for k in range(2):
+        Xk = X[:, y == k]
+        U = np.linalg.svd(Xk, full_matrices=True)[0]
+        rank = np.linalg.matrix_rank(Xk)
+        Ns.append(U[:, rank:])
+        Xo.append(X[:, y != k])
+    q1 = Ns[0].shape[1]
+    start = network_error(w1, w2, M, sigma)["error"]
+    if q1 == 0 or Ns[1].shape[1] == 0:
+        return start, w1, w2
+
+    def unpack(z):
+        return w1 + Ns[0] @ z[:q1], w2 + Ns[1] @ z[q1:]
+
+    def fun(z):
+        a, b = unpack(z)
+        c1, g1a, g1b = _correct_and_grad(a, b, M[:, 0], sigma)
+        c2, g2b, g2a = _correct_and_grad(b, a, M[:, 1], sigma)
+        ga, gb = -0.5 * (g1a + g2a), -0.5 * (g1b + g2b)
+        return 1 - 0.5 * (c1 + c2), np.concatenate([Ns[0].T @ ga, Ns[1].T @ gb])
+
+    scale = [float(np.linalg.norm(Xo[k], axis=0).max() * np.linalg.norm(w)) for k, w in
+             enumerate((w1, w2))]
+    q2 = Ns[1].shape[1]
+    J = [np.hstack([-(Xo[0].T @ Ns[0]), np.zeros((Xo[0].shape[1], q2))]) / scale[0],
+         np.hstack([np.zeros((Xo[1].shape[1], q1)), -(Xo[1].T @ Ns[1])]) / scale[1]]
+    cons = [{"type": "ineq", "fun": lambda z, k=k: -(Xo[k].T @ unpack(z)[k]) / scale[k],
+             "jac": lambda z, k=k: J[k]} for k in range(2)]
+    z0 = np.zeros(q1 + Ns[1].shape[1])
+    try:
+        res = optimize.minimize(fun, z0, jac=True, constraints=cons, method="SLSQP",
+                                options={"maxiter": max_iter, "ftol": 1e-10})
+        a, b = unpack(res.x)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return start, w1, w2
+    ok = True
+    for k, w in enumerate((a, b)):
+        Xk = X[:, y == k]
+        sc = max(1.0, float(np.linalg.norm(w)) * float(np.linalg.norm(X, axis=0).max()))
+        ok &= bool(np.abs(Xk.T @ w - 1).max() <= tol * sc)
+        ok &= bool((Xo[k].T @ w).max() <= tol * sc)
+    if not ok:
+        return start, w1, w2
+    e = network_error(a, b, M, sigma)["error"]
+    return (e, a, b) if e < start else (start, w1, w2)

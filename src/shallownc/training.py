@@ -73,6 +73,38 @@ TRAJ_ATTRS = {
 }
 
 
+COORD_ATTRS = {
+    "run": ("index of the run in the batched training call", "1"),
+    "epoch": ("passes over the training data (0 = initialization)", "epoch"),
+    "seed": ("network initialization seed of the run (models.init_net)", "1"),
+    "seed_index": ("index of the network seed", "1"),
+    "lambda_W": ("last-layer (feature reg.) or all-weight (weight decay) coefficient", "1"),
+    "lambda_H": ("feature regularization coefficient of ||H||_F^2", "1"),
+    "lr": ("base learning rate", "1"),
+    "init_scale": ("initialization scale s: W ~ N(0, s^2/fan_in)", "1"),
+    "d_over_n": ("input dimension over samples per class; d = round(d_over_n n)", "1"),
+    "d": ("input dimension", "1"),
+    "sigma": ("noise standard deviation per coordinate (x = mu_k + sigma z)", "1"),
+    "trial": ("data-set index of the cell (data.GMMSpec.draw trial)", "1"),
+    "first_width": ("width d1 of the first hidden layer (three-layer net)", "1"),
+    "variant": ("regularizer variant (reg and coefficients)", "1"),
+    "reg": ("regularizer: feature, weight_decay or none", "1"),
+    "variant_lambda_W": ("lambda_W of the variant", "1"),
+    "variant_lambda_H": ("lambda_H of the variant", "1"),
+    "lp_verdict": ("class-LP verdict (row of the confusion matrix)", "1"),
+    "trained": ("training outcome (column of the confusion matrix)", "1"),
+}
+
+
+def describe(ds: xr.Dataset) -> xr.Dataset:
+    """Give every coordinate of ``ds`` lacking them a ``description`` and ``units``."""
+    for name in ds.variables:
+        if name in COORD_ATTRS and "description" not in ds[name].attrs:
+            desc, units = COORD_ATTRS[name]
+            ds[name].attrs.update(description=desc, units=units)
+    return ds
+
+
 def log_epochs(epochs: int, n: int = 40) -> np.ndarray:
     """0 and about n log-spaced epochs from 1 to ``epochs`` (both included), unique, sorted."""
     if epochs < 1:
@@ -183,37 +215,51 @@ def _fingerprint(arrays, settings: dict) -> str:
     return h.hexdigest()[:20]
 
 
-def _eval(net64: BatchedNet, X64, y_np, Xt64, yt_np, args, lam_W, lam_H, active):
-    """Metric dict name -> (R,) array for the current state (float64)."""
+def _eval(net64: BatchedNet, X64, y_np, Xt64, yt_np, args, lam_W, lam_H, active,
+          max_bytes: float = 2.5e8):
+    """Metric dict name -> (R,) array for the current state (float64).
+
+    Runs are evaluated in chunks so that the float64 features of a chunk (train and test)
+    stay below ``max_bytes``: a 100-run sweep with 10^4 test samples fits on any device.
+    """
     R = net64.R
     out = {k: np.full(R, np.nan) for k in TRAJ_VARS}
-    with torch.no_grad():
-        y_t = torch.as_tensor(y_np, device=X64.device)
-        obj, data = objective(net64, X64, y_t, loss=args["loss"], reg=args["reg"],
-                              lambda_W=lam_W, lambda_H=lam_H)
-        logits, H = net64.forward(X64)
-        if Xt64 is not None:
-            logits_t, H_t = net64.forward(Xt64)
-    obj, data = obj.cpu().numpy(), data.cpu().numpy()
-    logits, H = logits.cpu().numpy(), H.cpu().numpy()
-    if Xt64 is not None:
-        logits_t, H_t = logits_t.cpu().numpy(), H_t.cpu().numpy()
-    W = net64.weights[-1].detach().cpu().numpy()
-    K = logits.shape[1]
-    for r in range(R):
-        if not active[r] or not np.isfinite(obj[r]):
-            continue
-        yr = y_np if y_np.ndim == 1 else y_np[r]
-        out["objective"][r], out["loss"][r] = obj[r], data[r]
-        out["feature_norm"][r] = np.linalg.norm(H[r]) / np.sqrt(H.shape[2])
-        for k, v in M.all_metrics(H[r], yr, W[r], logits[r], args["loss"], K).items():
-            out[k][r] = v
-        if Xt64 is not None:
-            ytr = yt_np if yt_np.ndim == 1 else yt_np[r]
-            Hbar = M.class_means(H[r], yr, K)
-            out["test_error"][r] = M.error_rate(logits_t[r], ytr)
-            out["nc4_test"][r] = M.nc4(logits_t[r], H_t[r], Hbar)
-            out["nc1_test"][r] = M.nc1(H_t[r], ytr, K)
+    p = net64.weights[-1].shape[2]
+    n_all = X64.shape[-1] + (0 if Xt64 is None else Xt64.shape[-1])
+    chunk = int(max(1, min(R, max_bytes // (8 * p * n_all))))
+    K = net64.weights[-1].shape[1]
+    for c0 in range(0, R, chunk):
+        c1 = min(R, c0 + chunk)
+        sub = BatchedNet([w[c0:c1] for w in net64.weights],
+                         [None if b is None else b[c0:c1] for b in net64.biases])
+        Xc = X64 if X64.dim() == 2 else X64[c0:c1]
+        yc = y_np if y_np.ndim == 1 else y_np[c0:c1]
+        with torch.no_grad():
+            y_t = torch.as_tensor(yc, device=X64.device)
+            obj, data = objective(sub, Xc, y_t, loss=args["loss"], reg=args["reg"],
+                                  lambda_W=lam_W[c0:c1], lambda_H=lam_H[c0:c1])
+            logits, H = sub.forward(Xc)
+            if Xt64 is not None:
+                logits_t, H_t = sub.forward(Xt64 if Xt64.dim() == 2 else Xt64[c0:c1])
+                logits_t, H_t = logits_t.cpu().numpy(), H_t.cpu().numpy()
+        obj, data = obj.cpu().numpy(), data.cpu().numpy()
+        logits, H = logits.cpu().numpy(), H.cpu().numpy()
+        W = sub.weights[-1].detach().cpu().numpy()
+        for i in range(c1 - c0):
+            r = c0 + i
+            if not active[r] or not np.isfinite(obj[i]):
+                continue
+            yr = y_np if y_np.ndim == 1 else y_np[r]
+            out["objective"][r], out["loss"][r] = obj[i], data[i]
+            out["feature_norm"][r] = np.linalg.norm(H[i]) / np.sqrt(H.shape[2])
+            for k, v in M.all_metrics(H[i], yr, W[i], logits[i], args["loss"], K).items():
+                out[k][r] = v
+            if Xt64 is not None:
+                ytr = yt_np if yt_np.ndim == 1 else yt_np[r]
+                Hbar = M.class_means(H[i], yr, K)
+                out["test_error"][r] = M.error_rate(logits_t[i], ytr)
+                out["nc4_test"][r] = M.nc4(logits_t[i], H_t[i], Hbar)
+                out["nc1_test"][r] = M.nc1(H_t[i], ytr, K)
     return out
 
 
@@ -447,7 +493,7 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
     if ckpt_path is not None and start_epoch < epochs:
         save_checkpoint(epochs)
     elapsed = time.perf_counter() - t0
-    rate = steps_done / elapsed if steps_done else float("nan")
+    rate = steps_done / elapsed if steps_done else 0.0
 
     # ---------------------------------------------------------------- result
     ep = np.array(sorted(records))
@@ -484,6 +530,7 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
                "momentum": float(momentum), "lr_schedule": lr_schedule, "K": K, "N": N, "d": d,
                "steps_per_s": float(rate), "objective_definition": __doc__.split("\n\n")[1]},
     )
+    traj = describe(traj)
     weights = [w.detach().cpu().numpy().astype(np.float64) for w in net.weights]
     biases = [None if b is None else b.detach().cpu().numpy().astype(np.float64)
               for b in net.biases]
@@ -608,15 +655,15 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     out = out.assign_coords(d=("d_over_n", [d]))
     out.attrs.update(geometry=data["geometry"], n=data["n"], n_test=data["n_test"],
                      mean_norm=data["mean_norm"], experiment=experiment)
-    return out
+    return describe(out)
 
 
 def run_dynamics(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
     """Experiment 1: two-layer NC metrics vs epoch, dims (d_over_n, sigma, trial, epoch)."""
     parts = [run_grid(exp, run_cfg, base_seed, "dynamics", r, solver_cfg)
              for r in exp["d_over_n"]]
-    return xr.concat(parts, dim="d_over_n", data_vars="all", coords="different",
-                     compat="equals", join="outer", combine_attrs="override")
+    return describe(xr.concat(parts, dim="d_over_n", data_vars="all", coords="different",
+                              compat="equals", join="outer", combine_attrs="override"))
 
 
 def collapse_summary(ds: xr.Dataset, threshold: float) -> xr.Dataset:
@@ -642,7 +689,7 @@ def collapse_summary(ds: xr.Dataset, threshold: float) -> xr.Dataset:
     ds.attrs["agreement_rate"] = float(np.trace(cm) / decided) if decided else float("nan")
     ds.attrs["n_decided"] = int(decided)
     ds.attrs["n_undecided_lp"] = int((lp == -1).sum())
-    return ds
+    return describe(ds)
 
 
 def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
@@ -665,7 +712,7 @@ def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -
                                               "(a two-layer net on X)", "units": "1"})
     out.attrs.update(d=exp["d"], sigma=exp["sigma"], width=p, geometry=data["geometry"],
                      n=data["n"], N=data["n"] * data["K"], experiment="three_layer")
-    return out
+    return describe(out)
 
 
 def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
@@ -696,4 +743,4 @@ def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
     out.attrs.update(d=d, sigma=exp["sigma"], geometry=data["geometry"], n=data["n"],
                      experiment="regularization")
     out.attrs.pop("reg", None)
-    return out
+    return describe(out)

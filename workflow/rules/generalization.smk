@@ -1,7 +1,8 @@
 # Stage 6 — generalization: neural collapse versus test error as the SNR falls (science.md §8,
-# reports/generalization.md). Per experiment: the theory job (verified NC verdicts, the exact
-# best-NC error bracket, bounds) and the training job (two-layer nets on the same training sets)
-# run in parallel, are merged into results/generalization/<name>.nc, and drawn.
+# reports/generalization.md). Per experiment and input dimension d: a theory job (verified NC
+# verdicts, the exact best-NC error bracket, bounds) and, where configured, a training job
+# (two-layer nets on the same training sets); all are merged into
+# results/generalization/<name>.nc and drawn.
 from shallownc import generalization as _gen
 
 GEN = config["generalization"]
@@ -12,12 +13,16 @@ if _gen_msgs:
 
 
 rule generalization_theory:
+    conda:
+        CONDA_ENV
     output:
-        f"{RESULTS}/generalization/{{name}}/theory.nc",
+        f"{RESULTS}/generalization/{{name}}/theory_d{{d}}.nc",
     log:
-        "logs/generalization/{name}.theory.log",
+        "logs/generalization/{name}.theory_d{d}.log",
     benchmark:
-        "benchmarks/generalization/{name}.theory.tsv"
+        "benchmarks/generalization/{name}.theory_d{d}.tsv"
+    wildcard_constraints:
+        d=r"\d+",
     params:
         experiment=lambda wc: as_json(GEN_EXPERIMENTS[wc.name]),
         lambdas=as_json(GEN["upper_search_lambdas"]),
@@ -33,12 +38,16 @@ rule generalization_theory:
 
 
 rule generalization_trained:
+    conda:
+        CONDA_ENV
     output:
-        f"{RESULTS}/generalization/{{name}}/trained.nc",
+        f"{RESULTS}/generalization/{{name}}/trained_d{{d}}.nc",
     log:
-        "logs/generalization/{name}.trained.log",
+        "logs/generalization/{name}.trained_d{d}.log",
     benchmark:
-        "benchmarks/generalization/{name}.trained.tsv"
+        "benchmarks/generalization/{name}.trained_d{d}.tsv"
+    wildcard_constraints:
+        d=r"\d+",
     params:
         experiment=lambda wc: as_json(GEN_EXPERIMENTS[wc.name]),
         seed=config["seed"],
@@ -52,9 +61,17 @@ rule generalization_trained:
 
 
 rule generalization_merge:
+    conda:
+        CONDA_ENV
     input:
-        theory=f"{RESULTS}/generalization/{{name}}/theory.nc",
-        trained=f"{RESULTS}/generalization/{{name}}/trained.nc",
+        theory=lambda wc: expand(
+            f"{RESULTS}/generalization/{wc.name}/theory_d{{d}}.nc",
+            d=_gen.job_d_values(GEN_EXPERIMENTS[wc.name], "theory"),
+        ),
+        trained=lambda wc: expand(
+            f"{RESULTS}/generalization/{wc.name}/trained_d{{d}}.nc",
+            d=_gen.job_d_values(GEN_EXPERIMENTS[wc.name], "trained"),
+        ),
     output:
         f"{RESULTS}/generalization/{{name}}.nc",
     log:
@@ -71,6 +88,8 @@ rule generalization_merge:
 
 
 rule figure_generalization:
+    conda:
+        CONDA_ENV
     input:
         f"{RESULTS}/generalization/{{name}}.nc",
     output:

@@ -8,6 +8,8 @@ UPFM = config["upfm"]
 UPFM_LOSSES = UPFM["sweep"]["losses"]
 BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
 FIG_UPFM = f"{REPORTS}/figures/upfm"
+# The bridge imports the project trainer only for the optional GD cross-check.
+BRIDGE_GD_MODULES = ("training", "models") if UPFM["bridge"]["gd_check"]["epochs"] else ()
 
 
 rule upfm_sweep:
@@ -67,7 +69,7 @@ rule upfm_bridge:
         upfm=as_json(UPFM),
         solver=as_json(config["solver"]),
         seed=config["seed"],
-        code=code_version("upfm", "bridge", "metrics", "data", "feasibility"),
+        code=code_version("upfm", "bridge", "metrics", "data", "feasibility", *BRIDGE_GD_MODULES),
     threads: 1
     resources:
         mem_mb=1000,

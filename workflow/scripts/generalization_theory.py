@@ -1,11 +1,12 @@
-"""Best NC test error (bracket), NC verdicts and bounds over one experiment's grid."""
+"""Best NC test error (bracket), NC verdicts and bounds: one experiment, one d value."""
 import json
 
 from shallownc import feasibility, generalization, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    exp = json.loads(snakemake.params.experiment)
+    exp = generalization.sub_experiment(json.loads(snakemake.params.experiment),
+                                        int(snakemake.wildcards.d))
     opts = feasibility.SolverOptions.from_config(json.loads(snakemake.params.solver))
     ds = generalization.run_theory(exp, snakemake.params.seed, opts,
                                    lambdas=tuple(json.loads(snakemake.params.lambdas)), log=log)

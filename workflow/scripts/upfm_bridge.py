@@ -13,7 +13,8 @@ with logged(snakemake) as log, threadpool_limits(snakemake.threads):
     b = cfg["bridge"]
     ds = bridge.run_grid(grid, b["losses"], b["ratio"], snakemake.params.seed, opts,
                          bridge.TrainSettings.from_config(b["train"]),
-                         mse_scale=cfg["mse_scale"], lam_ratio=cfg["lambda_ratio"])
+                         mse_scale=cfg["mse_scale"], lam_ratio=cfg["lambda_ratio"],
+                         gd=bridge.GDCheck.from_config(b["gd_check"]))
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)
     feas = ds.nc_all_status == 1
     log.info("constructed gap: max |F_net - F*| = %.3e over %d feasible data sets",

@@ -29,13 +29,18 @@ with logged(snakemake) as log:
                 cells = fails.where(fails, drop=True)
                 bad.append(f"{row['grid']}: {name} bound unsound at "
                            f"{[(int(d), float(s)) for d in cells.d.values for s in cells.sigma.values]}")
+        gap = row["max_gap_d_over_n"]
+        row["prediction_within_tolerance"] = int(not gap > cfg["prediction_tolerance"])
+        if not row["prediction_within_tolerance"]:
+            log.warning("%s: predicted boundary off by %.3f > tolerance %.3f in d/n",
+                        row["grid"], gap, cfg["prediction_tolerance"])
         rows.append(row)
         log.info("%s", row)
     df = pd.DataFrame(rows)
     df.to_csv(snakemake.output.csv, index=False)
     cols = ["grid", "geometry", "K", "n", "feasible_cells", "capture_red", "capture_blue",
             "capture_red_or_blue", "capture_red_or_kinematic", "max_gap_d_over_n",
-            "mean_gap_d_over_n", "gordon_d_over_n", "kinematic_d_over_n",
+            "mean_gap_d_over_n", "prediction_within_tolerance", "gordon_d_over_n", "kinematic_d_over_n",
             "union_unsound_cells", "gordon_unsound_cells", "kinematic_unsound_cells"]
     md = df[cols].copy()
     with open(snakemake.output.md, "w") as fh:

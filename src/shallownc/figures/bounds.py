@@ -19,6 +19,11 @@ from .feasibility import phase_heatmap, wilson
 RED, BLUE, PRED = "#d62728", "#1f77b4", "black"
 
 
+def _yerr(p, lo, hi):
+    """Error bar lengths of a Wilson interval (clipped at 0 against rounding at p = 0, 1)."""
+    return [np.maximum(p - lo, 0), np.maximum(hi - p, 0)]
+
+
 def overlays(curves: xr.Dataset, sigma_range) -> list[dict]:
     """Theory curves as (d/n, sigma) polylines for phase_heatmap (reports/theory.md)."""
     lo, hi = sigma_range
@@ -71,7 +76,7 @@ def fig_pure_noise_bounds(pairs: list[tuple[xr.Dataset, xr.Dataset]]):
         nd = pr.n_decided.values
         lo, hi = wilson(k, nd)
         x = feas.d_over_n.values
-        ax.errorbar(x, pr.p.values, yerr=[pr.p.values - lo, hi - pr.p.values], fmt="o",
+        ax.errorbar(x, pr.p.values, yerr=_yerr(pr.p.values, lo, hi), fmt="o",
                     color="0.2", label="verified LP (Wilson 95%)")
         cx = curves.d_over_n.values
         ax.plot(cx, curves.kinematic_p_all_lower.values, color=BLUE, ls=":",
@@ -103,7 +108,7 @@ def fig_random_features(datasets: list[xr.Dataset]):
         k = (pr.p * pr.n_decided).values
         lo, hi = wilson(k, pr.n_decided.values)
         d1 = ds.d1.values
-        ax.errorbar(d1, pr.p.values, yerr=[pr.p.values - lo, hi - pr.p.values], fmt="o-",
+        ax.errorbar(d1, pr.p.values, yerr=_yerr(pr.p.values, lo, hi), fmt="o-",
                     color="0.2", label="verified LP on relu(W1 X)")
         full = (ds.feature_rank == ds.attrs["N"]).mean("trial").values
         ax.plot(d1, full, color="0.5", ls="-.", label="P(rank H = N)")

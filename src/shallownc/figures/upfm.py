@@ -96,7 +96,10 @@ def fig_bridge(ds):
     rows = []
     for loss in ds.loss.values:
         for kind, var in (("constructed from LP", "constructed_gap"),
-                          ("trained (L-BFGS)", "trained_gap")):
+                          ("trained (L-BFGS)", "trained_gap"),
+                          ("project trainer (GD)", "gd_gap")):
+            if var not in ds:
+                continue
             da = ds[var].sel(loss=loss)
             for d in ds.d.values:
                 for s in ds.sigma.values:
@@ -123,7 +126,8 @@ def fig_bridge(ds):
                                                                                 len(sub)))})
         sns.scatterplot(data=sub, x="d/n (jittered)", y="F_net - F*", hue="status",
                         style="kind", palette=palette, ax=ax, s=35,
-                        markers={"constructed from LP": "X", "trained (L-BFGS)": "o"})
+                        markers={"constructed from LP": "X", "trained (L-BFGS)": "o",
+                                 "project trainer (GD)": "s"})
         ax.set_yscale("log")
         ax.set_xscale("log")
         ax.set_title(f"{loss}: network objective minus UPFM optimum", fontsize=9)

@@ -1,0 +1,102 @@
+"""Every rule declares what a scheduler needs (issue 7; conventions in the lead's brief).
+
+- every rule (except `all`): `log:`, `threads:`, `resources:` with `mem_mb` and `runtime` (min);
+- heavy rules (declared runtime >= 30 min, or training) have `benchmark:`;
+- rules that train a network declare `gpu` (a count SLURM turns into --gpus, and that
+  `--resources gpu=N` caps on a workstation);
+- figure/plot rules are `localrule: True` (they are cheap; no sbatch round trip).
+Parsed from workflow/rules/*.smk (snakefmt layout: a rule ends at the next top-level line).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY_RUNTIME_MIN = 30
+
+
+def rule_blocks(root: Path = ROOT) -> dict[str, tuple[str, str]]:
+    blocks = {}
+    for smk in sorted((root / "workflow" / "rules").glob("*.smk")):
+        lines = smk.read_text().splitlines()
+        i = 0
+        while i < len(lines):
+            m = re.match(r"^rule (\w+):", lines[i])
+            if not m:
+                i += 1
+                continue
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or lines[j][0] in " \t#"):
+                j += 1
+            blocks[m.group(1)] = (smk.name, "\n".join(lines[i:j]))
+            i = j
+    return blocks
+
+
+def directive(body: str, name: str) -> str | None:
+    """Text of a directive (its own line plus the more-indented lines below it)."""
+    m = re.search(rf"^(\s+){name}:(.*(?:\n\1\s+.*)*)", body, re.M)
+    return m.group(2) if m else None
+
+
+def is_local(body: str) -> bool:
+    return bool(re.search(r"^\s+localrule:\s*True", body, re.M))
+
+
+def trains(name: str, body: str) -> bool:
+    return name.startswith("train") or bool(re.search(r"scripts/train\w*\.py", body))
+
+
+def violations(root: Path = ROOT) -> list[str]:
+    out = []
+    for name, (fname, body) in rule_blocks(root).items():
+        if name == "all":
+            continue
+        where = f"{fname}: rule {name}"
+        for d in ("log", "threads"):
+            if directive(body, d) is None:
+                out.append(f"{where}: no `{d}:`")
+        res = directive(body, "resources") or ""
+        for r in ("mem_mb", "runtime"):
+            if not re.search(rf"\b{r}\s*=", res):
+                out.append(f"{where}: resources lack `{r}`")
+        rt = re.search(r"\bruntime\s*=\s*(\d+)", res)
+        heavy = (rt and int(rt.group(1)) >= HEAVY_RUNTIME_MIN) or trains(name, body)
+        if heavy and not is_local(body) and directive(body, "benchmark") is None:
+            out.append(f"{where}: heavy rule without `benchmark:`")
+        if trains(name, body) and not is_local(body) and not re.search(r"\bgpu\s*=", res):
+            out.append(f"{where}: trains but declares no `gpu` resource")
+        if re.match(r"(figure|plot)_", name) and not is_local(body):
+            out.append(f"{where}: figure rule is not `localrule: True`")
+    return out
+
+
+def test_rule_files_parse():
+    blocks = rule_blocks()
+    assert {"solve_feasibility", "combine_feasibility", "gmm_example"} <= set(blocks)
+    assert "resources:" in blocks["solve_feasibility"][1]
+
+
+def test_every_rule_declares_its_resources():
+    bad = violations()
+    assert not bad, "rules missing scheduler declarations:\n" + "\n".join(bad)
+
+
+def test_checker_catches_a_bad_rule(tmp_path):
+    """The checker itself fails on a rule missing each declaration."""
+    rules = tmp_path / "workflow" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "x.smk").write_text(
+        "rule train_net:\n    output:\n        'a'\n    resources:\n        mem_mb=1,\n"
+        "        runtime=600,\n    script:\n        '../scripts/train_net.py'\n\n\n"
+        "rule figure_x:\n    output:\n        'b'\n    log:\n        'l'\n    threads: 1\n"
+        "    resources:\n        mem_mb=1,\n        runtime=1,\n")
+    bad = "\n".join(violations(tmp_path))
+    for msg in ("train_net: no `log:`", "train_net: no `threads:`",
+                "train_net: heavy rule without `benchmark:`",
+                "train_net: trains but declares no `gpu`", "figure_x: figure rule is not"):
+        assert msg in bad, bad
+    assert "figure_x: no `log:`" not in bad
