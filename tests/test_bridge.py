@@ -28,7 +28,7 @@ def _feasible_data(K=3, n=5, d=30, sigma=0.1, trial=0):
 def test_constructed_features_are_relu_and_collapsed(loss):
     K, n = 3, 5
     X, y, ws = _feasible_data(K, n)
-    lw, lh = U._lam_pair(0.2, loss, "upfm", K, n, 0.5, 1.0)
+    lw, lh = U.lambdas_from_ratio(0.2, loss, K, n, 0.5, 1.0)
     cf = U.closed_form(loss, "upfm", K, n, lw, lh)
     W1, W2 = B.construct(X, y, ws, cf, width=8)
     H = B.relu_features(W1, X)
@@ -46,7 +46,7 @@ def test_any_network_is_above_the_upfm_optimum():
     """relu features are non-negative, so F_net >= F* for every (W1, W2)."""
     K, n = 3, 4
     X, y, _M, _s = D.GMMSpec("orthogonal", K, n, 10, 0.5).draw(5, 0)
-    lw, lh = U._lam_pair(0.1, "ce", "upfm", K, n, 0.5, 1.0)
+    lw, lh = U.lambdas_from_ratio(0.1, "ce", K, n, 0.5, 1.0)
     F = U.closed_form("ce", "upfm", K, n, lw, lh).value
     rng = np.random.default_rng(0)
     for s in (0.1, 1.0, 10.0):
@@ -74,7 +74,7 @@ def test_network_gradient_finite_differences():
 
 def test_training_reaches_optimum_iff_feasible():
     K, n = 3, 6
-    lw, lh = U._lam_pair(0.1, "mse", "upfm", K, n, 0.5, 1.0)
+    lw, lh = U.lambdas_from_ratio(0.1, "mse", K, n, 0.5, 1.0)
     F = U.closed_form("mse", "upfm", K, n, lw, lh).value
     ts = B.TrainSettings(starts=2, max_iter=2000)
     X, y, _ws = _feasible_data(K, n, d=3 * n, sigma=0.1)
@@ -116,7 +116,7 @@ def test_gd_cross_check_with_project_trainer():
     the L-BFGS value on infeasible data (both are upper bounds on the same infimum)."""
     K, n = 2, 4
     X, y, _M, _s = D.GMMSpec("antipodal", K, n, 2, 0.1).draw(3, 0)      # d < n: infeasible
-    lw, lh = U._lam_pair(0.1, "ce", "upfm", K, n, 0.5, 1.0)
+    lw, lh = U.lambdas_from_ratio(0.1, "ce", K, n, 0.5, 1.0)
     F = U.closed_form("ce", "upfm", K, n, lw, lh).value
     v = B.gd_check(X, y, K, lw, lh, "ce", 4, B.GDCheck(epochs=3000, lr=0.5, seeds=2), seed=0)
     assert np.isfinite(v) and v > F + 1e-4

@@ -159,6 +159,34 @@ def test_best_alignment_matches_generic_solver():
     assert 1.0 / np.sqrt(best) == pytest.approx(al.beta, rel=1e-5)
 
 
+def test_refinement_feasible_and_not_worse():
+    X, y, M, _ = draw(n=8, d=24, sigma=1.0, trial=4)
+    out = G.analyse_instance(X, y, M, 1.0)
+    w1, w2 = out["_neurons"]
+    e, a, b = G.refine_pair(X, y, M, 1.0, w1, w2, max_iter=50)
+    assert e <= out["upper"] + 1e-15
+    assert e >= out["lower"] - 1e-12                         # never below the lower bound
+    for k, w in enumerate((a, b)):
+        assert np.abs(X[:, y == k].T @ w - 1).max() < 1e-6
+        assert (X[:, y != k].T @ w).max() < 1e-6
+    assert e == pytest.approx(G.network_error(a, b, M, 1.0)["error"], abs=1e-12)
+
+
+def test_correct_probability_gradient():
+    rng = np.random.default_rng(0)
+    wa, wb, mu = rng.normal(size=6), rng.normal(size=6), rng.normal(size=6)
+    _v, ga, gb = G._correct_and_grad(wa, wb, mu, 0.8)
+    eps = 1e-6
+    for g, which in ((ga, 0), (gb, 1)):
+        num = []
+        for e in np.eye(6):
+            args_p = [wa + eps * e, wb] if which == 0 else [wa, wb + eps * e]
+            args_m = [wa - eps * e, wb] if which == 0 else [wa, wb - eps * e]
+            num.append((G._correct_and_grad(*args_p, mu, 0.8)[0]
+                        - G._correct_and_grad(*args_m, mu, 0.8)[0]) / (2 * eps))
+        assert np.allclose(num, g, atol=1e-8)
+
+
 def test_not_nc_when_d_below_n():
     X, y, M, _ = draw(n=10, d=8, sigma=0.1)
     out = G.analyse_instance(X, y, M, 0.1)
@@ -237,33 +265,46 @@ def test_run_theory_dataset_and_merge():
     ok = ds.status == G.STATUS_OK
     assert (ds.best_nc_error_lower.where(ok) <= ds.best_nc_error_upper.where(ok) + 1e-12
             ).sum() == ok.sum()
-    again = G.run_theory(TINY, base_seed=3)
-    xr.testing.assert_allclose(ds.drop_vars("seed"), again.drop_vars("seed"))
-    tr = xr.Dataset({"trained": (("snr", "d_over_n", "trial"), np.zeros((2, 2, 2)))},
-                    coords={"snr": [0.5, 4.0], "d_over_n": [1.0, 2.0], "trial": [0, 1]})
-    with pytest.raises(ValueError, match="d_over_n"):
-        G.merge(ds, tr)
+    # chunked per d (as the workflow runs it) and merged == computed in one piece
+    assert G.job_d_values(TINY) == [4, 12] and G.job_d_values(TINY, "trained") == [12]
+    parts = [G.run_theory(G.sub_experiment(TINY, d), base_seed=3) for d in (12, 4)]
+    merged = G.merge(parts, [])
+    xr.testing.assert_allclose(ds.drop_vars("seed"), merged[list(ds.data_vars)].drop_vars("seed"))
+    assert (merged.trained == 0).all() and merged.trained_test_error.isnull().all()
+    tr = xr.Dataset({k: (("snr", "d_over_n", "trial"), np.zeros((2, 1, 2)))
+                     for k in G._TRAINED_VARS},
+                    coords={"snr": [0.5, 4.0], "d_over_n": [2.0], "trial": [0, 1]})
+    with pytest.raises(ValueError, match="d_over_n = 2.0 have no theory part"):
+        G.merge(parts, [tr])
+    with pytest.raises(ValueError, match="matches 0 d_over_n"):
+        G.sub_experiment(TINY, 5)
 
 
-def test_run_trained_tiny():
+def test_run_trained_tiny_and_merge():
     pytest.importorskip("torch")
-    ds = G.run_trained(TINY, base_seed=3)
+    ds = G.run_trained(G.sub_experiment(TINY, 12), base_seed=3)
     assert int(ds.trained.sum()) == 1
     cell = ds.sel(snr=4.0, d_over_n=3.0, trial=0)
     assert 0 <= float(cell.trained_test_error) <= 1
     assert np.isfinite(float(cell.trained_nc1))
     assert np.isnan(ds.trained_test_error.sel(snr=0.5)).all()
+    parts = [G.run_theory(G.sub_experiment(TINY, d), base_seed=3) for d in (4, 12)]
+    m = G.merge(parts, [ds])
+    assert int(m.trained.sum()) == 1
+    assert float(m.trained_test_error.sel(snr=4.0, d_over_n=3.0, trial=0)) == \
+        float(cell.trained_test_error)
 
 
 def test_figure_from_netcdf(tmp_path):
     from shallownc import io
     from shallownc.figures import generalization as fg
 
-    th = G.run_theory(dict(TINY, trained={"enabled": False}), base_seed=3)
-    tr = G.run_trained(dict(TINY, trained={"enabled": False}), base_seed=3)
-    path = io.write_netcdf(G.merge(th, tr), tmp_path / "g.nc", {})
+    th = G.run_theory(dict(TINY, refine_trials=1), base_seed=3)
+    assert np.isfinite(th.refined_error.isel(trial=0).where(th.status.isel(trial=0) == 1)).sum() > 0
+    assert th.refined_error.isel(trial=1).isnull().all()
+    path = io.write_netcdf(G.merge([th], []), tmp_path / "g.nc", {})
     out = fg.plot_experiment(path, tmp_path / "g.png")
     assert out.exists() and out.stat().st_size > 10_000
+    io.write_netcdf(th.drop_vars("bound_instance"), tmp_path / "bad.nc", {})
     with pytest.raises(io.InputError, match="lacks variable"):
-        io.write_netcdf(th.drop_vars("bound_instance"), tmp_path / "bad.nc", {})
         fg.plot_experiment(tmp_path / "bad.nc", tmp_path / "bad.png")

@@ -155,15 +155,6 @@ def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
     assert not rules & {"gmm_example", "digits_data", "train_experiment", "train_theory"}, rules
 
 
-def test_src_edit_of_data_module_reruns_data_rules(touched):
-    restore = edited_module(touched, "src/shallownc/data.py")
-    try:
-        rules = rules_of(planned(smk(touched, "-n")))
-    finally:
-        restore()
-    assert {"gmm_example", "digits_data", "solve_feasibility"} <= rules, rules
-
-
 def test_src_edit_of_unused_file_reruns_nothing(touched):
     """A file no rule lists in code_version (here: a new helper module) changes nothing."""
     extra = touched / "src" / "shallownc" / "_scratch_helper.py"

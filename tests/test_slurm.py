@@ -162,6 +162,13 @@ def test_slurm_results_equal_local_results(runs):
             # certificates, residuals, seeds and data must not
             timing = [v for v in a.data_vars if a[v].attrs.get("units") == "s"]
             a2, b2 = a.drop_vars(timing).load(), b.drop_vars(timing).load()
+            bad = []
+            for v in a2.variables:
+                try:
+                    xr.testing.assert_allclose(a2[v], b2[v])
+                except AssertionError as e:
+                    bad.append(f"{v}: {str(e)[:600]}")
+            assert not bad, f"{rel} differs between local and SLURM runs:\n" + "\n".join(bad)
             xr.testing.assert_allclose(a2, b2)
             strip = lambda attrs: {k: v for k, v in attrs.items() if k not in PROVENANCE_ATTRS}
             assert strip(a.attrs) == strip(b.attrs), rel

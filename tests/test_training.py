@@ -231,3 +231,22 @@ def test_experiment_outputs_have_named_dims_and_described_variables():
     assert int(ds.confusion.sum()) == 8
     for v in ds.variables:
         assert {"description", "units"} <= set(ds[v].attrs), v
+
+
+def test_progress_log_and_corrupt_checkpoint(tmp_path, caplog):
+    X, y = noisy_feasible(n=3, d=6)
+    kw = dict(width=4, epochs=30, seeds=(0,), checkpoint_dir=tmp_path, log_every_s=0.0,
+              name="tiny")
+    with caplog.at_level("INFO", logger="shallownc.training"):
+        first = T.train_two_layer(X, y, **kw)
+    line = next(r.getMessage() for r in caplog.records if "epoch 30/30" in r.getMessage())
+    for field in ("objective", "NC1", "steps/s", "ETA"):
+        assert field in line
+    (ckpt,) = tmp_path.glob("tiny-*.pt")
+    ckpt.write_bytes(b"not a checkpoint")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="shallownc.training"):
+        again = T.train_two_layer(X, y, **kw)
+    assert any("unreadable checkpoint" in r.getMessage() for r in caplog.records)
+    assert again.resumed_from_epoch == 0
+    xr.testing.assert_equal(first.trajectory.nc1, again.trajectory.nc1)

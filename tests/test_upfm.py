@@ -16,7 +16,7 @@ def _one_blas_thread():
 
 
 def _lams(loss, K, n, ratio, c=0.5):
-    return U._lam_pair(ratio, loss, "upfm", K, n, c, 1.0)
+    return U.lambdas_from_ratio(ratio, loss, K, n, c, 1.0)
 
 
 @pytest.mark.parametrize("loss,model", CASES)
@@ -47,7 +47,7 @@ def test_numerical_minimizer_reaches_closed_form(loss, model, K, n, ratio):
 @pytest.mark.parametrize("loss,model", CASES)
 def test_closed_form_weights_attain_value_and_balance(loss, model):
     K, n = 4, 3
-    lw, lh = U._lam_pair(0.3, loss, "upfm", K, n, 0.5, 2.5)   # lambda_W != lambda_H
+    lw, lh = U.lambdas_from_ratio(0.3, loss, K, n, 0.5, 2.5)   # lambda_W != lambda_H
     cf = U.closed_form(loss, model, K, n, lw, lh)
     W, H = cf.weights(p=7)
     y = np.repeat(np.arange(K), n)

@@ -1,7 +1,7 @@
 """Theory curves for NC-feasibility of Gaussian mixtures: sufficient conditions and a prediction.
 
 Every formula here is derived in ``reports/theory.md``; the equation labels in the comments
-(U1..U4, G1..G3, K1..K2, P1..P3) point there. Setting (science.md §1, §4): x_ki = mu_k + sigma z_ki,
+(U0..U4, G1..G3, K1..K2, P1..P4) point there. Setting (science.md §1, §4): x_ki = mu_k + sigma z_ki,
 z ~ N(0, I_d), n samples per class, K classes, N = K n; M = [mu_1 .. mu_K] (d x K), r = rank M.
 The class-k LP is  X_k^T w = 1,  X_j^T w <= 0 (j != k).
 
@@ -17,8 +17,9 @@ Curves (all for *every* class LP at once, i.e. the ``nc_all_status`` verdict):
   lambda_m = E||g_m|| = sqrt(2) Gamma((m+1)/2)/Gamma(m/2); asymptotically d/n > (K+1)/2.
 * kinematic comparison (blue dotted, K2): the same reduction with the exact conic kinematic
   (Crofton) formula, K * P_inf(d - r) <= delta, P_inf from the intrinsic volumes (K1).
-* predicted boundary (dashed, P3): the d/n where P(feasible) crosses 1/2, from Gordon's min-max
-  (CGMT) applied to the Farkas alternative with the means included; a prediction, not a bound.
+* predicted boundary (dashed, P3-P4): the d/n where P(feasible) crosses 1/2, from Gordon's
+  min-max (CGMT) applied to the Farkas alternative with the means included, plus the finite-n
+  correction r - 1/2 in d; a prediction, not a bound.
 
 Both comparison bounds and the union bound are *sound* sufficient conditions: the validation
 stage (:func:`soundness`) tests them against the verified LP verdicts.
@@ -40,7 +41,6 @@ from . import phase
 log = logging.getLogger(__name__)
 
 CURVE_VERSION = "1"
-STATUS_ATTRS = phase.STATUS_ATTRS
 
 
 # ----------------------------------------------------------------------------- mean margin
@@ -248,6 +248,8 @@ def predicted_asymptotic(M: np.ndarray, sigma: float, starts: int = 8, seed: int
     """
     M = np.asarray(M, float)
     K = M.shape[1]
+    if not np.any(M):
+        return (K + 1) / 2, []  # pure noise: a = 1/sqrt((K+1)/2), tau_j = 0.5642 (eq. P3)
     gram = M.T @ M
     inv_s2 = 0.0 if np.isinf(sigma) else 1.0 / sigma ** 2
     rng = np.random.default_rng(seed)

@@ -217,7 +217,7 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
                 status[b, c, t] = st
                 for a, loss in enumerate(losses):
                     idx = (a, b, c, t)
-                    lw, lh = upfm._lam_pair(ratio, loss, "upfm", K, n, mse_scale, lam_ratio)
+                    lw, lh = upfm.lambdas_from_ratio(ratio, loss, K, n, mse_scale, lam_ratio)
                     cf = upfm.closed_form(loss, "upfm", K, n, lw, lh, mse_scale)
                     out["upfm_value"][idx] = cf.value
                     out["lambda_W"][idx], out["lambda_H"][idx] = lw, lh

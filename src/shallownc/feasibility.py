@@ -314,59 +314,112 @@ def solve_lp(p: Problem, opts: SolverOptions, method: str) -> Verdict:
                    f"'{h.modelStatusToString(st)}'")
 
 
-def solve_reduced(p: Problem, opts: SolverOptions) -> Verdict | None:
-    """Dual simplex on the LP with the equalities eliminated (module docstring).
+class Reduction:
+    """The system with its equalities eliminated: w = w0 + Q2 u, B u <= c (module docstring).
 
-    A_eq^T = Q1 R (complete QR: Q = [Q1 Q2]); w0 = Q1 R^{-T} b_eq solves A_eq w = b_eq and
-    every solution is w0 + Q2 u. The reduced LP is B u <= c with B = A_ub Q2,
-    c = b_ub - A_ub w0. A reduced dual ray z >= 0 (B^T z = 0, c^T z < 0) extends to the full
-    Farkas certificate (y, z) with y = -R^{-1} Q1^T A_ub^T z: then A_eq^T y + A_ub^T z =
-    Q2 Q2^T A_ub^T z = Q2 B^T z = 0 and b_eq^T y + b_ub^T z = c^T z < 0. Both directions are
-    verified on the original system. Returns None when the reduction does not apply
-    (no equalities, d <= rows of A_eq, or A_eq rank deficient).
+    A_eq^T = Q1 R (complete QR, Q = [Q1 Q2]); w0 = Q1 R^{-T} b_eq solves A_eq w = b_eq and
+    every solution is w0 + Q2 u, so the inequalities become B u <= c with B = A_ub Q2 and
+    c = b_ub - A_ub w0. Without equalities the reduction is the identity (B = A_ub, c = b_ub).
+    A reduced Farkas vector z >= 0 (B^T z = 0, c^T z < 0) extends to the full certificate
+    (y, z) with y = -R^{-1} Q1^T A_ub^T z: then A_eq^T y + A_ub^T z = Q2 Q2^T A_ub^T z =
+    Q2 B^T z = 0 and b_eq^T y + b_ub^T z = c^T z < 0. Both directions are verified on the
+    original system, so a loss of accuracy in the reduction can only cost a verdict.
+    """
+
+    def __init__(self, p: Problem):
+        from scipy.linalg import solve_triangular
+
+        self.p = p
+        me, d = p.A_eq.shape[0], p.d
+        self.ok = p.A_ub.shape[0] > 0 and d > me
+        if not self.ok:
+            return
+        if me == 0:
+            self.Q1 = self.Q2 = self.R = None
+            self.w0 = np.zeros(d)
+            self.B, self.c = p.A_ub, p.b_ub
+            return
+        Q, R = np.linalg.qr(p.A_eq.T, mode="complete")
+        R = R[:me]
+        diag = np.abs(np.diag(R))
+        if diag.min() <= diag.max() * max(p.A_eq.shape) * np.finfo(float).eps * 1e3:
+            self.ok = False  # rank-deficient equalities: leave them to the full LP
+            return
+        self.Q1, self.Q2, self.R = Q[:, :me], Q[:, me:], R
+        self.w0 = self.Q1 @ solve_triangular(R, p.b_eq, trans="T")
+        self.B = p.A_ub @ self.Q2
+        self.c = p.b_ub - p.A_ub @ self.w0
+
+    def point(self, u, opts, method) -> Verdict:
+        w = self.w0 + (u if self.Q2 is None else self.Q2 @ u)
+        return verify_point(self.p, w, opts, method)
+
+    def farkas(self, z, opts, method) -> Verdict:
+        from scipy.linalg import solve_triangular
+
+        if z.min() < -opts.tolerance * np.abs(z).max():
+            return Verdict(UNDECIDED, method, reason=f"{method}: multipliers of mixed sign")
+        z = np.maximum(z, 0.0)
+        if self.R is None:
+            y = np.zeros(0)
+        else:
+            y = -solve_triangular(self.R, self.Q1.T @ (self.p.A_ub.T @ z))
+        return verify_farkas(self.p, y, z, opts, method)
+
+
+def solve_reduced(p: Problem, opts: SolverOptions, form: str = "farkas",
+                  red: Reduction | None = None) -> Verdict | None:
+    """Dual simplex on the reduced system (:class:`Reduction`); None if it does not apply.
+
+    form="primal": the LP  B u <= c  (u free, zero objective).
+    form="farkas": its alternative  B^T z = 0, c^T z = -1, z >= 0  (k + 1 rows, one column
+    per inequality). Optimal -> z is an infeasibility certificate. Infeasible -> HiGHS' dual
+    ray (u, t) satisfies B u + t c >= 0 with t > 0 up to sign (Farkas' lemma for the
+    alternative), so u' = -u / t solves B u' <= c: the primal point. Every candidate, and
+    both signs of a ray, is verified on the original system.
     """
     import highspy
-    from scipy.linalg import solve_triangular
 
-    me, mu, d = p.A_eq.shape[0], p.A_ub.shape[0], p.d
-    if me == 0 or d <= me or mu == 0:
+    red = red or Reduction(p)
+    if not red.ok:
         return None
-    Q, R = np.linalg.qr(p.A_eq.T, mode="complete")
-    R = R[:me]
-    diag = np.abs(np.diag(R))
-    if diag.min() <= diag.max() * max(p.A_eq.shape) * np.finfo(float).eps * 1e3:
-        return None
-    Q1, Q2 = Q[:, :me], Q[:, me:]
-    w0 = Q1 @ solve_triangular(R, p.b_eq, trans="T")
-    B = p.A_ub @ Q2
-    c = p.b_ub - p.A_ub @ w0
     method = "reduced_dual_simplex"
+    B, c = red.B, red.c
+    mu, k = B.shape
     h = _highs(opts, "dual_simplex")
     inf = highspy.kHighsInf
-    k = d - me
-    _pass_dense(h, B, np.full(mu, -inf), c, np.full(k, -inf), np.full(k, inf))
+    if form == "primal":
+        _pass_dense(h, B, np.full(mu, -inf), c, np.full(k, -inf), np.full(k, inf))
+    else:
+        G = np.vstack([B.T, c[None, :]])
+        rhs = np.concatenate([np.zeros(k), [-1.0]])
+        _pass_dense(h, G, rhs, rhs, np.zeros(mu), np.full(mu, inf))
     h.run()
     st = h.getModelStatus()
     if st == highspy.HighsModelStatus.kOptimal:
-        u = np.asarray(h.getSolution().col_value)
-        return verify_point(p, w0 + Q2 @ u, opts, method)
+        x = np.asarray(h.getSolution().col_value)
+        return red.point(x, opts, method) if form == "primal" else red.farkas(x, opts, method)
     if st == highspy.HighsModelStatus.kInfeasible:
         _s, has_ray, ray = h.getDualRay()
         if not has_ray:
             return Verdict(UNDECIDED, method, reason=f"{method}: infeasible but no dual ray")
         ray = np.asarray(ray, dtype=np.float64)
-        first = None
-        for sgn in (-1.0, 1.0):
-            z = sgn * ray
-            if z.min() < -opts.tolerance * np.abs(z).max():
-                continue
-            z = np.maximum(z, 0.0)
-            y = -solve_triangular(R, Q1.T @ (p.A_ub.T @ z))
-            v = verify_farkas(p, y, z, opts, method)
-            if v.status == INFEASIBLE:
-                return v
-            first = first or v
-        return first or Verdict(UNDECIDED, method, reason=f"{method}: dual ray of mixed sign")
+        if form == "primal":
+            first = None
+            for sgn in (-1.0, 1.0):
+                v = red.farkas(sgn * ray, opts, method)
+                if v.status == INFEASIBLE:
+                    return v
+                first = first or v
+            return first
+        u, t = ray[:k], ray[k]
+        if t == 0 or not np.isfinite(t):
+            return Verdict(UNDECIDED, method, reason=f"{method}: dual ray with t = {t}")
+        v = red.point(-u / t, opts, method)
+        if v.status != FEASIBLE:
+            v2 = red.point(u / t, opts, method)
+            v = v2 if v2.status == FEASIBLE else v
+        return v
     return Verdict(UNDECIDED, method, reason=f"{method}: HiGHS status "
                    f"'{h.modelStatusToString(st)}'")
 
@@ -412,7 +465,14 @@ def solve(p: Problem, opts: SolverOptions | None = None) -> Verdict:
                 if m == "farkas_lp":
                     v = solve_farkas_lp(p, opts)
                 elif m == "reduced_dual_simplex":
-                    v = solve_reduced(p, opts)
+                    # measured (bench/README.md): with equalities the alternative form is the
+                    # fastest first try; without (separability) the primal form is
+                    red = Reduction(p)
+                    forms = ("farkas", "primal") if p.A_eq.shape[0] else ("primal", "farkas")
+                    v = solve_reduced(p, opts, forms[0], red)
+                    if v is not None and v.status == UNDECIDED:
+                        reasons.append(v.reason)
+                        v = solve_reduced(p, opts, forms[1], red)
                 else:
                     v = solve_lp(p, opts, m)
             except Exception as exc:  # a solver crash is recorded, never silently dropped

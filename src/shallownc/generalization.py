@@ -1,7 +1,7 @@
 """Generalization of neural-collapse (NC) solutions for two-class Gaussian mixtures.
 
-science.md §8; every formula below is derived in reports/generalization.md (section numbers
-"G1".."G6" refer to it).
+science.md §8; every formula below is derived in reports/generalization.md (section tags
+"G1".."G5" refer to it).
 
 Setting (science.md §1): K = 2, x = mu_k + sigma z, z ~ N(0, I_d). A two-neuron NC solution
 (science.md §4) has neurons w_1 in F_1, w_2 in F_2 with
@@ -19,7 +19,9 @@ probability is returned separately so that the "ties count one half" convention 
   classified correctly, so   err >= (1/2) sum_k Phi(-<w_k, mu_k> / (sigma ||w_k||)).
 * G4, the best NC neuron: sup over F_k of the alignment <w, mu_k>/||w|| ("beta" below) is a
   least-distance program over the closed cone C_k = cl cone(F_k), solved exactly by NNLS
-  (Lawson & Hanson 1974, ch. 23) in :func:`best_alignment`.
+  (Lawson & Hanson 1974, ch. 23) in :func:`best_alignment`. The best NC error lies in the
+  bracket [max(reduction optimum, Bayes), smallest exact error of explicit NC networks]
+  (G4b linear network, G4c pushed-apart pairs, G4d local SLSQP refinement).
 * G5, bounds: Cauchy-Schwarz / Bayes constants and the interpolation (equality-relaxation)
   bound rho_eq = ||Pi_{V_k cap H_k}(mu_k)|| (:func:`equality_relaxation_alignment`), whose
   mean-field value is r sqrt(1 - (n - 1)/d).
@@ -296,13 +298,16 @@ def cauchy_schwarz_bound(M: np.ndarray, sigma: float) -> float:
 
 
 def nc_bound(r_over_sigma, d_over_n, n: int, half_sep_over_sigma=None):
-    """Mean-field lower bound of the best NC error (G5): for every NC solution
+    """Mean-field NC lower bound (G5):
 
-        error >= max( Phi(-(r/sigma) sqrt(1 - (n-1)/d)),  Phi(-||mu_1-mu_2||/(2 sigma)) ),
+        max( Phi(-(r/sigma) sqrt(1 - (n-1)/d)),  Phi(-||mu_1-mu_2||/(2 sigma)) ).
 
-    the first term being Phi(-E[rho_eq^2]^{1/2}/sigma) with E||P_V mu||^2 = r^2 (d-n+1)/d for
-    the uniformly random (n-1)-dimensional span of the class-k differences (d >= n - 1).
-    ``half_sep_over_sigma`` = ||mu_1 - mu_2||/(2 sigma) (defaults to r/sigma: antipodal).
+    The per-training-set bound is max(Bayes, mean_k Phi(-rho_eq,k/sigma)); rho_eq,k^2 <=
+    ||P_V mu_k||^2 with E||P_V mu||^2 = r^2 (d-n+1)/d (V^perp = the uniformly random
+    (n-1)-dimensional span of the class-k differences, d >= n - 1), and y -> Phi(-sqrt(y)/sigma)
+    is convex and decreasing, so by Jensen the per-training-set bound AVERAGED over training
+    sets is at least this value. ``half_sep_over_sigma`` = ||mu_1 - mu_2||/(2 sigma) (defaults
+    to r/sigma: antipodal).
     """
     rs = np.asarray(r_over_sigma, dtype=np.float64)
     d = np.asarray(d_over_n, dtype=np.float64) * n
@@ -319,8 +324,8 @@ def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
     """Everything for one training set: NC verdicts, best NC error bracket, bounds (G1-G5).
 
     Returns a dict of floats/ints: nc_status_k (verified class-LP verdicts), align_status_k,
-    beta_k (best alignment), attained_k, rho_eq_k, lower (= best one-neuron reduction L*,
-    a lower bound of the best NC error), upper (= exact error of the network built from the
+    beta_k (best alignment), attained_k, rho_eq_k, lower (L*, a lower bound of the best NC
+    error, see reduction), upper (= exact error of the network built from the
     two best neurons, an NC solution, so an upper bound of the best NC error), reduction
     (the exact optimum of the one-neuron reduction (1/2) sum_k Phi(-beta_k/sigma); lower is
     max(reduction, Bayes): the reduction ignores confusions, the Bayes error does not), tie_upper,
@@ -356,6 +361,7 @@ def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
         ne = network_error(neurons[0], neurons[1], M, sigma)
         out["upper"], out["tie_upper"] = ne["error"], ne["tie"]
         out["_neurons"] = neurons
+        out["_lp_ws"] = [v.w for v in verdicts]
     out["status"] = (STATUS_OK if all(s == STATUS_OK for s in statuses) else
                      STATUS_NOT_NC if STATUS_NOT_NC in statuses else
                      STATUS_UNDECIDED if STATUS_UNDECIDED in statuses else STATUS_NONPOSITIVE)
@@ -539,7 +545,7 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
                 lin, w_lin = best_linear_nc(X, y, M, spec.sigma)
                 a["linear_nc_error"][i, j, t] = lin
                 if out["status"] == STATUS_OK:
-                    lp_ws = [F.solve(F.class_lp(X, y, k), opts).w for k in range(2)]
+                    lp_ws = out["_lp_ws"]
                     cands = [(out["upper"], *out["_neurons"])]
                     if w_lin is not None:
                         cands.append((lin, w_lin, -w_lin))

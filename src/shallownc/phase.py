@@ -114,6 +114,25 @@ def draw_cell(grid: Grid, d: int, sigma: float, trial: int, base_seed: int,
     return X, y, seed, float("nan")
 
 
+def _one_blas_thread():
+    """Limit BLAS to one thread: jobs and workers already fill the cores, and OpenBLAS threads
+    competing with them made the small QR/matmul calls of the engine several times slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it BLAS keeps its default thread count
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+_WORKER_LIMIT = []
+
+
+def _limit_blas():
+    """Worker initializer: one BLAS thread for the worker's lifetime."""
+    _WORKER_LIMIT.append(_one_blas_thread())
+
+
 def _solve_cell(args):
     grid, d, sigma, trial, base_seed, opts, digits, separability = args
     X, y, seed, snr = draw_cell(grid, d, sigma, trial, base_seed, digits)
@@ -138,19 +157,20 @@ def solve_cells(grid: Grid, cells, base_seed: int, opts: F.SolverOptions, worker
     if workers > 1 and len(tasks) > 1:
         order = sorted(range(len(tasks)), key=lambda i: -tasks[i][1])
         results = [None] * len(tasks)
-        with ProcessPoolExecutor(min(workers, len(tasks))) as ex:
+        with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_limit_blas) as ex:
             chunk = max(1, len(tasks) // (8 * workers))
             for i, r in zip(order, ex.map(_solve_cell, [tasks[i] for i in order],
                                           chunksize=chunk)):
                 results[i] = r
         return results
     results = []
-    for i, task in enumerate(tasks):
-        results.append(_solve_cell(task))
-        if (i + 1) % max(1, len(tasks) // 10) == 0:
-            el = time.perf_counter() - t_start
-            log.info("%s %s: %d/%d cells, %.1f s elapsed, ETA %.1f s", grid.name, label,
-                     i + 1, len(tasks), el, el / (i + 1) * (len(tasks) - i - 1))
+    with _one_blas_thread():
+        for i, task in enumerate(tasks):
+            results.append(_solve_cell(task))
+            if (i + 1) % max(1, len(tasks) // 10) == 0:
+                el = time.perf_counter() - t_start
+                log.info("%s %s: %d/%d cells, %.1f s elapsed, ETA %.1f s", grid.name, label,
+                         i + 1, len(tasks), el, el / (i + 1) * (len(tasks) - i - 1))
     return results
 
 

@@ -370,20 +370,32 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
         if ckpt_path.exists():
             try:
                 st = torch.load(ckpt_path, map_location=device, weights_only=True)
+                shapes = [tuple(v.shape) for v in (*st["params"], *st["bufs"])]
+                if shapes != [tuple(p.shape) for p in (*params, *bufs)] \
+                        or not 0 <= int(st["epoch"]) <= epochs:
+                    raise ValueError("checkpoint does not match this run's shapes/epochs")
+                # parse everything first, then apply: a bad file leaves the fresh state intact
+                new_active = st["active"].cpu().numpy().astype(bool)
+                new_div = st["diverged_epoch"].cpu().numpy().astype(np.int64)
+                new_records = {int(e): {k: np.asarray(v, dtype=np.float64)
+                                        for k, v in r.items()}
+                               for e, r in st["records"].items()}
+                new_last = {k: np.asarray(v, dtype=np.float64)
+                            for k, v in st["last_good"].items()}
+                if new_active.shape != (R,) or set(new_last) != set(TRAJ_VARS):
+                    raise ValueError("checkpoint does not match this run's layout")
+                gen_state = st["gen"].cpu()
                 with torch.no_grad():
                     for p, v in zip(params, st["params"]):
                         p.copy_(v)
                     for b, v in zip(bufs, st["bufs"]):
                         b.copy_(v)
                 first_bad.copy_(st["first_bad"])
-                active[:] = st["active"].cpu().numpy().astype(bool)
+                active[:] = new_active
                 active_d.copy_(torch.as_tensor(active, dtype=tdtype))
-                diverged_epoch[:] = st["diverged_epoch"].cpu().numpy()
-                gen.set_state(st["gen"].cpu())
-                records = {int(e): {k: np.asarray(v, dtype=np.float64) for k, v in r.items()}
-                           for e, r in st["records"].items()}
-                last_good = {k: np.asarray(v, dtype=np.float64)
-                             for k, v in st["last_good"].items()}
+                diverged_epoch[:] = new_div
+                gen.set_state(gen_state)
+                records, last_good = new_records, new_last
                 start_epoch = int(st["epoch"])
                 log.info("%s: resumed from checkpoint %s at epoch %d/%d", name, ckpt_path,
                          start_epoch, epochs)

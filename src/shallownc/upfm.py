@@ -355,10 +355,13 @@ def feature_stats(W, H, y, K: int, lam_W: float, lam_H: float) -> dict:
 
 # ----------------------------------------------------------------------------------- sweeps
 
-def _lam_pair(ratio: float, loss: str, model_for_thr: str, K: int, n: int, mse_scale: float,
-              lam_ratio: float):
-    """lambda_W, lambda_H with product ratio * threshold(UPFM) and lambda_W/lambda_H = lam_ratio."""
-    prod = ratio * threshold(loss, model_for_thr, K, n, mse_scale)
+def lambdas_from_ratio(ratio: float, loss: str, K: int, n: int, mse_scale: float = 0.5,
+                       lam_ratio: float = 1.0):
+    """(lambda_W, lambda_H) with lambda_W lambda_H = ratio * threshold of the UPFM (D§2, D§3)
+    and lambda_W / lambda_H = lam_ratio."""
+    if not (ratio > 0 and lam_ratio > 0):
+        raise ValueError(f"ratio and lam_ratio must be positive, got {ratio}, {lam_ratio}")
+    prod = ratio * threshold(loss, "upfm", K, n, mse_scale)
     lam_H = np.sqrt(prod / lam_ratio)
     return float(lam_ratio * lam_H), float(lam_H)
 
@@ -390,7 +393,7 @@ def run_sweep(loss: str, K_values, n_values, ratios, settings: SolverSettings, b
             for c, n in enumerate(n_values):
                 y = np.repeat(np.arange(K), n)
                 for e, r in enumerate(ratios):
-                    lw, lh = _lam_pair(r, loss, "upfm", K, n, mse_scale, lam_ratio)
+                    lw, lh = lambdas_from_ratio(r, loss, K, n, mse_scale, lam_ratio)
                     cf = closed_form(loss, model, K, n, lw, lh, mse_scale)
                     Wc, Hc = cf.weights(settings.width or 2 * K)
                     cc = certificate(Wc, Hc, y, lw, lh, loss, model, mse_scale)
@@ -488,7 +491,7 @@ def run_gram(K: int, n: int, ratio: float, settings: SolverSettings, base_seed: 
             for k in ("nc1", "nc2_of", "nc2_etf", "gap_best", "closed_value", "lambda_W",
                       "lambda_H")}
     for a, loss in enumerate(LOSSES):
-        lw, lh = _lam_pair(ratio, loss, "upfm", K, n, mse_scale, lam_ratio)
+        lw, lh = lambdas_from_ratio(ratio, loss, K, n, mse_scale, lam_ratio)
         for b, model in enumerate(MODELS):
             cf = closed_form(loss, model, K, n, lw, lh, mse_scale)
             rng = np.random.default_rng(cell_seed(base_seed, 0, stage="upfm_gram", loss=loss,

@@ -7,9 +7,12 @@ from shallownc import bridge as _bridge
 UPFM = config["upfm"]
 UPFM_LOSSES = UPFM["sweep"]["losses"]
 BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
+BRIDGE_GRIDS_CFG = UPFM["bridge"]["grids"]
 FIG_UPFM = f"{REPORTS}/figures/upfm"
 # The bridge imports the project trainer only for the optional GD cross-check.
 BRIDGE_GD_MODULES = ("training", "models") if UPFM["bridge"]["gd_check"]["epochs"] else ()
+# The part of the upfm config one bridge job uses (its own grid only).
+UPFM_BRIDGE_COMMON = {k: UPFM[k] for k in ("mse_scale", "lambda_ratio")}
 
 
 rule upfm_sweep:
@@ -24,7 +27,7 @@ rule upfm_sweep:
     wildcard_constraints:
         loss="ce|mse",
     params:
-        upfm=as_json(UPFM),
+        upfm=as_json({k: UPFM[k] for k in ("sweep", "solver", "mse_scale", "lambda_ratio")}),
         seed=config["seed"],
         code=code_version("upfm", "metrics", "data"),
     threads: 1
@@ -45,7 +48,7 @@ rule upfm_gram:
     benchmark:
         "benchmarks/upfm/gram.tsv"
     params:
-        upfm=as_json(UPFM),
+        upfm=as_json({k: UPFM[k] for k in ("gram", "solver", "mse_scale", "lambda_ratio")}),
         seed=config["seed"],
         code=code_version("upfm", "metrics", "data"),
     threads: 1
@@ -66,7 +69,11 @@ rule upfm_bridge:
     benchmark:
         "benchmarks/upfm/bridge_{grid}.tsv"
     params:
-        upfm=as_json(UPFM),
+        # only this grid's entry: editing another grid does not re-run this job
+        upfm=lambda wc: as_json(
+            UPFM_BRIDGE_COMMON
+            | {"bridge": UPFM["bridge"] | {"grids": {wc.grid: BRIDGE_GRIDS_CFG[wc.grid]}}}
+        ),
         solver=as_json(config["solver"]),
         seed=config["seed"],
         code=code_version("upfm", "bridge", "metrics", "data", "feasibility", *BRIDGE_GD_MODULES),
