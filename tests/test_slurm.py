@@ -71,6 +71,11 @@ def run(cmd, cwd, env=None, timeout_s=SMK_TIMEOUT_S):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Start the local cluster (only what is not running); stop only what we started."""
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        pytest.fail("snakemake-executor-plugin-slurm is not installed: it is a project "
+                    "dependency (pyproject.toml), install it with the project's setup")
     started = SLURM_DIR / "started"
     before = started.read_text().splitlines() if started.exists() else []
     res = run(["bash", str(ROOT / "scripts" / "slurm" / "setup.sh")], cwd=ROOT, timeout_s=600)
