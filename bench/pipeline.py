@@ -75,6 +75,17 @@ def main(argv=None):
     a = ap.parse_args(argv)
     print(f"machine: {machine()}")
 
+    py = str(ROOT / ".venv" / "bin" / "python")
+    mods = sorted(set(re.findall(r"^\s*from shallownc import (\w+)",
+                                 "".join(f.read_text() for f in
+                                         (ROOT / "workflow" / "rules").glob("*.smk")),
+                                 flags=re.M)))
+    for label, code in (("python + import snakemake", "import snakemake.api"),
+                        (f"parse-time imports shallownc.{{{','.join(mods)}}}",
+                         "; ".join(f"import shallownc.{m}" for m in mods))):
+        t0 = time.perf_counter()
+        subprocess.run([py, "-c", code], check=True)
+        print(f"{label}: {time.perf_counter() - t0:.2f} s")
     with tempfile.TemporaryDirectory(prefix="bench-dry-") as tmp:
         for name in ("presets/paper.yaml", "config.yaml"):
             snakemake(["-n", "--quiet", "--configfile", str(ROOT / name)], tmp)  # warm cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -66,6 +66,22 @@ def features(X: np.ndarray, d1: int, seed: int) -> np.ndarray:
     return np.maximum(W1 @ X, 0.0)
 
 
+def solve_features(H: np.ndarray, y: np.ndarray, opts: F.SolverOptions) -> list:
+    """Verified class-LP verdicts on the features.
+
+    ReLU features often have exactly singular square blocks (dead neurons); should an exact
+    shortcut of the LP engine raise on one (numpy LinAlgError), the class LPs are re-solved
+    without shortcuts — still verified — and the fallback is logged.
+    """
+    try:
+        nc, _ = F.solve_classes(H, y, opts, separability=False)
+    except np.linalg.LinAlgError as exc:
+        log.warning("LP shortcut raised %s on singular features (d1 = %d); re-solving without "
+                    "shortcuts", exc, H.shape[0])
+        nc, _ = F.solve_classes(H, y, replace(opts, shortcuts=False), separability=False)
+    return nc
+
+
 def rank_width(N: int, delta: float) -> int:
     """Smallest d1 with P(Bin(d1, 1/2) >= N) >= 1 - delta (eq. R2)."""
     d1 = N
@@ -97,7 +113,7 @@ def run_setting(s: RFSetting, base_seed: int, opts: F.SolverOptions, delta: floa
             wseed = D.cell_seed(base_seed, t, source="rf_W1", setting=s.name, d1=int(d1))
             H = features(X, d1, wseed)
             rank[wi, t] = np.linalg.matrix_rank(H)
-            nc, _ = F.solve_classes(H, y, opts, separability=False)
+            nc = solve_features(H, y, opts)
             status[wi, t] = [v.status for v in nc]
     allst = np.array([[F.all_classes_status(status[w, t]) for t in range(T)] for w in range(W)],
                      dtype=np.int8)
