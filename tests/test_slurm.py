@@ -30,13 +30,16 @@ SLURM_DIR = Path(os.environ.get("SHALLOWNC_SLURM_DIR", "/tmp/shallownc-slurm"))
 SMK_TIMEOUT_S = 240  # hard bound per Snakemake call (timeout -k 10 ...)
 pytestmark = pytest.mark.slow
 
+# Training through SLURM too: one small two-layer experiment of the tiny preset (CPU, 1 thread,
+# deterministic), one sbatch job.
+TRAINING_EXPERIMENTS = ["dynamics"]
 # Attributes that legitimately differ between two runs of the same config.
 PROVENANCE_ATTRS = {"created_utc", "git_commit", "package_versions_json"}
 
 
 def reduced_config() -> dict:
-    """The tiny preset cut to 5 sbatch jobs (one per d value; no real data) so the test stays
-    well under 3 minutes on 2 cores: each SLURM job pays ~20 s of Snakemake start-up."""
+    """The tiny preset cut to 5 feasibility/data sbatch jobs (one per d value; no real data) so
+    the test stays under 3 minutes on 2 cores: each SLURM job pays ~20 s of start-up."""
     cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
     feas = cfg["feasibility"]
     feas["phase_diagrams"] = {"k2_antipodal": {**feas["phase_diagrams"]["k2_antipodal"],
@@ -59,7 +62,8 @@ def targets(cfg: dict) -> list[str]:
     res = full.get("results_dir", "results")
     grids = phase.grids_from_config(full)
     return ([f"{res}/feasibility/{g}.nc" for g in grids]
-            + [f"{res}/data/gmm/{name}.nc" for name in full["data"]["examples"]])
+            + [f"{res}/data/gmm/{name}.nc" for name in full["data"]["examples"]]
+            + [f"{res}/training/{exp}.nc" for exp in TRAINING_EXPERIMENTS])
 
 
 def run(cmd, cwd, env=None, timeout_s=SMK_TIMEOUT_S):
@@ -138,7 +142,8 @@ def test_jobs_went_through_sbatch(runs, cluster):
     cfg = reduced_config()
     grids = phase.grids_from_config(validated(cfg))
     n_solve = sum(len(g.jobs(cfg["feasibility"]["trials_per_job"])) for g in grids.values())
-    n_remote = n_solve + len(cfg["data"]["examples"])  # combine_feasibility is a localrule
+    # combine_feasibility is a localrule; each training experiment is one job
+    n_remote = n_solve + len(cfg["data"]["examples"]) + len(TRAINING_EXPERIMENTS)
     assert len(set(ids)) == n_remote, (ids, text[-3000:])
     # SLURM itself knows these jobs (finished jobs stay visible for MinJobAge=600 s)
     q = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T %j", "-j", ",".join(ids)],

@@ -162,6 +162,15 @@ def test_bad_input_is_rejected():
         U.closed_form("ce", "nn", 3, 2, 1e-3, 1e-3)
     with pytest.raises(ValueError, match="width"):
         U.closed_form("ce", "upfm", 3, 2, 1e-3, 1e-3).weights(p=2)
+    with pytest.raises(ValueError, match="labels must lie"):
+        U.solve_one(np.array([0, 1, 3]), 3, 1e-3, 1e-3, "ce", "upfm",
+                    np.random.default_rng(0), U.SolverSettings())
+    with pytest.raises(ValueError, match="every class"):
+        U.solve_one(np.array([0, 0, 2]), 3, 1e-3, 1e-3, "ce", "upfm",
+                    np.random.default_rng(0), U.SolverSettings())
+    with pytest.raises(ValueError, match="NaN"):
+        U.certificate(np.full((2, 2), np.nan), np.ones((2, 4)), np.array([0, 0, 1, 1]), 1e-3,
+                      1e-3, "ce", "upfm")
     with pytest.raises(ValueError, match="H >= 0"):
         U.certificate(np.ones((2, 2)), -np.ones((2, 4)), np.array([0, 0, 1, 1]), 1e-3, 1e-3,
                       "ce", "upfm")

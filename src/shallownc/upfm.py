@@ -56,6 +56,17 @@ def _check_common(loss: str, model: str, lam_W: float, lam_H: float, mse_scale: 
             raise ValueError(f"{name} must be a positive finite number, got {v!r}")
 
 
+def _check_labels(y, K: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels must be a non-empty 1-d integer array, got {y.dtype} {y.shape}")
+    if y.min() < 0 or y.max() >= K:
+        raise ValueError(f"labels must lie in 0..{K - 1}, got range {y.min()}..{y.max()}")
+    if (np.bincount(y, minlength=K) == 0).any():
+        raise ValueError(f"every class 0..{K - 1} needs at least one sample")
+    return y.astype(np.int64)
+
+
 def onehot(y: np.ndarray, K: int) -> np.ndarray:
     """K x N one-hot matrix Y (Y[k, i] = 1 iff y_i = k)."""
     y = np.asarray(y, dtype=np.int64)
@@ -246,7 +257,11 @@ def certificate(W, H, y, lam_W: float, lam_H: float, loss: str, model: str = "up
     _check_common(loss, model, lam_W, lam_H, mse_scale)
     W = np.asarray(W, dtype=np.float64)
     H = np.asarray(H, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
+    y = _check_labels(y, W.shape[0])
+    if W.shape[1] != H.shape[0] or H.shape[1] != y.size:
+        raise ValueError(f"shapes do not match: W {W.shape}, H {H.shape}, {y.size} labels")
+    if not (np.isfinite(W).all() and np.isfinite(H).all()):
+        raise ValueError("candidate W, H contain NaN or inf")
     if model == "upfm" and (H < 0).any():
         raise ValueError("UPFM certificate needs a candidate with H >= 0 "
                          f"(min entry {H.min():.3e})")
@@ -302,7 +317,7 @@ def solve_one(y, K: int, lam_W: float, lam_H: float, loss: str, model: str, rng,
     Start: W, H with i.i.d. N(0, init_scale^2 / p) entries (|.| for the UPFM's H).
     """
     _check_common(loss, model, lam_W, lam_H, mse_scale)
-    y = np.asarray(y, dtype=np.int64)
+    y = _check_labels(y, K)
     N = y.size
     p = settings.width or 2 * K
     sW, sH = K * p, p * N

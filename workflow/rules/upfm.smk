@@ -27,13 +27,16 @@ rule upfm_sweep:
     wildcard_constraints:
         loss="ce|mse",
     params:
-        upfm=as_json({k: UPFM[k] for k in ("sweep", "solver", "mse_scale", "lambda_ratio")}),
+        upfm=as_json(
+            {k: UPFM[k] for k in ("solver", "mse_scale", "lambda_ratio")}
+            | {"sweep": {k: v for k, v in UPFM["sweep"].items() if k != "losses"}}
+        ),
         seed=config["seed"],
         code=code_version("upfm", "metrics", "data"),
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=120,  # minutes; the default config needs seconds, the paper preset ~30 min
     script:
         "../scripts/upfm_sweep.py"
 
@@ -80,7 +83,7 @@ rule upfm_bridge:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=240,  # minutes; the default config needs seconds, the paper preset hours
     script:
         "../scripts/upfm_bridge.py"
 
