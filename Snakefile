@@ -8,7 +8,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# config.yaml is the default; a --configfile on the command line replaces it entirely
+# (Snakemake would otherwise merge the two, mixing e.g. the quick and the paper grids).
+if not workflow.config_settings.configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
