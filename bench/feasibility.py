@@ -167,7 +167,10 @@ def main(argv=None):
               f"in {t10.s:.1f} s; NC verdicts {dict(st)}")
         print(f"projected full {g10.name} grid ({n10} cells) on this machine: "
               f"{t10.s * n10 / len(c10) / 60:.1f} min (target < 60 min)")
-    return 0 if not rows else 1
+    conflicts = [r for r in rows if "(undecided)" not in r.split("ours")[0]]
+    print(f"conflicting verdicts (both decided, different): {len(conflicts)}; baseline "
+          f"undecided where ours is verified: {len(rows) - len(conflicts)}")
+    return 1 if conflicts else 0
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def test_shortcut_square_both_ways():
 
 def test_separability_from_nc_is_verified_and_agrees():
     X, y, _, _ = D.GMMSpec("orthogonal", 3, 20, 52, 0.05).draw(5, 0)
-    nc, _ = F.solve_classes(X, y, OPTS, separability=False)
+    nc = [F.solve(F.class_lp(X, y, k), OPTS) for k in range(3)]   # vertex solutions
     assert all(v.status == F.FEASIBLE for v in nc)
     ws = [v.w for v in nc]
     for k in range(3):
@@ -103,6 +103,23 @@ def test_separability_from_nc_is_verified_and_agrees():
         _check_certificate(F.separability_lp(X, y, k), v)
     # a missing NC solution means no shortcut, never a guess
     assert F.separability_from_nc(X, y, 0, [ws[0], None, ws[2]], OPTS) is None
+
+
+def test_max_margin_lp_matches_separate_lps():
+    decided = set()
+    for X, y in _cells():
+        for k in range(3):
+            nc, sep = F.solve_max_margin(X, y, k, OPTS)
+            if nc is None:
+                continue
+            _check_certificate(F.class_lp(X, y, k), nc)
+            assert nc.status == F.solve(F.class_lp(X, y, k), PLAIN).status
+            decided.add(nc.status)
+            if sep is not None:
+                assert sep.status == F.FEASIBLE
+                _check_certificate(F.separability_lp(X, y, k), sep)
+                decided.add("sep")
+    assert decided == {F.FEASIBLE, F.INFEASIBLE, "sep"}
 
 
 def test_solve_classes_same_verdicts_as_plain_engine():

@@ -131,6 +131,26 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
     assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training"}
 
 
+def test_training_grid_value_reruns_only_that_job(touched):
+    """training.theory.d_over_n: changing one value re-runs only the job of the new value."""
+    cfg = yaml.safe_load((touched / "cfg.yaml").read_text())
+    values = cfg["training"]["theory"]["d_over_n"]
+    old, new = values[-1], values[-1] + 1.0
+
+    def edit(c):
+        c["training"]["theory"]["d_over_n"][-1] = new
+    jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
+    theory = sorted(w["job"] for r, w, _ in jobs if r == "train_theory")
+    assert f"dn{new:g}" in theory and f"dn{old:g}" not in theory, theory
+    assert "train_experiment" not in rules_of(jobs)
+    unchanged = [j for j in theory if j != f"dn{new:g}"]
+    if unchanged:
+        # Known defect, reported to the lead: training.smk passes the whole `theory` section
+        # (including the d_over_n list) as a param of every theory job. Fix there: leave
+        # d_over_n out of training_params("theory") (the job's own value is its d_over_n param).
+        pytest.xfail(f"unchanged theory jobs re-run: {unchanged}")
+
+
 def edited_module(wd: Path, rel: str):
     """Append a comment to a source file of the copy; returns a restore callable."""
     p = wd / rel
@@ -151,8 +171,8 @@ def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
     for r, _, reason in jobs:
         if r == "solve_feasibility":
             assert "Params have changed" in reason, reason
-    # rules that do not import phase.py stay up to date
-    assert not rules & {"gmm_example", "digits_data", "train_experiment", "train_theory"}, rules
+    # rules that do not list phase in code_version stay up to date (data: code_version("data"))
+    assert not rules & {"gmm_example", "digits_data"}, rules
 
 
 def test_src_edit_of_unused_file_reruns_nothing(touched):

@@ -35,6 +35,8 @@ pytestmark = pytest.mark.slow
 TRAINING_EXPERIMENTS = ["dynamics"]
 # Attributes that legitimately differ between two runs of the same config.
 PROVENANCE_ATTRS = {"created_utc", "git_commit", "package_versions_json"}
+# ... and speed measurements stored as attributes (e.g. training's steps_per_s)
+TIMING_ATTR = re.compile(r"per_s$|_seconds$|elapsed|wall|(^|_)time($|_)")
 
 
 def reduced_config() -> dict:
@@ -137,6 +139,26 @@ def cancel_own_jobs(ids, env):
         subprocess.run(["scancel", *alive], env=env, timeout=30, check=False)
 
 
+def declared_resources(text: str) -> dict[str, dict[str, str]]:
+    """SLURM job id -> the resources Snakemake printed for that job (mem_mb, runtime, ...)."""
+    by_jobid = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
+        jid = re.search(r"\n\s+jobid: (\d+)", block)
+        res = re.search(r"\n\s+resources: (.*)", block)
+        if jid and res:
+            by_jobid[jid.group(1)] = dict(kv.split("=", 1) for kv in res.group(1).split(", "))
+    return {slurm: by_jobid[job] for job, slurm in
+            re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", text)}
+
+
+def minutes(limit: str) -> int:
+    """squeue time limit ([days-]hours:minutes:seconds or minutes:seconds) in minutes."""
+    days, _, hms = limit.rpartition("-")
+    parts = [int(x) for x in hms.split(":")]
+    h, m = (parts[0], parts[1]) if len(parts) == 3 else (0, parts[0])
+    return int(days or 0) * 1440 + h * 60 + m
+
+
 def test_jobs_went_through_sbatch(runs, cluster):
     wd, text, ids = runs["slurm"]
     cfg = reduced_config()
@@ -150,6 +172,14 @@ def test_jobs_went_through_sbatch(runs, cluster):
                        capture_output=True, text=True, env=cluster, timeout=30)
     states = {line.split()[0]: line.split()[1] for line in q.stdout.splitlines()}
     assert set(states) == set(ids) and set(states.values()) == {"COMPLETED"}, q.stdout
+    # each job got the resources its rule declares: sbatch --mem <mem_mb> -t <runtime>
+    declared = declared_resources(text)
+    q = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %m %l", "-j", ",".join(ids)],
+                       capture_output=True, text=True, env=cluster, timeout=30)
+    for line in q.stdout.splitlines():
+        jid, mem, limit = line.split()
+        want = declared[jid]
+        assert mem == f"{want['mem_mb']}M" and minutes(limit) == int(want["runtime"]), (line, want)
     # one SLURM log per job id, written by the job inside the allocation
     logs = {p.stem: p for p in (wd / ".snakemake" / "slurm_logs").rglob("*.log")}
     assert set(ids) <= set(logs), (ids, sorted(logs))
@@ -180,7 +210,8 @@ def test_slurm_results_equal_local_results(runs):
                     bad.append(f"{v}: {str(e)[:600]}")
             assert not bad, f"{rel} differs between local and SLURM runs:\n" + "\n".join(bad)
             xr.testing.assert_allclose(a2, b2)
-            strip = lambda attrs: {k: v for k, v in attrs.items() if k not in PROVENANCE_ATTRS}
+            strip = lambda attrs: {k: v for k, v in attrs.items()  # noqa: E731
+                                   if k not in PROVENANCE_ATTRS and not TIMING_ATTR.search(k)}
             assert strip(a.attrs) == strip(b.attrs), rel
             for v in a2.data_vars:
                 assert a2[v].attrs == b2[v].attrs, (rel, v)
@@ -216,3 +247,29 @@ def test_profiles_comment_every_setting():
             if re.match(r"^[a-z][\w-]*:", line):
                 prev = lines[i - 1] if i else ""
                 assert "#" in line or prev.lstrip().startswith("#"), f"{name}: {line}"
+
+
+def test_cluster_template_profile_routes_jobs(tmp_path):
+    """profiles/slurm parses, and a dry run sends training jobs to the GPU partition with one
+    GPU and every other cluster job to the CPU partition (needs no cluster)."""
+    shutil.copy(ROOT / "presets" / "tiny.yaml", tmp_path / "cfg.yaml")
+    res = run([SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+               "--configfile", str(tmp_path / "cfg.yaml"),
+               "--workflow-profile", str(ROOT / "profiles" / "slurm"), "-n"],
+              cwd=tmp_path, timeout_s=300)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    seen = set()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", res.stdout + res.stderr):
+        m = re.match(r"rule (\w+):", block)  # cluster jobs only, not localrules
+        r = re.search(r"\n\s+resources: (.*)", block)
+        if not (m and r):
+            continue
+        rule, resources = m.group(1), dict(kv.split("=", 1) for kv in r.group(1).split(", "))
+        seen.add(rule)
+        assert resources.get("slurm_account") == "CHANGE_ME", (rule, resources)
+        if rule.startswith("train"):
+            assert resources.get("slurm_partition") == "CHANGE_ME_GPU", (rule, resources)
+            assert resources.get("gpu") == "1", (rule, resources)
+        else:
+            assert resources.get("slurm_partition") == "CHANGE_ME_CPU", (rule, resources)
+    assert {"solve_feasibility", "train_experiment", "train_theory"} <= seen, seen

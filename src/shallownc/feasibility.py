@@ -40,6 +40,9 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
   (A_ub Q2) u <= b_ub - A_ub w0 with d - n unknowns. Its answer is mapped back and verified on
   the *original* system (w = w0 + Q2 u; a reduced dual ray z gives y = -R^{-1} Q1^T A_ub^T z),
   and if it does not verify the full LP runs as before.
+* ``reduced_max_margin`` — class LP and separability from one LP: max t subject to
+  X_k^T w = 1, X_j^T w <= -t, t <= 1 (reduced variables). t* >= 0: w* solves the class LP;
+  t* > 0: w*/t* separates; t* < 0: its duals are a Farkas certificate (all verified).
 * ``shortcut_nc_combination`` — separability of class k from the NC solutions w_j of every
   class: w = w_k - c sum_{j!=k} w_j, rescaled to margin 1, verified like any other w.
 """
@@ -56,7 +59,7 @@ STATUS_NAMES = {FEASIBLE: "feasible", INFEASIBLE: "infeasible", UNDECIDED: "unde
 # Codes are stored in NetCDF files (``nc_method``/``sep_method``): append, never reorder.
 METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
            "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
-           "shortcut_nc_combination")
+           "shortcut_nc_combination", "reduced_max_margin")
 METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
 
 
@@ -424,6 +427,65 @@ def solve_reduced(p: Problem, opts: SolverOptions, form: str = "farkas",
                    f"'{h.modelStatusToString(st)}'")
 
 
+def solve_max_margin(X: np.ndarray, y: np.ndarray, k: int, opts: SolverOptions):
+    """Class LP and separability of class k from one LP: (nc verdict, sep verdict) or Nones.
+
+    In the reduced variables of :class:`Reduction` (w = w0 + Q2 u satisfies X_k^T w = 1)
+    solve  max t  s.t.  B u + t 1 <= c,  t <= 1,  i.e. the largest margin t with
+    X_j^T w <= -t on every other class (reports/performance.md §5). The LP is always feasible
+    (t -> -inf) and bounded, so HiGHS returns an optimum (u*, t*):
+
+    * t* >= 0: w* = w0 + Q2 u* solves the class LP (verified);
+    * t* > 0: w*/t* has X_k^T w = 1/t* >= 1 and X_j^T w <= -1: it proves separability
+      (verified on the separability LP);
+    * t* < 0: the row duals z of the optimum satisfy z >= 0, B^T z = 0, 1^T z = 1 and
+      c^T z = t* < 0 (LP duality; the bound t <= 1 is inactive), a reduced Farkas vector,
+      extended and verified as in :meth:`Reduction.farkas`.
+
+    A verdict that does not verify is returned as None (the caller falls back to the
+    separate LPs), and so is a problem to which the reduction does not apply.
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    p = class_lp(X, y, k)
+    red = Reduction(p)
+    if not red.ok:
+        return None, None
+    method = "reduced_max_margin"
+    B, c = red.B, red.c
+    mu, kk = B.shape
+    inf = highspy.kHighsInf
+    h = _highs(opts, "dual_simplex")
+    _pass_dense(h, np.hstack([B, np.ones((mu, 1))]), np.full(mu, -inf), c,
+                np.full(kk + 1, -inf), np.concatenate([np.full(kk, inf), [1.0]]))
+    h.changeColCost(kk, -1.0)  # minimize -t
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, None
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    u, t = x[:kk], float(x[kk])
+    nc = sep = None
+    if t >= 0:
+        nc = red.point(u, opts, method)
+        if t > 0 and nc.status == FEASIBLE:
+            sep = verify_point(separability_lp(X, y, k), nc.w / t, opts, method)
+    else:
+        z = np.asarray(sol.row_dual, dtype=np.float64)
+        for sgn in (1.0, -1.0):
+            nc = red.farkas(sgn * z, opts, method)
+            if nc.status == INFEASIBLE:
+                break
+    nc = nc if nc is not None and nc.status != UNDECIDED else None
+    sep = sep if sep is not None and sep.status != UNDECIDED else None
+    dt = time.perf_counter() - t0
+    for v in (nc, sep):
+        if v is not None:
+            v.solve_time = dt
+    return nc, sep
+
+
 def solve_farkas_lp(p: Problem, opts: SolverOptions) -> Verdict:
     """Solve the alternative system A_eq^T y + A_ub^T z = 0, b^T(y,z) = -1, z >= 0."""
     import highspy
@@ -445,8 +507,12 @@ def solve_farkas_lp(p: Problem, opts: SolverOptions) -> Verdict:
                    reason=f"farkas_lp: HiGHS status '{h.modelStatusToString(st)}'")
 
 
-def solve(p: Problem, opts: SolverOptions | None = None) -> Verdict:
-    """Decide feasibility of ``p`` with a verified certificate (module docstring)."""
+def solve(p: Problem, opts: SolverOptions | None = None, *,
+          prefer_farkas: bool | None = None) -> Verdict:
+    """Decide feasibility of ``p`` with a verified certificate (module docstring).
+
+    ``prefer_farkas`` orders the two forms of the reduced LP (alternative system first when
+    True); by default the alternative form goes first for problems with equalities."""
     opts = opts or SolverOptions()
     t0 = time.perf_counter()
     reasons = []
@@ -468,7 +534,8 @@ def solve(p: Problem, opts: SolverOptions | None = None) -> Verdict:
                     # measured (bench/README.md): with equalities the alternative form is the
                     # fastest first try; without (separability) the primal form is
                     red = Reduction(p)
-                    forms = ("farkas", "primal") if p.A_eq.shape[0] else ("primal", "farkas")
+                    first = bool(p.A_eq.shape[0]) if prefer_farkas is None else prefer_farkas
+                    forms = ("farkas", "primal") if first else ("primal", "farkas")
                     v = solve_reduced(p, opts, forms[0], red)
                     if v is not None and v.status == UNDECIDED:
                         reasons.append(v.reason)
@@ -525,20 +592,45 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
                   separability: bool = True):
     """Verdicts of every class LP (and separability LP) of one data set: two lists of K.
 
-    Separability is first tried from the NC solutions (:func:`separability_from_nc`) when
-    shortcuts are on and every class LP is feasible; otherwise (or if that candidate fails
-    verification) its LP is solved.
+    With shortcuts on, each class LP goes through the exact shortcuts, then (when
+    separability is wanted) the max-margin LP (:func:`solve_max_margin`), which often decides
+    separability too; then :func:`solve`. Separability not yet decided is tried from the NC
+    solutions (:func:`separability_from_nc`), and otherwise its LP is solved.
     """
     opts = opts or SolverOptions()
     K = int(y.max()) + 1
-    nc = [solve(class_lp(X, y, k), opts) for k in range(K)]
+    nc, sep_mm = [], [None] * K
+    for k in range(K):
+        p = class_lp(X, y, k)
+        v = None
+        if opts.shortcuts:
+            t0 = time.perf_counter()
+            v = shortcut_equalities(p, opts) or shortcut_square(p, opts) \
+                or shortcut_full_rank(p, opts)
+            if v is not None:
+                v.solve_time = time.perf_counter() - t0
+            elif separability and "dual_simplex" in opts.methods:
+                # one LP for both verdicts; for the class LP alone the feasibility forms in
+                # solve() are faster (bench/README.md)
+                try:
+                    v, sep_mm[k] = solve_max_margin(X, y, k, opts)
+                except Exception:  # any failure: the separate LPs below decide
+                    v = None
+        nc.append(v or solve(p, opts))
     if not separability:
         return nc, None
     ws = [v.w if v.status == FEASIBLE else None for v in nc]
     sep = []
     for k in range(K):
-        v = separability_from_nc(X, y, k, ws, opts) if opts.shortcuts else None
-        sep.append(v or solve(separability_lp(X, y, k), opts))
+        v = sep_mm[k]
+        if v is None and opts.shortcuts:
+            v = separability_from_nc(X, y, k, ws, opts)
+        if v is None:
+            # a class LP refuted by an LP (not by d < n) usually means no separation either:
+            # then the alternative form finds the certificate faster (bench/README.md)
+            lp_refuted = nc[k].status == INFEASIBLE and nc[k].method != "shortcut_equalities"
+            v = solve(separability_lp(X, y, k), opts, prefer_farkas=lp_refuted)
+        sep.append(v)
     return nc, sep
 
 
