@@ -154,7 +154,8 @@ def main(argv=None):
         print(f"  {d:5d}   {b:8.2f}  {o:6.2f}  {b / max(o, 1e-9):7.1f}")
     full = len(grid.d) * len(grid.sigma) * grid.trials
     print(f"projected full {grid.name} grid ({full} cells, NC + separability, "
-          f"{a.workers} processes): {tp.s / len(cells) * full / 60:.1f} min")
+          f"{a.workers} processes): {tp.s / len(cells) * full / 60:.1f} min wall; from CPU "
+          f"time over {a.workers} idle cores: {tp.cpu / len(cells) * full / a.workers / 60:.1f} min")
 
     if a.k10_trials > 0:
         g10 = grids[a.k10_grid]
@@ -166,7 +167,14 @@ def main(argv=None):
         print(f"{g10.name}: timed {len(c10)} cells (NC + separability, {a.workers} processes) "
               f"in {t10.s:.1f} s; NC verdicts {dict(st)}")
         print(f"projected full {g10.name} grid ({n10} cells) on this machine: "
-              f"{t10.s * n10 / len(c10) / 60:.1f} min (target < 60 min)")
+              f"{t10.s * n10 / len(c10) / 60:.1f} min wall; from CPU time over "
+              f"{a.workers} idle cores: {t10.cpu * n10 / len(c10) / a.workers / 60:.1f} min "
+              f"(target < 60 min)")
+        per_d = {}
+        for (d, _, _), (_, _, nc, sp) in zip(c10, r10):
+            per_d[d] = per_d.get(d, 0.0) + sum(v.solve_time for v in nc + sp)
+        print("  solver seconds per d (all sigma): " +
+              ", ".join(f"d={d}: {t:.1f}" for d, t in per_d.items()))
     conflicts = [r for r in rows if "(undecided)" not in r.split("ours")[0]]
     print(f"conflicting verdicts (both decided, different): {len(conflicts)}; baseline "
           f"undecided where ours is verified: {len(rows) - len(conflicts)}")

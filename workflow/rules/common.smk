@@ -14,8 +14,10 @@ sncconfig.validate(config, schema_dir=Path(workflow.basedir) / "workflow" / "sch
 
 # Scripts import the package from this checkout whatever environment runs them
 # (the .venv, a --use-conda environment, a cluster node).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+    )
 )
 # Software environment declared by every rule (used with --use-conda).
 CONDA_ENV = "../envs/shallownc.yaml"
@@ -43,6 +45,27 @@ def code_version(*modules):
 def as_json(obj):
     """Params are compared by value for rerun triggers; JSON keeps them stable."""
     return json.dumps(obj, sort_keys=True, default=str)
+
+
+
+# ---- feasibility grids (workflow/rules/feasibility.smk, figures.smk, bounds.smk)
+GRIDS = phase.grids_from_config(config)
+TRIALS_PER_JOB = config["feasibility"]["trials_per_job"]
+
+
+def feasibility_jobs(grid):
+    return GRIDS[grid].jobs(TRIALS_PER_JOB)
+
+
+def job_grid_params(wildcards):
+    """The grid's parameters without its d list and trial count: those are in the job name,
+    so adding or changing one d value (or trials) leaves the other jobs' params unchanged."""
+    spec = GRIDS[wildcards.grid].as_dict()
+    return as_json({k: v for k, v in spec.items() if k not in ("d", "trials")})
+
+
+def grid_data_inputs(wildcards):
+    return [f"{RESULTS}/data/digits.nc"] if GRIDS[wildcards.grid].source == "digits" else []
 
 
 wildcard_constraints:

@@ -1,24 +1,6 @@
 # Stage 2 — feasibility: verified class LPs and separability over grids (shallownc.phase).
 # A grid is split into one job per d value and block of trials; jobs are combined per grid.
 
-GRIDS = phase.grids_from_config(config)
-TRIALS_PER_JOB = config["feasibility"]["trials_per_job"]
-
-
-def feasibility_jobs(grid):
-    return GRIDS[grid].jobs(TRIALS_PER_JOB)
-
-
-def job_grid_params(wildcards):
-    """The grid's parameters without its d list and trial count: those are in the job name,
-    so adding or changing one d value (or trials) leaves the other jobs' params unchanged."""
-    spec = GRIDS[wildcards.grid].as_dict()
-    return as_json({k: v for k, v in spec.items() if k not in ("d", "trials")})
-
-
-def grid_data_inputs(wildcards):
-    return [f"{RESULTS}/data/digits.nc"] if GRIDS[wildcards.grid].source == "digits" else []
-
 
 rule solve_feasibility:
     conda:

@@ -12,6 +12,8 @@ THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
 
 
 rule train_experiment:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/training/{{experiment}}.nc",
     log:
@@ -37,6 +39,8 @@ rule train_experiment:
 
 
 rule train_theory:
+    conda:
+        CONDA_ENV
     output:
         f"{RESULTS}/training/theory/{{job}}.nc",
     log:
@@ -63,6 +67,8 @@ rule train_theory:
 
 
 rule combine_training_theory:
+    conda:
+        CONDA_ENV
     input:
         expand(f"{RESULTS}/training/theory/{{job}}.nc", job=THEORY_JOBS),
     output:
@@ -84,6 +90,8 @@ rule combine_training_theory:
 
 
 rule plot_training:
+    conda:
+        CONDA_ENV
     input:
         dynamics=f"{RESULTS}/training/dynamics.nc",
         theory=f"{RESULTS}/training/theory.nc",
