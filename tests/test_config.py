@@ -103,3 +103,10 @@ def test_validation_does_not_accept_then_mutate_user_values(root, schema_dir):
     for key, val in before.items():
         if not isinstance(val, dict):
             assert cfg[key] == val
+
+
+def test_cross_field_training_geometry(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["training"]["dynamics"]["data"]["K"] = 3
+    msg = _err(schema_dir, cfg)
+    assert "training.dynamics.data.K" in msg and "must be 2" in msg

@@ -157,6 +157,12 @@ def _cross_checks(config: dict) -> Iterable[str]:
         ds = [round(r * pn["n"]) for r in pn["d_over_n"]]
         if len(set(ds)) != len(ds):
             yield f"'feasibility.pure_noise.d_over_n' values round to duplicate d: {ds}"
+    for exp, section in (config.get("training") or {}).items():
+        dat = section.get("data") if isinstance(section, dict) else None
+        if isinstance(dat, dict) and dat.get("geometry") in ("antipodal", "angle") \
+                and dat.get("K", 2) != 2:
+            yield (f"'training.{exp}.data.K' must be 2 for geometry {dat['geometry']!r} "
+                   f"(got {dat.get('K')})")
     for name, g in config.get("data", {}).get("examples", {}).items():
         if g["geometry"] in ("antipodal", "angle") and g["K"] != 2:
             yield f"'data.examples.{name}.K' must be 2 for geometry {g['geometry']!r}"
