@@ -13,10 +13,11 @@ Each run has its own initialization seed; all runs see the same data.
 Baseline: the loop a researcher writes — for each run, two tensors with requires_grad, the
 objective, ``loss.backward()``, ``torch.optim.SGD`` step; one run after the other, torch's
 default thread count.
-Ours: ``shallownc.training.train_two_layer`` with all 64 seeds at once (one batched model),
-(a) in this process, (b) split over ``--procs`` worker processes with one torch thread each.
-The trainer also evaluates NC metrics in float64 at epoch 0 and at the end; its reported loop
-rate (``steps_per_s``) excludes that, the wall time includes it. Printed: run-steps per second
+Ours: ``shallownc.training.train_two_layer`` (a) with all 64 seeds at once (one batched
+model), (b) called on chunks of ``--chunk`` seeds one after the other (the batch stays in
+cache), (c) split over ``--procs`` worker processes with one torch thread each.
+The trainer also evaluates NC metrics in float64 at epoch 0 and at the end (the final one
+inside its timed loop); the "marginal" line removes both by subtracting a 1-step call. Printed: run-steps per second
 (runs x steps / seconds) and the ratio to the baseline, by wall time and by CPU time.
 """
 from __future__ import annotations
@@ -96,15 +97,16 @@ def batched_procs(X, y, width, steps, runs, procs):
     return out
 
 
-def bench_case(name, steps, runs, procs, device):
+def bench_case(name, steps, runs, procs, device, chunk=16):
     import torch
 
     c = CASES[name]
     X, y = make_data(c["K"], c["n"], c["d"])
     w = c["width"]
     N = c["K"] * c["n"]
-    # forward + backward of one step, per run: ~3 x (2 p d N + 2 K p N) flops (matmuls only)
-    flops_step = 3 * (2 * w * c["d"] * N + 2 * c["K"] * w * N)
+    # matmul flops of one step, per run: first layer forward + weight gradient (X needs no
+    # gradient) 2 x 2pdN; second layer forward, weight and input gradient 3 x 2KpN
+    flops_step = 4 * w * c["d"] * N + 6 * c["K"] * w * N
     batched(X, y, w, 2, range(2), device)          # warm-up: imports, allocator
     plain_loop(X, y, w, 2, 1, device)
     work = runs * steps
@@ -123,6 +125,20 @@ def bench_case(name, steps, runs, procs, device):
           f"{rate * runs / base:5.2f}x  ({rate * runs * flops_step / 1e9:.1f} GFLOP/s)")
     if not np.isfinite(obj).all():
         print("  WARNING: non-finite objectives in the batched run")
+    with Timer() as t0:   # same call with 1 step: set-up + the two NC evaluations + 1 step
+        batched(X, y, w, 1, range(runs), device)
+    marg = runs * (steps - 1) / max(t1.s - t0.s, 1e-9)
+    print(f"  batched trainer, marginal    : (wall(steps) - wall(1 step)) / (steps - 1): "
+          f"{marg:9.0f} run-steps/s -> {marg / base:5.2f}x  (evaluation and set-up excluded)")
+    if chunk and chunk < runs:
+        with Timer() as tc:
+            rates = [batched(X, y, w, steps, range(i, min(runs, i + chunk)), device)[0]
+                     for i in range(0, runs, chunk)]
+        loop = work / sum(steps / r for r in rates)
+        print(f"  batched trainer, {chunk} runs per call: {tc.s:7.2f} s wall {tc.cpu:7.2f} s CPU "
+              f"{work / tc.s:9.0f} run-steps/s -> {tb.s / tc.s:5.2f}x wall, "
+              f"{tb.cpu / tc.cpu:5.2f}x CPU;  loop only {loop:9.0f} run-steps/s -> "
+              f"{loop / base:5.2f}x")
     if device == "cpu" and procs > 1:
         with Timer() as tp:
             out = batched_procs(X, y, w, steps, runs, procs)
@@ -140,6 +156,8 @@ def main(argv=None):
     ap.add_argument("--steps-large", type=int, default=10)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--chunk", type=int, default=16,
+                    help="also time the trainer called on chunks of this many runs (0: off)")
     a = ap.parse_args(argv)
     import torch
 
@@ -147,8 +165,8 @@ def main(argv=None):
           f"CUDA available: {torch.cuda.is_available()}")
     if a.device.startswith("cuda") and torch.cuda.is_available():
         print(f"GPU: {torch.cuda.get_device_name()}")
-    bench_case("small", a.steps_small, a.runs, a.procs, a.device)
-    bench_case("large", a.steps_large, a.runs, a.procs, a.device)
+    bench_case("small", a.steps_small, a.runs, a.procs, a.device, a.chunk)
+    bench_case("large", a.steps_large, a.runs, a.procs, a.device, a.chunk)
     return 0
 
 

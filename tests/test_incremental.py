@@ -144,11 +144,7 @@ def test_training_grid_value_reruns_only_that_job(touched):
     assert f"dn{new:g}" in theory and f"dn{old:g}" not in theory, theory
     assert "train_experiment" not in rules_of(jobs)
     unchanged = [j for j in theory if j != f"dn{new:g}"]
-    if unchanged:
-        # Known defect, reported to the lead: training.smk passes the whole `theory` section
-        # (including the d_over_n list) as a param of every theory job. Fix there: leave
-        # d_over_n out of training_params("theory") (the job's own value is its d_over_n param).
-        pytest.xfail(f"unchanged theory jobs re-run: {unchanged}")
+    assert not unchanged, f"unchanged theory jobs re-run: {unchanged}"
 
 
 def edited_module(wd: Path, rel: str):

@@ -86,23 +86,11 @@ def test_every_rule_declares_its_resources():
     assert not bad, "rules missing scheduler declarations:\n" + "\n".join(bad)
 
 
-# Found by the audit of 2026-11-27 and reported to the lead (fix in training.smk: add e.g.
-# `gpu=0 if TRAIN_CFG["device"] == "cpu" else 1` to both rules' resources). Listed here so that
-# the test passes once they are fixed, and fails on any *other* rule that lacks `gpu`.
-KNOWN_MISSING_GPU = {
-    "training.smk: rule train_experiment: trains but declares no `gpu` resource",
-    "training.smk: rule train_theory: trains but declares no `gpu` resource",
-}
-
-
 def test_training_rules_declare_gpu():
     """Without `gpu`, SLURM never gives a training job a GPU and `--resources gpu=N` cannot
     keep concurrent training jobs from piling onto one GPU (README, multi-GPU)."""
     bad = [v for v in violations() if "gpu" in v]
-    new = [v for v in bad if v not in KNOWN_MISSING_GPU]
-    assert not new, "\n".join(new)
-    if bad:
-        pytest.xfail("known, reported: " + "; ".join(bad))
+    assert not bad, "\n".join(bad)
 
 
 def test_checker_catches_a_bad_rule(tmp_path):

@@ -50,7 +50,7 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -616,7 +616,8 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
                     v, sep_mm[k] = solve_max_margin(X, y, k, opts)
                 except Exception:  # any failure: the separate LPs below decide
                     v = None
-        nc.append(v or solve(p, opts))
+        # the shortcuts were tried above: do not repeat them inside solve()
+        nc.append(v or solve(p, replace(opts, shortcuts=False) if opts.shortcuts else opts))
     if not separability:
         return nc, None
     ws = [v.w if v.status == FEASIBLE else None for v in nc]

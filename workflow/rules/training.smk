@@ -12,8 +12,6 @@ THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
 
 
 rule train_experiment:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/training/{{experiment}}.nc",
     log:
@@ -32,6 +30,7 @@ rule train_experiment:
     resources:
         mem_mb=4000,
         runtime=600,
+        gpu=TRAIN_CFG["gpus_per_job"],
     conda:
         CONDA_ENV
     script:
@@ -39,8 +38,6 @@ rule train_experiment:
 
 
 rule train_theory:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/training/theory/{{job}}.nc",
     log:
@@ -50,7 +47,14 @@ rule train_theory:
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
     params:
-        cfg=as_json({**TRAIN_GLOBAL, "theory": TRAIN_CFG["theory"]}),
+        # the d/n list is left out: each job's own value is its d_over_n param, so adding
+        # or changing one d/n value re-runs only that job
+        cfg=as_json(
+            {
+                **TRAIN_GLOBAL,
+                "theory": {k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"},
+            }
+        ),
         d_over_n=lambda wc: THEORY_JOBS[wc.job],
         solver=as_json(config["solver"]),
         seed=config["seed"],
@@ -60,6 +64,7 @@ rule train_theory:
     resources:
         mem_mb=4000,
         runtime=600,
+        gpu=TRAIN_CFG["gpus_per_job"],
     conda:
         CONDA_ENV
     script:
@@ -67,8 +72,6 @@ rule train_theory:
 
 
 rule combine_training_theory:
-    conda:
-        CONDA_ENV
     input:
         expand(f"{RESULTS}/training/theory/{{job}}.nc", job=THEORY_JOBS),
     output:
@@ -90,8 +93,6 @@ rule combine_training_theory:
 
 
 rule plot_training:
-    conda:
-        CONDA_ENV
     input:
         dynamics=f"{RESULTS}/training/dynamics.nc",
         theory=f"{RESULTS}/training/theory.nc",
