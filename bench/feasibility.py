@@ -121,11 +121,13 @@ def main(argv=None):
     with Timer() as tw:
         oursw = phase.solve_cells(grid, cells, seed, opts, workers=a.workers,
                                   separability=False)
-    print(f"ours      NC class LPs, {a.workers} processes             : {tw.s:8.2f} {tb.s / tw.s:6.1f}x "
+    print(f"ours      NC class LPs, {a.workers} processes             : {tw.s:8.2f} "
+          f"{tb.s / tw.s:6.1f}x "
           f"{tw.cpu:8.2f} {tb.cpu / tw.cpu:6.1f}x  (target: wall >= 20x)")
     with Timer() as tp:
         ourp = phase.solve_cells(grid, cells, seed, opts, workers=a.workers)
-    print(f"ours      NC + separability (pipeline), {a.workers} proc : {tp.s:8.2f} {tb.s / tp.s:6.1f}x "
+    print(f"ours      NC + separability (pipeline), {a.workers} proc : {tp.s:8.2f} "
+          f"{tb.s / tp.s:6.1f}x "
           f"{tp.cpu:8.2f} {tb.cpu / tp.cpu:6.1f}x")
 
     agree, rows = compare(grid, cells, seed, base, oursw, opts)
@@ -155,7 +157,8 @@ def main(argv=None):
     full = len(grid.d) * len(grid.sigma) * grid.trials
     print(f"projected full {grid.name} grid ({full} cells, NC + separability, "
           f"{a.workers} processes): {tp.s / len(cells) * full / 60:.1f} min wall; from CPU "
-          f"time over {a.workers} idle cores: {tp.cpu / len(cells) * full / a.workers / 60:.1f} min")
+          f"time over {a.workers} idle cores: "
+          f"{tp.cpu / len(cells) * full / a.workers / 60:.1f} min")
 
     if a.k10_trials > 0:
         g10 = grids[a.k10_grid]

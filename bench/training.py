@@ -17,7 +17,8 @@ Ours: ``shallownc.training.train_two_layer`` (a) with all 64 seeds at once (one 
 model), (b) called on chunks of ``--chunk`` seeds one after the other (the batch stays in
 cache), (c) split over ``--procs`` worker processes with one torch thread each.
 The trainer also evaluates NC metrics in float64 at epoch 0 and at the end (the final one
-inside its timed loop); the "marginal" line removes both by subtracting a 1-step call. Printed: run-steps per second
+inside its timed loop); the "marginal" line removes both by subtracting a 1-step call.
+Printed: run-steps per second
 (runs x steps / seconds) and the ratio to the baseline, by wall time and by CPU time.
 """
 from __future__ import annotations

@@ -250,7 +250,10 @@ def shortcut_square(p: Problem, opts: SolverOptions) -> Verdict | None:
     j = int(np.argmax(p.A_ub @ w0 - p.b_ub))
     z = np.zeros(p.A_ub.shape[0])
     z[j] = 1.0
-    y = -np.linalg.solve(p.A_eq.T, p.A_ub[j])
+    try:  # LAPACK may flag A_eq^T singular even when A_eq passed (exactly singular blocks)
+        y = -np.linalg.solve(p.A_eq.T, p.A_ub[j])
+    except np.linalg.LinAlgError:
+        return None
     v = verify_farkas(p, y, z, opts, "shortcut_square")
     return v if v.status == INFEASIBLE else None
 
