@@ -168,6 +168,89 @@ def objective(net: BatchedNet, X: torch.Tensor, y: torch.Tensor, *, loss: str, r
     return data + r, data
 
 
+def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, loss: str,
+                       reg: str, lambda_W: torch.Tensor, lambda_H: torch.Tensor,
+                       h_scale: float = 1.0, weight: torch.Tensor | None = None):
+    """Per-run objective (R,) and the gradients of sum_r weight_r L_r, by hand (no autograd).
+
+    Same objective as :func:`objective` (module docstring); ``Y`` is the one-hot label matrix
+    (K, N) or (R, K, N) in the parameters' dtype, ``weight`` (R,) (default 1) masks frozen
+    runs. Back-propagation of the module docstring's L_r, derived in reports/training.md §1
+    (chain rule through f = W_L h_{L-1} + b_L, h_l = relu(W_l h_{l-1} + b_l)):
+        dL/df      = (softmax(f) - Y) / N  (ce)  |  (f - Y) / N  (mse)
+        dL/dW_l    = G_l h_{l-1}^T  [+ 2 lambda_W W_l: last layer (feature), all (weight_decay)]
+        dL/db_l    = G_l 1
+        dL/dh_{L-1} += 2 lambda_H h_scale H        (feature regularization, H = h_{L-1})
+        G_{l-1}    = (W_l^T G_l + ...) * 1[h_{l-1} > 0]   (relu'(z) = 1[z > 0], as in torch)
+    Returns (objective, data term, [grad W_1..W_L, grad b_1..b_L with bias]) under no_grad;
+    tests/test_training_grad.py checks it against autograd of :func:`objective`.
+    """
+    Ws, bs = net.weights, net.biases
+    L = len(Ws)
+    R = Ws[0].shape[0]
+    N = X.shape[-1]
+    w = torch.ones(R, dtype=Ws[0].dtype, device=Ws[0].device) if weight is None else weight
+    w3 = w.view(R, 1, 1)
+    with torch.no_grad():
+        hs = [X]
+        h = X
+        for W, b in zip(Ws[:-1], bs[:-1]):
+            z = torch.matmul(W, h)
+            if b is not None:
+                z += b
+            h = z.clamp_min_(0.0)
+            hs.append(h)
+        out = torch.matmul(Ws[-1], h)
+        if bs[-1] is not None:
+            out += bs[-1]
+        if loss == "ce":
+            m = out.amax(dim=1, keepdim=True)
+            e = (out - m).exp_()
+            s = e.sum(dim=1, keepdim=True)
+            lse = s.log() + m                                   # (R, 1, N)
+            data = (lse[:, 0] - (out * Y).sum(dim=1)).mean(dim=1)
+            g = e.div_(s).sub_(Y)
+        elif loss == "mse":
+            g = out.sub_(Y)
+            data = 0.5 * (g * g).sum(dim=1).mean(dim=1)
+        else:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        g.mul_(w3 / N)
+        if reg == "feature":
+            r = lambda_W * (Ws[-1] * Ws[-1]).sum(dim=(1, 2)) \
+                + lambda_H * h_scale * (h * h).sum(dim=(1, 2))
+        elif reg == "weight_decay":
+            r = lambda_W * sum((W * W).sum(dim=(1, 2)) for W in Ws)
+        elif reg == "none":
+            r = torch.zeros_like(data)
+        else:
+            raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+        gW = [None] * L
+        gb = [None] * L
+        for l in range(L - 1, -1, -1):
+            hin = hs[l]
+            gW[l] = torch.matmul(g, hin.transpose(-1, -2))
+            if bs[l] is not None:
+                gb[l] = g.sum(dim=-1, keepdim=True)
+            if reg == "weight_decay" or (reg == "feature" and l == L - 1):
+                gW[l].addcmul_((2.0 * lambda_W * w).view(R, 1, 1), Ws[l])
+            if l > 0:
+                g = torch.matmul(Ws[l].transpose(-1, -2), g)
+                if reg == "feature" and l == L - 1:
+                    g.addcmul_((2.0 * h_scale * lambda_H * w).view(R, 1, 1), hin)
+                g.mul_(hin > 0)
+    return data + r, data, [*gW, *[x for x in gb if x is not None]]
+
+
+def cpu_run_chunk(R: int, sizes, itemsize: int = 4, budget: float = 6e6) -> int:
+    """Runs per chunk of a CPU training step: the largest divisor-free chunk whose hidden
+    activations (sum of widths x N x itemsize per run) stay within ``budget`` bytes, at least
+    1 (measured in bench/training.py: a batch of 64 hidden layers falls out of cache and the
+    element-wise work becomes memory-bound; chunks that fit stay compute-bound)."""
+    per_run = max(1, int(sum(sizes)) * itemsize)
+    return int(max(1, min(R, budget // per_run)))
+
+
 @dataclass
 class TrainResult:
     """Outcome of a batched training call (numpy, float64 where it matters)."""
@@ -270,11 +353,17 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
           lr_schedule: str = "constant", lr_milestones=(0.5, 0.75), lr_gamma: float = 0.1,
           eval_epochs=None, n_eval: int = 40, X_test=None, y_test=None,
           checkpoint_dir=None, checkpoint_every_s: float = 60.0, log_every_s: float = 30.0,
-          check_every: int = 100, blowup: float = 1e12, name: str = "train") -> TrainResult:
+          check_every: int = 100, blowup: float = 1e12, name: str = "train",
+          grad: str = "manual", run_chunk: int | None = None) -> TrainResult:
     """Train R = len(seeds) runs of a shallow ReLU net together (module docstring).
 
     X: (d, N) shared data or (R, d, N) one data set per run; y: (N,) or (R, N) labels 0..K-1.
     Per-run values (scalar or length R): lambda_W, lambda_H, lr, init_scale.
+    grad: "manual" (hand-written back-propagation, :func:`objective_and_grad`; default)
+    or "autograd" (torch.autograd on :func:`objective`); both give the same gradients up
+    to rounding. run_chunk: runs per chunk of each training step (the runs are
+    independent, so a step may process them in chunks); None = all runs on a GPU,
+    :func:`cpu_run_chunk` on the CPU (keeps a chunk's hidden layer in cache).
     """
     t_start = time.perf_counter()
     X_np = np.asarray(X, dtype=np.float64)
@@ -302,6 +391,10 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     if reg not in REGS:
         raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+    if grad not in ("manual", "autograd"):
+        raise ValueError(f"grad must be 'manual' or 'autograd', got {grad!r}")
+    if run_chunk is not None and int(run_chunk) < 1:
+        raise ValueError(f"run_chunk must be >= 1 or None, got {run_chunk}")
     if lr_schedule not in SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {lr_schedule!r}")
     epochs = int(epochs)
@@ -447,6 +540,14 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
     # ---------------------------------------------------------------- loop
     n_batches = 1 if batch_size is None else N // int(batch_size)
     h_scale = 1.0 if batch_size is None else N / int(batch_size)
+    if grad == "manual":
+        Yd = torch.nn.functional.one_hot(yd, K).transpose(-1, -2).to(tdtype)
+        if run_chunk is None:
+            run_chunk = R if device != "cpu" else cpu_run_chunk(
+                R, [w * (N if batch_size is None else int(batch_size)) for w in widths],
+                itemsize=torch.finfo(tdtype).bits // 8)
+        chunk = int(min(R, run_chunk))
+        chunks = [(c0, min(R, c0 + chunk)) for c0 in range(0, R, chunk)]
     t0 = time.perf_counter()
     t_ckpt = t_log = t0
     steps_done = 0
@@ -467,19 +568,41 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
                 else:
                     Xb = torch.gather(Xd, 2, idx[:, None, :].expand(R, d, -1))
                 yb = (yd[idx] if yd.dim() == 1 else torch.gather(yd, 1, idx))
-            obj, _ = objective(net, Xb, yb, loss=loss, reg=reg, lambda_W=lam_W_d,
-                               lambda_H=lam_H_d, h_scale=h_scale)
-            bad = ~torch.isfinite(obj) | (obj.abs() > blowup)
-            first_bad = torch.where(bad & (first_bad < 0), torch.full_like(first_bad, epoch),
-                                    first_bad)
-            total = torch.where(active_d > 0, obj, torch.zeros_like(obj)).sum()
-            grads = torch.autograd.grad(total, params)
-            with torch.no_grad():
-                for p, g, buf in zip(params, grads, bufs):
-                    if momentum > 0:
-                        buf.mul_(momentum).add_(g)
-                        g = buf
-                    p.sub_(lr_e.view(-1, *([1] * (p.dim() - 1))) * g)
+            if grad == "autograd":
+                obj, _ = objective(net, Xb, yb, loss=loss, reg=reg, lambda_W=lam_W_d,
+                                   lambda_H=lam_H_d, h_scale=h_scale)
+                bad = ~torch.isfinite(obj) | (obj.abs() > blowup)
+                first_bad.masked_fill_(bad & (first_bad < 0), epoch)
+                total = torch.where(active_d > 0, obj, torch.zeros_like(obj)).sum()
+                grads = torch.autograd.grad(total, params)
+                with torch.no_grad():
+                    for p, g, buf in zip(params, grads, bufs):
+                        if momentum > 0:
+                            buf.mul_(momentum).add_(g)
+                            g = buf
+                        p.sub_(lr_e.view(-1, *([1] * (p.dim() - 1))) * g)
+            else:
+                Yb = Yd if perm is None else \
+                    torch.nn.functional.one_hot(yb, K).transpose(-1, -2).to(tdtype)
+                neg_lr = -lr_e
+                for c0, c1 in chunks:
+                    sub = BatchedNet([w[c0:c1] for w in net.weights],
+                                     [None if b_ is None else b_[c0:c1] for b_ in net.biases])
+                    obj, _, grads = objective_and_grad(
+                        sub, Xb if Xb.dim() == 2 else Xb[c0:c1],
+                        Yb if Yb.dim() == 2 else Yb[c0:c1], loss=loss, reg=reg,
+                        lambda_W=lam_W_d[c0:c1], lambda_H=lam_H_d[c0:c1], h_scale=h_scale,
+                        weight=active_d[c0:c1])
+                    with torch.no_grad():
+                        bad = ~torch.isfinite(obj) | (obj.abs() > blowup)
+                        fb = first_bad[c0:c1]
+                        fb.masked_fill_(bad & (fb < 0), epoch)
+                        for p, g, buf in zip(params, grads, bufs):
+                            p, buf = p[c0:c1], buf[c0:c1]
+                            if momentum > 0:
+                                buf.mul_(momentum).add_(g)
+                                g = buf
+                            p.addcmul_(neg_lr[c0:c1].view(-1, *([1] * (p.dim() - 1))), g)
             steps_done += 1
         epoch += 1
         if epoch in eval_set or epoch % check_every == 0:

@@ -14,6 +14,7 @@ rule gmm_example:
         spec=lambda wc: as_json(config["data"]["examples"][wc.name]),
         seed=config["seed"],
         code=code_version("data"),
+    localrule: True
     threads: 1
     resources:
         mem_mb=1000,
@@ -32,6 +33,7 @@ rule digits_data:
     params:
         digits=as_json(config["data"]["digits"]),
         code=code_version("data"),
+    localrule: True
     threads: 1
     resources:
         mem_mb=1000,
