@@ -164,8 +164,8 @@ def test_jobs_went_through_sbatch(runs, cluster):
     cfg = reduced_config()
     grids = phase.grids_from_config(validated(cfg))
     n_solve = sum(len(g.jobs(cfg["feasibility"]["trials_per_job"])) for g in grids.values())
-    # combine_feasibility is a localrule; each training experiment is one job
-    n_remote = n_solve + len(cfg["data"]["examples"]) + len(TRAINING_EXPERIMENTS)
+    # combine_feasibility and the data rules are localrules; each training experiment is one job
+    n_remote = n_solve + len(TRAINING_EXPERIMENTS)
     assert len(set(ids)) == n_remote, (ids, text[-3000:])
     # SLURM itself knows these jobs (finished jobs stay visible for MinJobAge=600 s)
     q = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T %j", "-j", ",".join(ids)],
@@ -265,6 +265,8 @@ def test_cluster_template_profile_routes_jobs(tmp_path):
         if not (m and r):
             continue
         rule, resources = m.group(1), dict(kv.split("=", 1) for kv in r.group(1).split(", "))
+        if resources.get("slurm_account") == "<TBD>":
+            continue  # a dry run evaluates default resources only once a job's inputs exist
         seen.add(rule)
         assert resources.get("slurm_account") == "CHANGE_ME", (rule, resources)
         if rule.startswith("train"):

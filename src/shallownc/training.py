@@ -195,12 +195,12 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
         hs = [X]
         h = X
         for W, b in zip(Ws[:-1], bs[:-1]):
-            z = torch.matmul(W, h)
+            z = _mm(W, h)
             if b is not None:
                 z += b
             h = z.clamp_min_(0.0)
             hs.append(h)
-        out = torch.matmul(Ws[-1], h)
+        out = _mm(Ws[-1], h)
         if bs[-1] is not None:
             out += bs[-1]
         if loss == "ce":
@@ -217,10 +217,9 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         g.mul_(w3 / N)
         if reg == "feature":
-            r = lambda_W * (Ws[-1] * Ws[-1]).sum(dim=(1, 2)) \
-                + lambda_H * h_scale * (h * h).sum(dim=(1, 2))
+            r = lambda_W * _sqnorm(Ws[-1]) + lambda_H * h_scale * _sqnorm(h)
         elif reg == "weight_decay":
-            r = lambda_W * sum((W * W).sum(dim=(1, 2)) for W in Ws)
+            r = lambda_W * sum(_sqnorm(W) for W in Ws)
         elif reg == "none":
             r = torch.zeros_like(data)
         else:
@@ -229,20 +228,50 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
         gb = [None] * L
         for l in range(L - 1, -1, -1):
             hin = hs[l]
-            gW[l] = torch.matmul(g, hin.transpose(-1, -2))
+            gW[l] = _mm(g, hin.transpose(-1, -2))
             if bs[l] is not None:
                 gb[l] = g.sum(dim=-1, keepdim=True)
             if reg == "weight_decay" or (reg == "feature" and l == L - 1):
                 gW[l].addcmul_((2.0 * lambda_W * w).view(R, 1, 1), Ws[l])
             if l > 0:
-                g = torch.matmul(Ws[l].transpose(-1, -2), g)
                 if reg == "feature" and l == L - 1:
-                    g.addcmul_((2.0 * h_scale * lambda_H * w).view(R, 1, 1), hin)
-                g.mul_(hin > 0)
+                    g = _mm(Ws[l].transpose(-1, -2), g, add=hin,
+                            beta=2.0 * h_scale * lambda_H * w)
+                else:
+                    g = _mm(Ws[l].transpose(-1, -2), g)
+                g = torch.ops.aten.threshold_backward(g, hin, 0.0)  # g * 1[h > 0]
     return data + r, data, [*gW, *[x for x in gb if x is not None]]
 
 
-def cpu_run_chunk(R: int, sizes, itemsize: int = 4, budget: float = 6e6) -> int:
+def _mm(A: torch.Tensor, B: torch.Tensor, add: torch.Tensor | None = None,
+        beta: torch.Tensor | None = None) -> torch.Tensor:
+    """Batched product A @ B [+ beta_r add_r], (R, a, b) @ (R, b, c) or (b, c) -> (R, a, c).
+
+    One flattened GEMM when B is shared; otherwise one torch.mm (addmm) per run: on CPU the
+    batched bmm of the thin K x p layers was 3-7x slower than a loop of mm calls, and addmm
+    adds beta_r add_r inside the GEMM instead of an extra pass (bench/README.md).
+    """
+    if B.dim() == 2 or A.dim() == 2 or A.device.type != "cpu":
+        out = torch.matmul(A, B)
+        if add is not None:
+            out.addcmul_(beta.view(-1, 1, 1), add)
+        return out
+    out = torch.empty((A.shape[0], A.shape[1], B.shape[2]), dtype=A.dtype, device=A.device)
+    if add is None:
+        for r in range(A.shape[0]):
+            torch.mm(A[r], B[r], out=out[r])
+    else:
+        for r, b in enumerate(beta.tolist()):
+            torch.addmm(add[r], A[r], B[r], beta=b, out=out[r])
+    return out
+
+
+def _sqnorm(A: torch.Tensor) -> torch.Tensor:
+    """||A[r]||_F^2 per run (R,), one pass without a temporary."""
+    return torch.linalg.vector_norm(A, dim=(1, 2)).square()
+
+
+def cpu_run_chunk(R: int, sizes, itemsize: int = 4, budget: float = 1e7) -> int:
     """Runs per chunk of a CPU training step: the largest divisor-free chunk whose hidden
     activations (sum of widths x N x itemsize per run) stay within ``budget`` bytes, at least
     1 (measured in bench/training.py: a batch of 64 hidden layers falls out of cache and the
@@ -528,13 +557,17 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
             log.warning("%s: run(s) %s diverged (objective NaN/inf or > %.0e) at epoch(s) %s",
                         name, idx.tolist(), blowup, fb[idx].tolist())
 
+    eval_s = [0.0]
+
     def evaluate(epoch):
+        t_ev = time.perf_counter()
         net64 = net.detach().to(dtype=torch.float64)
         rec = _eval(net64, X64, y_np, Xt64, yt_np, args, lam_W_64, lam_H_64, active)
         records[epoch] = rec
         good = np.isfinite(rec["objective"])
         for k in TRAJ_VARS:
             last_good[k][good] = rec[k][good]
+        eval_s[0] += time.perf_counter() - t_ev
         return rec
 
     # ---------------------------------------------------------------- loop
@@ -672,7 +705,10 @@ def train(X, y, *, arch: str = "two_layer", widths=(100,), loss: str = "ce",
     res = TrainResult(weights=weights, biases=biases, objective=last_good["objective"].copy(),
                       diverged=~active, diverged_epoch=diverged_epoch.copy(), trajectory=traj,
                       resumed_from_epoch=start_epoch, steps_per_s=rate,
-                      wall_s=time.perf_counter() - t_start)
+                      wall_s=time.perf_counter() - t_start,
+                      extras={"eval_s": eval_s[0], "run_chunk": None if grad == "autograd"
+                              else chunk, "steps_done": steps_done,
+                              "step_s": elapsed - eval_s[0]})
     log.info("%s: done, %d runs x %d epochs, %.1f steps/s, wall %.1f s", name, R, epochs,
              rate, res.wall_s)
     return res
