@@ -29,13 +29,15 @@ def test_manual_gradient_equals_autograd(arch, widths, loss, reg, shared_x, bias
     kw = dict(loss=loss, reg=reg, lambda_W=lam_W, lambda_H=lam_H, h_scale=2.5)
     obj, data = T.objective(net, X, y, **kw)
     ref = torch.autograd.grad((obj * weight).sum(), net.parameters())
-    obj_m, data_m, grads = T.objective_and_grad(net, X, Y, weight=weight, **kw)
-    torch.testing.assert_close(obj_m, obj.detach(), rtol=1e-12, atol=1e-14)
-    torch.testing.assert_close(data_m, data.detach(), rtol=1e-12, atol=1e-14)
-    assert len(grads) == len(ref)
-    for g, gr in zip(grads, ref):
-        torch.testing.assert_close(g, gr, rtol=1e-10, atol=1e-12)
-    assert all(float(g[1].abs().max()) == 0.0 for g in grads)
+    for col_block in (None, 5, 12):     # 5: blocks of 5, 5, 2 samples
+        obj_m, data_m, grads = T.objective_and_grad(net, X, Y, weight=weight,
+                                                    col_block=col_block, **kw)
+        torch.testing.assert_close(obj_m, obj.detach(), rtol=1e-12, atol=1e-14)
+        torch.testing.assert_close(data_m, data.detach(), rtol=1e-12, atol=1e-14)
+        assert len(grads) == len(ref)
+        for g, gr in zip(grads, ref):
+            torch.testing.assert_close(g, gr, rtol=1e-10, atol=1e-12)
+        assert all(float(g[1].abs().max()) == 0.0 for g in grads)
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(batch_size=4, momentum=0.9),

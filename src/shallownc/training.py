@@ -30,6 +30,11 @@ the first such epoch (tracked on the device every step, read at check points), i
 are zeroed and frozen, its later metrics are NaN and its ``final_*`` values are the last good
 ones. The other runs go on.
 
+Speed (issue 8): gradients are computed by hand (:func:`objective_and_grad`, default
+``grad="manual"``; ``grad="autograd"`` is the reference path) and on the CPU each step
+processes the runs in chunks (:func:`cpu_run_chunk`) so that a chunk's hidden layer stays in
+cache; bench/training.py and bench/README.md §2 measure it against a per-run PyTorch loop.
+
 Resumability: with ``checkpoint_dir`` the full state (parameters, momentum, RNG, epoch,
 metrics so far) is saved atomically every ``checkpoint_every_s`` seconds and at the end, to a
 file named by a fingerprint of the data and every setting. A re-run with the same arguments
@@ -141,12 +146,14 @@ def _dtype(name: str):
 
 
 def objective(net: BatchedNet, X: torch.Tensor, y: torch.Tensor, *, loss: str, reg: str,
-              lambda_W: torch.Tensor, lambda_H: torch.Tensor, h_scale: float = 1.0):
+              lambda_W: torch.Tensor, lambda_H: torch.Tensor, h_scale: float = 1.0,
+              forward=None):
     """Per-run objective (R,) and data term (R,) of the module docstring.
 
     X (d, N) or (R, d, N); y (N,) or (R, N) int64; lambda_* (R,); h_scale = N/B for a batch.
+    forward: (logits, H) = net.forward(X) if already computed (X is then not used).
     """
-    logits, H = net.forward(X)
+    logits, H = net.forward(X) if forward is None else forward
     R, K, N = logits.shape
     yy = y.expand(R, N) if y.dim() == 1 else y
     if loss == "ce":
@@ -170,18 +177,22 @@ def objective(net: BatchedNet, X: torch.Tensor, y: torch.Tensor, *, loss: str, r
 
 def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, loss: str,
                        reg: str, lambda_W: torch.Tensor, lambda_H: torch.Tensor,
-                       h_scale: float = 1.0, weight: torch.Tensor | None = None):
+                       h_scale: float = 1.0, weight: torch.Tensor | None = None,
+                       col_block: int | None = None):
     """Per-run objective (R,) and the gradients of sum_r weight_r L_r, by hand (no autograd).
 
     Same objective as :func:`objective` (module docstring); ``Y`` is the one-hot label matrix
     (K, N) or (R, K, N) in the parameters' dtype, ``weight`` (R,) (default 1) masks frozen
-    runs. Back-propagation of the module docstring's L_r, derived in reports/training.md §1
-    (chain rule through f = W_L h_{L-1} + b_L, h_l = relu(W_l h_{l-1} + b_l)):
+    runs. Back-propagation of the module docstring's L_r (science.md §1 objective; the chain
+    rule through f = W_L h_{L-1} + b_L, h_l = relu(W_l h_{l-1} + b_l), derived here):
         dL/df      = (softmax(f) - Y) / N  (ce)  |  (f - Y) / N  (mse)
         dL/dW_l    = G_l h_{l-1}^T  [+ 2 lambda_W W_l: last layer (feature), all (weight_decay)]
         dL/db_l    = G_l 1
         dL/dh_{L-1} += 2 lambda_H h_scale H        (feature regularization, H = h_{L-1})
         G_{l-1}    = (W_l^T G_l + ...) * 1[h_{l-1} > 0]   (relu'(z) = 1[z > 0], as in torch)
+    Every term is a sum over the N samples, so with ``col_block`` the samples are processed in
+    blocks of that many columns and the gradients summed (same result up to rounding; bounds
+    the memory of a step; not faster on CPU at width 1000, N = 1000: bench/README.md).
     Returns (objective, data term, [grad W_1..W_L, grad b_1..b_L with bias]) under no_grad;
     tests/test_training_grad.py checks it against autograd of :func:`objective`.
     """
@@ -189,57 +200,70 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
     L = len(Ws)
     R = Ws[0].shape[0]
     N = X.shape[-1]
+    nb = N if not col_block else max(1, min(N, int(col_block)))
     w = torch.ones(R, dtype=Ws[0].dtype, device=Ws[0].device) if weight is None else weight
     w3 = w.view(R, 1, 1)
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if reg not in REGS:
+        raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+    c_H = 2.0 * h_scale * lambda_H * w
+    gW = [None] * L
+    gb = [None] * L
+    data_sum = torch.zeros(R, dtype=Ws[0].dtype, device=Ws[0].device)
+    hsq = torch.zeros_like(data_sum)
     with torch.no_grad():
-        hs = [X]
-        h = X
-        for W, b in zip(Ws[:-1], bs[:-1]):
-            z = _mm(W, h)
-            if b is not None:
-                z += b
-            h = z.clamp_min_(0.0)
-            hs.append(h)
-        out = _mm(Ws[-1], h)
-        if bs[-1] is not None:
-            out += bs[-1]
-        if loss == "ce":
-            m = out.amax(dim=1, keepdim=True)
-            e = (out - m).exp_()
-            s = e.sum(dim=1, keepdim=True)
-            lse = s.log() + m                                   # (R, 1, N)
-            data = (lse[:, 0] - (out * Y).sum(dim=1)).mean(dim=1)
-            g = e.div_(s).sub_(Y)
-        elif loss == "mse":
-            g = out.sub_(Y)
-            data = 0.5 * (g * g).sum(dim=1).mean(dim=1)
-        else:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        g.mul_(w3 / N)
+        # every term is a sum over samples: columns are processed in blocks of nb so that a
+        # block's hidden layer stays in cache (CPU); gradients are accumulated over blocks
+        for c0 in range(0, N, nb):
+            Xb, Yb = X[..., c0:c0 + nb], Y[..., c0:c0 + nb]
+            hs = [Xb]
+            h = Xb
+            for W, b in zip(Ws[:-1], bs[:-1]):
+                z = _mm(W, h)
+                if b is not None:
+                    z += b
+                h = z.clamp_min_(0.0)
+                hs.append(h)
+            out = _mm(Ws[-1], h)
+            if bs[-1] is not None:
+                out += bs[-1]
+            if loss == "ce":
+                m = out.amax(dim=1, keepdim=True)
+                e = (out - m).exp_()
+                s = e.sum(dim=1, keepdim=True)
+                lse = s.log() + m                                   # (R, 1, nb)
+                data_sum += (lse[:, 0] - (out * Yb).sum(dim=1)).sum(dim=1)
+                g = e.div_(s).sub_(Yb)
+            else:
+                g = out.sub_(Yb)
+                data_sum += 0.5 * (g * g).sum(dim=(1, 2))
+            g.mul_(w3 / N)
+            if reg == "feature":
+                hsq += _sqnorm(h)
+            for l in range(L - 1, -1, -1):
+                hin = hs[l]
+                gl = _mm(g, hin.transpose(-1, -2))
+                gW[l] = gl if gW[l] is None else gW[l].add_(gl)
+                if bs[l] is not None:
+                    gbl = g.sum(dim=-1, keepdim=True)
+                    gb[l] = gbl if gb[l] is None else gb[l].add_(gbl)
+                if l > 0:
+                    if reg == "feature" and l == L - 1:
+                        g = _mm(Ws[l].transpose(-1, -2), g, add=hin, beta=c_H)
+                    else:
+                        g = _mm(Ws[l].transpose(-1, -2), g)
+                    g = torch.ops.aten.threshold_backward(g, hin, 0.0)  # g * 1[h > 0]
+        data = data_sum / N
         if reg == "feature":
-            r = lambda_W * _sqnorm(Ws[-1]) + lambda_H * h_scale * _sqnorm(h)
+            r = lambda_W * _sqnorm(Ws[-1]) + lambda_H * h_scale * hsq
         elif reg == "weight_decay":
             r = lambda_W * sum(_sqnorm(W) for W in Ws)
-        elif reg == "none":
-            r = torch.zeros_like(data)
         else:
-            raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
-        gW = [None] * L
-        gb = [None] * L
-        for l in range(L - 1, -1, -1):
-            hin = hs[l]
-            gW[l] = _mm(g, hin.transpose(-1, -2))
-            if bs[l] is not None:
-                gb[l] = g.sum(dim=-1, keepdim=True)
+            r = torch.zeros_like(data)
+        for l in range(L):
             if reg == "weight_decay" or (reg == "feature" and l == L - 1):
                 gW[l].addcmul_((2.0 * lambda_W * w).view(R, 1, 1), Ws[l])
-            if l > 0:
-                if reg == "feature" and l == L - 1:
-                    g = _mm(Ws[l].transpose(-1, -2), g, add=hin,
-                            beta=2.0 * h_scale * lambda_H * w)
-                else:
-                    g = _mm(Ws[l].transpose(-1, -2), g)
-                g = torch.ops.aten.threshold_backward(g, hin, 0.0)  # g * 1[h > 0]
     return data + r, data, [*gW, *[x for x in gb if x is not None]]
 
 
@@ -272,9 +296,9 @@ def _sqnorm(A: torch.Tensor) -> torch.Tensor:
 
 
 def cpu_run_chunk(R: int, sizes, itemsize: int = 4, budget: float = 1e7) -> int:
-    """Runs per chunk of a CPU training step: the largest divisor-free chunk whose hidden
-    activations (sum of widths x N x itemsize per run) stay within ``budget`` bytes, at least
-    1 (measured in bench/training.py: a batch of 64 hidden layers falls out of cache and the
+    """Runs per chunk of a CPU training step: the most runs whose hidden activations (sum of
+    widths x N x itemsize per run) stay within ``budget`` bytes, at least 1 (measured in
+    bench/training.py: a batch of 64 hidden layers falls out of cache and the
     element-wise work becomes memory-bound; chunks that fit stay compute-bound)."""
     per_run = max(1, int(sum(sizes)) * itemsize)
     return int(max(1, min(R, budget // per_run)))
@@ -348,9 +372,10 @@ def _eval(net64: BatchedNet, X64, y_np, Xt64, yt_np, args, lam_W, lam_H, active,
         yc = y_np if y_np.ndim == 1 else y_np[c0:c1]
         with torch.no_grad():
             y_t = torch.as_tensor(yc, device=X64.device)
-            obj, data = objective(sub, Xc, y_t, loss=args["loss"], reg=args["reg"],
-                                  lambda_W=lam_W[c0:c1], lambda_H=lam_H[c0:c1])
             logits, H = sub.forward(Xc)
+            obj, data = objective(sub, Xc, y_t, loss=args["loss"], reg=args["reg"],
+                                  lambda_W=lam_W[c0:c1], lambda_H=lam_H[c0:c1],
+                                  forward=(logits, H))
             if Xt64 is not None:
                 logits_t, H_t = sub.forward(Xt64 if Xt64.dim() == 2 else Xt64[c0:c1])
                 logits_t, H_t = logits_t.cpu().numpy(), H_t.cpu().numpy()
