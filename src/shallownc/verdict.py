@@ -63,6 +63,9 @@ VERDICT_HELP = {
                                   "minimum gap is below the tolerance; never 'reached'",
     "not_applicable": "not trained on the activation-regularized objective: no UPFM bound",
 }
+# Relative gap levels (gap / F*) whose first-reach epochs are recorded besides the tolerance:
+# "how long" at run lengths too short to reach the tolerance itself.
+GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
 # LP statuses (shallownc.feasibility codes, project-wide): 1, 0, -1, -2
 LP_STATUSES = (1, 0, -1, -2)
 LP_PROOF = (1, 0)
@@ -225,6 +228,7 @@ def assess(epoch, objective, lp_status, F_star, diverged, tol, stall_slope: floa
     out["gap"] = np.full(obj.shape, np.nan)
     out["reach_epoch"] = np.full(R, -1, dtype=np.int64)
     out["verdict"] = np.zeros(R, dtype=np.int8)
+    out["level_epoch"] = np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)
     d, p, N = size
     for r in range(R):
         floor = eval_error(obj[r], obj[r], d, p, N)
@@ -239,6 +243,7 @@ def assess(epoch, objective, lp_status, F_star, diverged, tol, stall_slope: floa
         out["reach_epoch"][r] = first_reach(epoch, g, tol[r]) if int(lp_status[r]) == 1 else -1
         out["verdict"][r] = classify(lp_status[r], gfin, s, tol[r], stall_slope,
                                      bool(diverged[r]))
+        out["level_epoch"][r] = [first_reach(epoch, g, lev * F_star[r]) for lev in GAP_LEVELS]
     return out
 
 
@@ -268,6 +273,10 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     out = {k: var(k, dims, res[k]) for k in ("gap_final", "rel_gap_final", "tail_slope",
                                              "reach_epoch")}
     out["gap"] = var("gap", (*dims, "epoch"), res["gap"])
+    out["level_epoch"] = ((*dims, "gap_level"), res["level_epoch"], {
+        "long_name": "epoch at which gap / F* first fell below the level", "units": "epoch",
+        "description": "first evaluation epoch with gap <= level F*; -1: never (any LP "
+                       "status: for LP-infeasible runs a level is no verdict)"})
     out["F_star"] = var("F_star", dims, np.asarray(F_star, dtype=np.float64))
     out["tolerance"] = var("tolerance", dims, np.asarray(tol, dtype=np.float64))
     lp_attrs = VAR_ATTRS["lp_status"]
@@ -303,7 +312,10 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     res = assess(ds["epoch"].values, obj, lp, Fs, st["diverged"].values, tol, stall_slope,
                  (d, p, int(ds.attrs["N"])))
     out = xr.Dataset(assessment_vars(("run",), res, Fs, tol, lp),
-                     coords={"run": st["run"], "epoch": ds["epoch"]})
+                     coords={"run": st["run"], "epoch": ds["epoch"],
+                             "gap_level": ("gap_level", list(GAP_LEVELS),
+                                           {"long_name": "relative gap level", "units": "1",
+                                            "description": "gap / F*"})})
     out["final_nc1"] = ("run", st["final_nc1"].values,
                         {"long_name": "final NC1", "description": "training final_nc1",
                          "units": "1"})
@@ -403,7 +415,8 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
         a = {"gap": np.full((R, E), np.nan), "verdict": np.where(
             res.diverged, DIVERGED, NOT_APPLICABLE).astype(np.int8),
             **{k: np.full(R, np.nan) for k in ("gap_final", "rel_gap_final", "tail_slope")},
-            "reach_epoch": np.full(R, -1, dtype=np.int64)}
+            "reach_epoch": np.full(R, -1, dtype=np.int64),
+            "level_epoch": np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)}
     return _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2)
 
 
@@ -447,6 +460,8 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
     ds = ds.assign_coords(
         run=np.arange(len(cells)), epoch=("epoch", tr["epoch"].values, {
             "long_name": "epoch", "units": "epoch", "description": "passes over the data"}),
+        gap_level=("gap_level", list(GAP_LEVELS), {"long_name": "relative gap level",
+                                                   "units": "1", "description": "gap / F*"}),
         kind=("kind", pattern_names(K), {"long_name": "activation pattern kind",
                                          "units": "1", "description": "see pattern_count"}),
         **{"class": ("class", np.arange(1, K + 1), {"long_name": "class", "units": "1",
@@ -521,7 +536,13 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
 
 
 def combine(parts: list, dim: str) -> xr.Dataset:
-    """Concatenate job results along ``dim`` (epochs outer-joined: variants may differ)."""
+    """Concatenate job results along ``dim`` (epochs outer-joined: variants may differ).
+
+    String labels of ``dim`` are cast to object first: NetCDF reads them as fixed-width
+    strings, and concatenating would cut longer names to the first file's width.
+    """
+    parts = [p.assign_coords({dim: p[dim].values.astype(object)})
+             if p[dim].dtype.kind in "US" else p for p in parts]
     return xr.concat(parts, dim=dim, data_vars="all", coords="different", compat="equals",
                      join="outer", combine_attrs="drop_conflicts")
 
