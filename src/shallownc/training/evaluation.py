@@ -14,6 +14,7 @@ import xarray as xr
 
 from shallownc import metrics as M
 from shallownc.models import BatchedNet
+from shallownc.training import nc_batched as NB
 from shallownc.training.objective import NORMALIZATION, objective
 
 TRAJ_VARS = ("objective", "loss", *M.METRIC_ATTRS, "test_error", "nc4_test", "nc1_test",
@@ -63,67 +64,51 @@ def describe(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def _per_run(a, r):
-    return a if a.ndim == 1 else a[r]
-
-
-def _chunk_arrays(sub: BatchedNet, Xc, yc, Xtc, loss, reg, lam_W, lam_H, frozen):
-    """Forward pass of one chunk of runs in float64: numpy arrays of the quantities needed."""
+def _chunk_metrics(sub: BatchedNet, Xc, yc, Xtc, ytc, loss, reg, lam_W, lam_H, frozen, K):
+    """Every TRAJ_VARS value of one chunk of runs, (R_chunk,) float64 tensors."""
     with torch.no_grad():
-        y_t = torch.as_tensor(yc, device=Xc.device)
         logits, H = sub.forward(Xc)
-        obj, data = objective(sub, Xc, y_t, loss=loss, reg=reg, lambda_W=lam_W,
-                              lambda_H=lam_H, forward=(logits, H), frozen=frozen)
-        test = None
+        obj, data = objective(sub, Xc, yc, loss=loss, reg=reg, lambda_W=lam_W, lambda_H=lam_H,
+                              forward=(logits, H), frozen=frozen)
+        out, Hbar = NB.all_metrics(H, yc, sub.weights[-1], logits, loss, K)
+        out.update(objective=obj, loss=data,
+                   feature_norm=torch.linalg.vector_norm(H, dim=(1, 2)) / H.shape[2] ** 0.5)
         if Xtc is not None:
             logits_t, H_t = sub.forward(Xtc)
-            test = (logits_t.cpu().numpy(), H_t.cpu().numpy())
-    return (obj.cpu().numpy(), data.cpu().numpy(), logits.cpu().numpy(), H.cpu().numpy(),
-            sub.weights[-1].detach().cpu().numpy(), test)
-
-
-def _record_run(out, r, i, arrays, yr, ytr, loss, K):
-    """Fill run r's metrics (index i in its chunk) into ``out``."""
-    obj, data, logits, H, W, test = arrays
-    out["objective"][r], out["loss"][r] = obj[i], data[i]
-    out["feature_norm"][r] = np.linalg.norm(H[i]) / np.sqrt(H.shape[2])
-    for k, v in M.all_metrics(H[i], yr, W[i], logits[i], loss, K).items():
-        out[k][r] = v
-    if test is not None:
-        logits_t, H_t = test
-        Hbar = M.class_means(H[i], yr, K)
-        out["test_error"][r] = M.error_rate(logits_t[i], ytr)
-        out["nc4_test"][r] = M.nc4(logits_t[i], H_t[i], Hbar)
-        out["nc1_test"][r] = M.nc1(H_t[i], ytr, K)
+            out.update(NB.test_metrics(logits_t, H_t, ytc, Hbar, K))
+    return out
 
 
 def evaluate(net64: BatchedNet, X64, y_np, Xt64, yt_np, args, lam_W, lam_H, active,
              max_bytes: float = 2.5e8, frozen: int = 0) -> dict:
-    """Metric dict name -> (R,) array for the current state (float64; NaN for inactive runs).
+    """Metric dict name -> (R,) numpy array for the current state (float64; NaN for inactive
+    runs and runs with a non-finite objective).
 
-    Runs are evaluated in chunks so that the float64 features of a chunk (train and test)
-    stay below ``max_bytes``: a 100-run sweep with 10^4 test samples fits on any device.
+    Metrics are computed batched on the device (training.nc_batched, the formulas of
+    shallownc.metrics), in chunks of runs whose float64 features (train and test) stay below
+    ``max_bytes``: a 100-run sweep with 10^4 test samples fits on any device.
     args: {"loss": ..., "reg": ...}; frozen: leading layers excluded from weight decay.
     """
     R = net64.R
+    dev = X64.device
     out = {k: np.full(R, np.nan) for k in TRAJ_VARS}
     p = net64.weights[-1].shape[2]
     n_all = X64.shape[-1] + (0 if Xt64 is None else Xt64.shape[-1])
     chunk = int(max(1, min(R, max_bytes // (8 * p * n_all))))
     K = net64.weights[-1].shape[1]
+    y = torch.as_tensor(y_np, device=dev)
+    yt = None if yt_np is None else torch.as_tensor(yt_np, device=dev)
     for c0 in range(0, R, chunk):
         c1 = min(R, c0 + chunk)
-        Xc = X64 if X64.dim() == 2 else X64[c0:c1]
-        Xtc = None if Xt64 is None else (Xt64 if Xt64.dim() == 2 else Xt64[c0:c1])
-        arrays = _chunk_arrays(net64.runs(c0, c1), Xc, y_np if y_np.ndim == 1 else y_np[c0:c1],
-                               Xtc, args["loss"], args["reg"], lam_W[c0:c1], lam_H[c0:c1],
-                               frozen)
-        for i in range(c1 - c0):
-            r = c0 + i
-            if not active[r] or not np.isfinite(arrays[0][i]):
-                continue
-            _record_run(out, r, i, arrays, _per_run(y_np, r),
-                        None if yt_np is None else _per_run(yt_np, r), args["loss"], K)
+        pick = (lambda a: a if a is None or a.dim() <= (1 if a.dtype == torch.int64 else 2)
+                else a[c0:c1])
+        vals = _chunk_metrics(net64.runs(c0, c1), pick(X64), pick(y), pick(Xt64), pick(yt),
+                              args["loss"], args["reg"], lam_W[c0:c1], lam_H[c0:c1], frozen, K)
+        vals = {k: v.cpu().numpy() for k, v in vals.items()}
+        ok = active[c0:c1] & np.isfinite(vals["objective"])
+        for k in TRAJ_VARS:
+            if k in vals:
+                out[k][c0:c1] = np.where(ok, vals[k], np.nan)
     return out
 
 
