@@ -203,5 +203,8 @@ def test_variant_weight_decay_is_not_applicable_and_records_norms():
 def test_train_kwargs_rejects_unknown_settings():
     with pytest.raises(ValueError, match="unknown train setting"):
         V.train_kwargs({"width": 3, "widht": 4})
-    kw = V.train_kwargs({"width": 3, "batch_size": 0, "lr_milestones": [0.5]})
+    with pytest.raises(ValueError, match="lacks"):
+        V.train_kwargs({"width": 3})
+    kw = V.train_kwargs({"width": 3, "loss": "ce", "reg": "feature", "lambda_W": 1e-2,
+                         "lambda_H": 1e-3, "batch_size": 0, "lr_milestones": [0.5]})
     assert kw["widths"] == (3,) and kw["batch_size"] is None and kw["lr_milestones"] == (0.5,)

@@ -41,6 +41,7 @@ import numpy as np
 import xarray as xr
 
 from . import bridge, upfm
+from .normalization import trainer_lambda_factor, trainer_lambdas
 
 # Verdict codes (NetCDF flag_values / flag_meanings). Append, never reorder.
 REACHED, STALLED, UNDECIDED, NO_LP_PROOF, DIVERGED, UNRESOLVED, NOT_APPLICABLE = range(7)
@@ -300,8 +301,10 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
         raise ValueError(f"the UPFM bound needs reg='feature', got {ds.attrs.get('reg')!r}")
     st = ds.stack(run=list(run_dims))
     K, n = int(ds.attrs["K"]), int(ds.attrs["n"])
-    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float)
-    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float)
+    # the trajectory's lambdas are the trainer's; F* takes paper (2.1) lambdas
+    f = trainer_lambda_factor()
+    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float) / f
+    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float) / f
     Fs = np.array([optimum(ds.attrs["loss"], K, n, a, b, mse_scale)
                    for a, b in zip(lam_W, lam_H)])
     tol = np.array([tolerance(F, ds.attrs["dtype"], tol_factor) for F in Fs])
@@ -338,6 +341,9 @@ def train_kwargs(train_cfg: dict) -> dict:
     unknown = set(train_cfg) - set(TRAIN_KEYS)
     if unknown:
         raise ValueError(f"unknown train setting(s) {sorted(unknown)}; allowed {TRAIN_KEYS}")
+    missing = {"width", "loss", "reg", "lambda_W", "lambda_H"} - set(train_cfg)
+    if missing:
+        raise ValueError(f"train block lacks {sorted(missing)} (the verdict schema fills them)")
     kw = {k: train_cfg[k] for k in TRAIN_KEYS if k in train_cfg}
     kw["widths"] = (int(kw.pop("width")),)
     bs = int(kw.pop("batch_size", 0))
@@ -350,7 +356,7 @@ def train_kwargs(train_cfg: dict) -> dict:
 def _draw(data_cfg: dict, d: int, sigma: float, base_seed: int, trial: int):
     from . import training as T
 
-    X, y, _, _, _ = T.draw_cell({**data_cfg, "n_test": 1}, d, sigma, base_seed, trial)
+    X, y, _, _, _ = T.draw_train_test({**data_cfg, "n_test": 1}, d, sigma, base_seed, trial)
     return X, y
 
 
@@ -388,9 +394,12 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
         seeds.append(cell_seed(base_seed, t, purpose="network", experiment="verdict", d=d,
                                sigma=float(s)) % (2 ** 63))
     kw = train_kwargs(train_cfg)
-    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, **kw, **run_cfg)
+    lw0, lh0 = float(kw.pop("lambda_W")), float(kw.pop("lambda_H"))
+    tw, th = trainer_lambdas(lw0, lh0)     # paper (2.1) lambdas in the trainer's convention
+    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, lambda_W=tw,
+                  lambda_H=th, **kw, **run_cfg)
     tr = res.trajectory
-    R, reg, loss = len(cells), kw.get("reg", "feature"), kw.get("loss", "ce")
+    R, reg, loss = len(cells), kw["reg"], kw["loss"]
     n, N = int(data_cfg["n"]), K * int(data_cfg["n"])
     W1, W2 = res.weights[0], res.weights[-1]
     counts = np.zeros((R, K + 2), dtype=np.int64)
@@ -399,7 +408,7 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
         H = bridge.relu_features(W1[r], Xs[r])
         c, e, _ = activation_pattern(H, ys[r], K)
         counts[r], excl[r] = c, e
-    lw, lh = tr["lambda_W"].values, tr["lambda_H"].values
+    lw, lh = np.full(R, lw0), np.full(R, lh0)
     if reg == "feature":
         Fs = np.array([optimum(loss, K, n, lw[r], lh[r], mse_scale) for r in range(R)])
         for r in range(R):
@@ -417,7 +426,9 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
             **{k: np.full(R, np.nan) for k in ("gap_final", "rel_gap_final", "tail_slope")},
             "reach_epoch": np.full(R, -1, dtype=np.int64),
             "level_epoch": np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)}
-    return _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2)
+    ds = _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2)
+    ds.attrs["lambda_W"], ds.attrs["lambda_H"] = lw0, lh0
+    return ds
 
 
 def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> xr.Dataset:
@@ -473,8 +484,6 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
     ds.attrs.update({k: tr.attrs[k] for k in ("loss", "reg", "epochs", "dtype", "batch_size",
                                               "momentum", "lr_schedule", "K", "N", "d")})
     ds.attrs["objective_definition"] = tr.attrs.get("objective_definition", "")
-    ds.attrs["lambda_W"], ds.attrs["lambda_H"] = (float(tr["lambda_W"].values[0]),
-                                                  float(tr["lambda_H"].values[0]))
     ds.attrs["lr"], ds.attrs["init_scale"] = (float(tr["lr"].values[0]),
                                               float(tr["init_scale"].values[0]))
     ds.attrs["width"] = int(W1.shape[1])
