@@ -217,3 +217,14 @@ def test_train_kwargs_rejects_unknown_settings():
     kw = V.train_kwargs({"width": 3, "loss": "ce", "reg": "feature", "lambda_W": 1e-2,
                          "lambda_H": 1e-3, "batch_size": 0, "lr_milestones": [0.5]})
     assert kw["widths"] == (3,) and kw["batch_size"] is None and kw["lr_milestones"] == (0.5,)
+
+
+def test_theory_verdict_needs_the_paper_normalization():
+    import xarray as xr
+
+    ds = xr.Dataset({"objective": (("trial", "epoch"), [[1.0, 0.5]])},
+                    attrs={"reg": "feature", "normalization": "lambda ||.||^2"})
+    with pytest.raises(ValueError, match="normalization"):
+        V.verdict_of_trajectories(ds, ("trial",), 0.5, 10.0, 0.1)
+    with pytest.raises(ValueError, match="reg='feature'"):
+        V.verdict_of_trajectories(ds.assign_attrs(reg="none"), ("trial",), 0.5, 10.0, 0.1)

@@ -304,6 +304,12 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     """
     if ds.attrs.get("reg") != "feature":
         raise ValueError(f"the UPFM bound needs reg='feature', got {ds.attrs.get('reg')!r}")
+    norm = str(ds.attrs.get("normalization", ""))
+    if not norm.startswith("paper (2.1)"):
+        raise ValueError("training result without the paper (2.1) normalization attribute "
+                         f"(got {norm!r}): its objective cannot be compared with F*; re-run it")
+    # no weights are stored here: the recorded objective is trusted as F_net (the study jobs,
+    # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
     K, n = int(ds.attrs["K"]), int(ds.attrs["n"])
     # the trajectory's lambdas are the trainer's; F* takes paper (2.1) lambdas
