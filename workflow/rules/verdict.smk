@@ -9,6 +9,9 @@ VERDICT = config["verdict"]
 VERDICT_STUDY = VERDICT["study"]
 VERDICT_GRID_JOBS = {f"dn{r:g}": r for r in VERDICT_STUDY["d_over_n"]}
 VERDICT_VARIANTS = {v["name"]: v for v in VERDICT_STUDY["variants"]["list"]}
+if len(VERDICT_VARIANTS) != len(VERDICT_STUDY["variants"]["list"]):
+    raise ValueError("verdict.study.variants.list: variant names must be unique, got "
+                     f"{[v['name'] for v in VERDICT_STUDY['variants']['list']]}")
 VERDICT_CODE = code_version("verdict", "training", "models", "metrics", "data",
                             "feasibility", "upfm", "bridge")
 # what every study job uses, without the d/n list and the variant list (job names carry them)
