@@ -47,7 +47,7 @@ from _common import machine  # noqa: E402
 
 LAM_W, LAM_H, LR = 1e-3, 1e-6, 0.1
 PAPER = dict(n=300, width=512, d=(330, 600, 1200), batch=(None, 100), sigma=0.5)
-QUICK = dict(n=20, width=16, d=(22, 40), batch=(None, 10), sigma=0.5)
+QUICK = dict(n=20, width=16, d=(22,), batch=(None, 10), sigma=0.5)
 
 
 def make_data(n, d, sigma, runs, seed=20240903):
