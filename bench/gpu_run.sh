@@ -60,6 +60,9 @@ echo "[gpu_run] 1/2 benchmark: batched trainer vs per-run loop, fraction of peak
 if [ "$DEVICE" = cuda ]; then
   "$PY" bench/training.py --device cuda "${flags[@]}" "${quick[@]}" --runs 36 --repeat 1 \
     | tee "$OUT/bench_training.txt"
+  echo "[gpu_run] the same at d = 600 with torch.compile'd steps (falls back to eager)"
+  "$PY" bench/training.py --device cuda "${flags[@]}" "${quick[@]}" --runs 36 --repeat 1 \
+    --d 600 --compile | tee -a "$OUT/bench_training.txt" || echo "[gpu_run] compile bench failed"
 else
   "$PY" bench/training.py --device cpu "${quick[@]}" | tee "$OUT/bench_training.txt"
 fi

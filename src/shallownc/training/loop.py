@@ -147,13 +147,40 @@ def _bcast(v, p):
     return v.view(-1, *([1] * (p.dim() - 1)))
 
 
-def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale):
+class _GradFn:
+    """objective_and_grad, or its torch.compile'd version (spec.compile): a compilation that
+    fails, now or at a later call, is logged and the step falls back to eager for good."""
+
+    def __init__(self, use_compile: bool, name: str):
+        self.fn, self.name = objective_and_grad, name
+        if use_compile:
+            try:
+                self.fn = torch.compile(objective_and_grad, dynamic=False)
+            except Exception as exc:  # noqa: BLE001 (any failure means: eager)
+                self._fallback(exc)
+
+    def _fallback(self, exc):
+        log.warning("%s: torch.compile unavailable (%s: %s); eager steps", self.name,
+                    type(exc).__name__, str(exc)[:200])
+        self.fn = objective_and_grad
+
+    def __call__(self, *args, **kw):
+        if self.fn is objective_and_grad:
+            return self.fn(*args, **kw)
+        try:
+            return self.fn(*args, **kw)
+        except Exception as exc:  # noqa: BLE001
+            self._fallback(exc)
+            return self.fn(*args, **kw)
+
+
+def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn):
     """One SGD step with the hand-written gradient, run chunk by run chunk."""
     tnet = state.net.layers(spec.frozen)
     neg_lr = -lr_e
     for c0, c1 in chunks:
         sub = tnet.runs(c0, c1)
-        obj, _, grads = objective_and_grad(
+        obj, _, grads = grad_fn(
             sub, Xb if Xb.dim() == 2 else Xb[c0:c1], Yb if Yb.dim() == 2 else Yb[c0:c1],
             loss=spec.loss, reg=spec.reg, lambda_W=T.lam_W[c0:c1], lambda_H=T.lam_H[c0:c1],
             h_scale=h_scale, weight=state.active_d[c0:c1])
@@ -198,7 +225,7 @@ def _chunks(spec: TrainSpec, T: _Tensors, device: str):
     return [(c0, min(spec.R, c0 + chunk)) for c0 in range(0, spec.R, chunk)]
 
 
-def _run_epoch(spec, T, state, chunks, h_scale) -> int:
+def _run_epoch(spec, T, state, chunks, h_scale, grad_fn) -> int:
     """All steps of epoch state.epoch; returns the number of steps."""
     epoch = state.epoch
     lr_e = T.lr * lr_factor(spec.lr_schedule, epoch, spec.epochs, spec.lr_milestones,
@@ -208,7 +235,7 @@ def _run_epoch(spec, T, state, chunks, h_scale) -> int:
         if chunks is None:
             _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale)
         else:
-            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale)
+            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn)
         steps += 1
     state.epoch = epoch + 1
     return steps
@@ -260,10 +287,11 @@ def _loop(spec, T, state, ckpt, evaluator, chunks, n_batches, h_scale) -> int:
     t_ckpt = t_log = t0
     steps = 0
     start = state.epoch
+    grad_fn = _GradFn(spec.compile and chunks is not None, spec.name)
     if state.epoch == 0 and 0 not in state.records:
         evaluator(0)
     while state.epoch < spec.epochs:
-        steps += _run_epoch(spec, T, state, chunks, h_scale)
+        steps += _run_epoch(spec, T, state, chunks, h_scale, grad_fn)
         epoch = state.epoch
         if epoch in eval_set or epoch % spec.check_every == 0:
             state.mark_diverged(spec.name, spec.blowup)
