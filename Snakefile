@@ -32,6 +32,8 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/upfm.smk"
 # 6. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
+# 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
+include: "workflow/rules/paper_training.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
 
