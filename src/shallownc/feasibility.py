@@ -843,8 +843,9 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
                   separability: bool = True):
     """Verdicts of every class LP (and separability LP) of one data set: two lists of K.
 
-    With shortcuts on, each class LP goes through the exact shortcuts, then (when
-    separability is wanted) the max-margin LP (:func:`solve_max_margin`), which often decides
+    Without separability (and with shortcuts on) each class LP is decided by
+    :func:`decide_class_lp` (shortcuts, active set, NNLS, then the LPs). Otherwise each class
+    LP goes through the exact shortcuts, then the max-margin LP (:func:`solve_max_margin`), which often decides
     separability too; then :func:`solve`. Separability not yet decided is tried from the NC
     solutions (:func:`separability_from_nc`), and otherwise its LP is solved.
     """
@@ -852,6 +853,9 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
     K = int(y.max()) + 1
     nc, sep_mm = [], [None] * K
     for k in range(K):
+        if not separability and opts.shortcuts:
+            nc.append(decide_class_lp(X, y, k, opts))  # the class LP alone: fastest path
+            continue
         p = class_lp(X, y, k)
         v = None
         if opts.shortcuts:
