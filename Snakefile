@@ -32,6 +32,8 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/upfm.smk"
 # 6. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
+# 3b. The paper's Figures 1-2 (targets fig1, fig2).
+include: "workflow/rules/paper_lp.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
 

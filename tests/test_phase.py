@@ -77,3 +77,79 @@ def test_grids_from_config(root, schema_dir):
     assert {"k2_antipodal", "k3_orthogonal", "noise_k2", "noise_k3", "digits"} <= set(grids)
     assert grids["noise_k3"].kind == "pure_noise" and grids["noise_k3"].n == 40
     assert grids["k2_antipodal"].d[0] == 15
+
+
+# ------------------------------------------------------------- the paper's Figures 1-2
+
+FIG1 = {"geometry": "angle", "K": 2, "n": 300, "mean_norm": 1.0, "angle_deg": [180, 90, 30, 0],
+        "d": {"start": 300, "step": 10, "count": 31},
+        "sigma": {"start": 0.0, "step": 0.0296, "count": 51}, "trials": 10,
+        "trials_per_job": 10, "classes": "all"}
+
+
+def test_paper_grids_of_figure_1():
+    grids = phase.paper_grids("fig1", FIG1)
+    assert list(grids) == ["theta180", "theta90", "theta30", "theta0"]
+    g = grids["theta30"]
+    assert g.d[0] == 300 and g.d[-1] == 600 and len(g.d) == 31
+    assert g.sigma[0] == 0.0 and g.sigma[3] == 0.0888 and len(g.sigma) == 51
+    assert g.common_noise and g.angle_deg == 30.0
+    assert phase.paper_classes(FIG1) == (0, 1)
+    assert phase.paper_classes({**FIG1, "classes": "first"}) == (0,)
+    with pytest.raises(ValueError, match="angle_deg"):
+        phase.paper_grids("fig2", {**FIG1, "geometry": "orthogonal", "K": 4})
+
+
+@pytest.mark.parametrize("geometry,K,angle", [("angle", 2, 0.0), ("angle", 2, 30.0),
+                                              ("angle", 2, 180.0), ("orthogonal", 4, 120.0)])
+def test_noiseless_decision_is_exact_and_agrees_with_the_lp(geometry, K, angle):
+    from shallownc import data as D
+    M = D.mean_matrix(geometry, K, 6, 1.0, angle)
+    y = np.repeat(np.arange(K), 5)
+    for k in range(K):
+        v = phase.noiseless_verdict(M, y, k, F.SolverOptions())
+        lp = F.solve(F.class_lp(M[:, y], y, k))
+        assert v.status == lp.status != F.UNDECIDED
+        assert v.method == "noiseless_nnls"
+        if v.status == F.INFEASIBLE:
+            assert v.radius_ratio == np.inf          # exact certificate: residual 0
+        else:
+            assert v.eq_residual <= 1e-12 and v.ineq_violation <= 1e-12
+    assert (phase.noiseless_verdict(M, y, 0, F.SolverOptions()).status == F.INFEASIBLE) == \
+        (geometry == "angle" and angle == 0.0)
+
+
+def test_noiseless_decision_in_the_cone_of_the_others():
+    """mu_3 = mu_1 + mu_2 lies in the cone of the others: class 3 infeasible, others feasible."""
+    M = np.zeros((5, 3))
+    M[0, 0], M[1, 1] = 1.0, 1.0
+    M[:, 2] = M[:, 0] + M[:, 1]
+    y = np.repeat(np.arange(3), 4)
+    st = [phase.noiseless_verdict(M, y, k, F.SolverOptions()).status for k in range(3)]
+    assert st == [F.FEASIBLE, F.FEASIBLE, F.INFEASIBLE]
+    for k in range(3):
+        assert st[k] == F.solve(F.class_lp(M[:, y], y, k)).status
+
+
+def test_paper_cell_equals_cellwise_solves():
+    """The sigma sequence of a common-noise cell decides exactly what independent solves of
+    each X(sigma) = M Y + sigma Z decide (same data, same engine)."""
+    blk = {**FIG1, "n": 12, "d": {"start": 12, "step": 4, "count": 4},
+           "sigma": {"start": 0.0, "step": 0.15, "count": 5}, "trials": 2, "angle_deg": [90]}
+    g = phase.paper_grids("t", blk)["theta90"]
+    ds = phase.paper_run_job(g, "d16_t0-2", 3, F.SolverOptions(), (0, 1))
+    assert ds.nc_status.dims == ("d", "sigma", "trial", "class")
+    assert (ds.nc_method.sel(sigma=0.0) == phase.PAPER_METHODS.index("noiseless_nnls")).all()
+    for t in range(2):
+        M, *_ = phase.Cell(g, 16, g.sigma, t).draw_common(3)
+        for s in g.sigma:
+            X, y, seed, _ = phase.Cell(g, 16, (s,), t).draw(3, s)
+            for k in range(2):
+                if s == 0:
+                    want = phase.noiseless_verdict(M, y, k, F.SolverOptions()).status
+                else:
+                    want = F.solve(F.class_lp(X, y, k)).status
+                assert int(ds.nc_status.sel(d=16, sigma=s, trial=t, **{"class": k})) == want
+            assert int(ds.seed.sel(d=16, trial=t)) == seed
+    assert (ds.class1_status == ds.nc_status.sel({"class": 0}, drop=True)).all()
+    assert "nc_all_status" in ds

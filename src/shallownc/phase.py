@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 
 import numpy as np
 import xarray as xr
@@ -203,3 +204,152 @@ def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
     n_dec = dec.sum(dim)
     p = (status == F.FEASIBLE).sum(dim) / n_dec.where(n_dec > 0)
     return xr.Dataset({"p": p, "n_decided": n_dec, "n_undecided": (~dec).sum(dim)})
+
+
+# ------------------------------------------------------------ the paper's Figures 1-2
+
+# Method codes stored in the paper figures' files: the engine's, plus the exact noiseless test.
+PAPER_METHODS = F.METHODS + ("noiseless_nnls",)
+_PAPER_METH_ATTRS = {"flag_values": list(range(len(PAPER_METHODS))),
+                     "flag_meanings": " ".join(PAPER_METHODS)}
+PAPER_VARIABLES = (
+    _V("nc_status", _G4, None, "verified verdict of the class-k LP X_k^T w = 1, X_j^T w <= 0 "
+       "(paper (2.12), (3.1))", np.int8, F.UNDECIDED, STATUS_ATTRS),
+    _V("nc_method", _G4, None, "method whose certificate decided the class LP "
+       "(noiseless_nnls: sigma = 0, exact cone test, no LP)", np.int8, 0, _PAPER_METH_ATTRS),
+    _V("nc_radius_ratio", _G4, "1", "infeasible: excluded radius 1/||r|| times max_i ||x_i|| "
+       "(inf: exact certificate; NaN when feasible)"),
+    _V("nc_w_norm", _G4, "1", "feasible: Euclidean norm of the verified w"),
+    _V("nc_solve_time", _G4, "s", "wall time to decide the class LP"),
+    _V("nc_reason", _G4, None, "why the class LP is undecided (empty when decided)", object, ""),
+    _V("seed", ("d", "trial"), None, "seed of the (d, trial) noise draw Z shared by every "
+       "sigma (shallownc.grid, common noise)", np.uint64, 0),
+    _V("snr", ("d", "sigma"), "1", D.SNR_DEFINITION),
+)
+
+
+def axis_values(axis: dict) -> np.ndarray:
+    """Values start + step * i (i = 0 .. count - 1) of a config axis, rounded to 12 digits
+    so that e.g. 0.0296 * 3 is stored as 0.0888."""
+    return np.round(axis["start"] + axis["step"] * np.arange(axis["count"]), 12)
+
+
+def paper_grids(name: str, block: dict) -> dict[str, Grid]:
+    """The panels of one paper LP figure (config ``paper.<name>``) as common-noise grids,
+    keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise)."""
+    d = tuple(int(v) for v in axis_values(block["d"]))
+    if any(abs(v - round(v)) > 1e-9 for v in axis_values(block["d"])):
+        raise ValueError(f"paper.{name}.d must give integer dimensions")
+    base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],
+                n=block["n"], d=d, sigma=tuple(float(s) for s in axis_values(block["sigma"])),
+                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=True)
+    if block["geometry"] == "angle":
+        if block["K"] != 2 or not block["angle_deg"]:
+            raise ValueError(f"paper.{name}: geometry angle needs K = 2 and a list angle_deg")
+        return {f"theta{a:g}": Grid(name=f"{name}_theta{a:g}", angle_deg=float(a), **base)
+                for a in block["angle_deg"]}
+    if block["angle_deg"]:
+        raise ValueError(f"paper.{name}: angle_deg is only for geometry angle")
+    return {"main": Grid(name=f"{name}_main", **base)}
+
+
+def paper_classes(block: dict) -> tuple:
+    """Class LPs solved: class 1 only (index 0, the paper's quantity) or all K."""
+    return (0,) if block["classes"] == "first" else tuple(range(block["K"]))
+
+
+def noiseless_verdict(M: np.ndarray, y: np.ndarray, k: int,
+                      opts: F.SolverOptions) -> F.Verdict:
+    """Class-k LP of noiseless data X = M[:, y] (sigma = 0), decided exactly without an LP.
+
+    Every sample of class j equals mu_j, so the LP is mu_k^T w = 1, mu_j^T w <= 0 (j != k).
+    Let z* >= 0 minimise ||mu_k - sum_j z_j mu_j|| (NNLS) and r = mu_k - M_{-k} z*. If r = 0,
+    mu_k lies in the cone of the other means: (y_i = -1/n on class k, z_i = z*_j / n on class
+    j) is an exact Farkas certificate (residual 0). Otherwise the NNLS optimality conditions
+    (mu_j^T r <= 0, = 0 where z*_j > 0) give mu_k^T r = ||r||^2, so w = r/||r||^2 is feasible.
+    Both are verified on the full data (shallownc.feasibility.verify_point / verify_farkas).
+    """
+    from scipy.optimize import nnls
+
+    t0 = time.perf_counter()
+    X = M[:, y]
+    p = F.class_lp(X, y, k)
+    others = [j for j in range(M.shape[1]) if j != k]
+    z, _ = nnls(M[:, others], M[:, k])
+    r = M[:, k] - M[:, others] @ z
+    v = None
+    if float(r @ r) > 0:
+        v = F.verify_point(p, r / float(r @ r), opts, "noiseless_nnls")
+    if v is None or v.status != F.FEASIBLE:
+        n_k = int((y == k).sum())
+        zz = np.concatenate([np.full(int((y == j).sum()), z[i] / n_k)
+                             for i, j in enumerate(others)])
+        v2 = F.verify_farkas(p, np.full(n_k, -1.0 / n_k), zz, opts, "noiseless_nnls")
+        v = v2 if v2.status == F.INFEASIBLE or v is None else v
+    v.solve_time = time.perf_counter() - t0
+    return v
+
+
+def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
+    """Verdicts [sigma][class] of X(sigma) = M[:, y] + sigma Z for a whole sigma sequence.
+
+    sigma = 0 is decided exactly (:func:`noiseless_verdict`); every other sigma by the
+    verified engine (shallownc.feasibility.solve). This is the one place to swap in a
+    sequence solver of the engine (common random numbers, warm starts).
+    """
+    out = []
+    for s in sigmas:
+        if s == 0:
+            out.append([noiseless_verdict(M, y, k, opts) for k in classes])
+            continue
+        X = M[:, y] + s * Z
+        out.append([F.solve(F.class_lp(X, y, k), opts) for k in classes])
+    return out
+
+
+def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tuple) -> dict:
+    """Cell function of the paper figures: one (d, trial), its whole sigma sequence, the class
+    LPs ``classes``; returns :data:`PAPER_VARIABLES` with a leading axis over sigma."""
+    M, y, Z, seed = cell.draw_common(base_seed)
+    verdicts = decide_sequence(M, y, Z, cell.sigmas, classes, opts)
+    code = {m: i for i, m in enumerate(PAPER_METHODS)}
+    return {
+        "nc_status": np.array([[v.status for v in row] for row in verdicts]),
+        "nc_method": np.array([[code[v.method] for v in row] for row in verdicts]),
+        "nc_radius_ratio": np.array([[v.radius_ratio for v in row] for row in verdicts]),
+        "nc_w_norm": np.array([[v.w_norm for v in row] for row in verdicts]),
+        "nc_solve_time": np.array([[v.solve_time for v in row] for row in verdicts]),
+        "nc_reason": np.array([[v.reason for v in row] for row in verdicts], dtype=object),
+        "seed": np.full(len(cell.sigmas), seed, dtype=np.uint64),
+        "snr": np.array([D.snr(M, s) for s in cell.sigmas]),
+    }
+
+
+def paper_run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions,
+                  classes: tuple, workers: int = 1) -> xr.Dataset:
+    """One job (one d, a block of trials, all sigma) of a paper figure panel."""
+    fn = functools.partial(paper_cell, base_seed=base_seed, opts=opts, classes=classes)
+    ds = SW.run_job(grid, job, fn, PAPER_VARIABLES, workers=workers, coords={
+        "class": (np.asarray(classes), {"description": "class index k (0 = the paper's "
+                                                       "class 1)"})})
+    return add_paper_derived(ds, grid)
+
+
+def add_paper_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
+    """class1_status (the paper's quantity), nc_all_status when every class was solved, d/n
+    and grid metadata."""
+    ds["class1_status"] = ds.nc_status.sel({"class": 0}, drop=True)
+    ds["class1_status"].attrs = {**STATUS_ATTRS, "description":
+        "verdict of the class-1 LP (3.1), the quantity of the paper's Figures 1-2"}
+    if ds.sizes["class"] == grid.K:
+        ds["nc_all_status"] = all_classes(ds.nc_status)
+        ds["nc_all_status"].attrs = {**STATUS_ATTRS, "description":
+            "all class LPs together (NC itself, Theorem 3): infeasible if any class is"}
+    ds = ds.assign_coords(d_over_n=("d", np.asarray(ds.d.values, float) / grid.n,
+                                    {"description": "d / n", "units": "1"}))
+    ds.attrs.update({"grid": grid.name, "kind": grid.kind, "source": grid.source,
+                     "geometry": grid.geometry, "K": grid.K, "n": grid.n,
+                     "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
+                     "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
+                     "common_noise": 1, "classes_solved": D.json_list(ds["class"].values)})
+    return ds
