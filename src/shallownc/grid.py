@@ -16,6 +16,13 @@ a grid is chunked into jobs.
 * ``common_noise`` grids (the paper's Figures 1-2): the seed excludes sigma, so every sigma of
   one (d, trial) sees the same standard-normal draw Z and X(sigma) = M Y + sigma Z (common
   random numbers: the sigma-axis of a heat map is then a path, not independent noise).
+* ``nested_d`` grids (an option of the paper figures): the seed excludes d as well; one
+  draw Z of d_max rows serves every d (its first d rows), so the data of d are the first d
+  coordinates of the data of d' > d. A class LP feasible at d is then feasible at d' (pad w
+  with zeros) and one infeasible at d' is infeasible at d (the same Farkas multipliers), so
+  its verdict is monotone in d and a bisection over d decides a (sigma, trial) row
+  (shallownc.phase.decide_nested). One job then covers every d of a block of trials
+  (named ``t{t0}-{t1}``).
 * the digits grid: (source, classes, n, d); a sigma > 0 adds noise from seed + 1.
 """
 
@@ -51,6 +58,7 @@ class Grid:
     angle_deg: float = 120.0
     classes: tuple = ()  # real data: digit classes
     common_noise: bool = False
+    nested_d: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -63,6 +71,8 @@ class Grid:
                              f"trial (d={self.d}, sigma={self.sigma}, trials={self.trials})")
         if self.common_noise and self.source != "gmm":
             raise ValueError(f"grid {self.name!r}: common_noise needs a Gaussian mixture")
+        if self.nested_d and (not self.common_noise or self.geometry == "random"):
+            raise ValueError(f"grid {self.name!r}: nested_d needs common_noise and fixed means")
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -99,6 +109,9 @@ class Grid:
         """Job names ``d{d}_t{t0}-{t1}`` (trial range [t0, t1)): one per d and trial block."""
         if trials_per_job < 1:
             raise ValueError(f"trials_per_job must be >= 1 (got {trials_per_job})")
+        if self.nested_d:
+            return [f"t{t0}-{min(self.trials, t0 + trials_per_job)}"
+                    for t0 in range(0, self.trials, trials_per_job)]
         return [f"d{d}_t{t0}-{min(self.trials, t0 + trials_per_job)}"
                 for d in self.d for t0 in range(0, self.trials, trials_per_job)]
 
@@ -106,8 +119,11 @@ class Grid:
         """Units of work of one d and some trials, in (sigma, trial) order.
 
         A common-noise grid gives one cell per trial holding the whole sigma sequence (its
-        noise is drawn once); otherwise one cell per (sigma, trial).
+        noise is drawn once); otherwise one cell per (sigma, trial). A nested grid gives one
+        cell per trial holding every d (``d`` is ignored; the cell's ``d`` is the largest).
         """
+        if self.nested_d:
+            return [Cell(self, max(self.d), self.sigma, int(t), tuple(self.d)) for t in trials]
         if self.common_noise:
             return [Cell(self, int(d), self.sigma, int(t)) for t in trials]
         return [Cell(self, int(d), (s,), int(t)) for s in self.sigma for t in trials]
@@ -120,6 +136,9 @@ class Grid:
                                n=self.n, d=int(d))
         common = dict(geometry=self.geometry, K=self.K, n=self.n, d=int(d),
                       mean_norm=float(self.mean_norm), angle_deg=float(self.angle_deg))
+        if self.nested_d:
+            common.pop("d")
+            return D.cell_seed(base_seed, trial, source="gmm_nested_noise", **common)
         if self.common_noise:
             return D.cell_seed(base_seed, trial, source="gmm_common_noise", **common)
         return D.cell_seed(base_seed, trial, source="gmm", sigma=float(sigma), **common)
@@ -127,11 +146,17 @@ class Grid:
 
 @dataclass(frozen=True)
 class Cell:
-    """One unit of work: a grid, one d, the sigma values drawn together, one trial."""
+    """One unit of work: a grid, one d, the sigma values drawn together, one trial.
+
+    ``ds``: the d values the cell covers (nested grids: all of them, ``d`` the largest);
+    empty means (d,). A cell function returns arrays with leading axes (d, sigma) for a
+    nested cell and (sigma,) otherwise (shallownc.sweep).
+    """
     grid: Grid
     d: int
     sigmas: tuple
     trial: int
+    ds: tuple = ()
 
     def seed(self, base_seed: int, sigma: float | None = None) -> int:
         return self.grid.seed(base_seed, self.d, self.sigmas[0] if sigma is None else sigma,
@@ -155,9 +180,14 @@ class Cell:
                 X = X + sigma * np.random.default_rng(seed + 1).standard_normal(X.shape)
             return X, y, seed, float("nan")
         rng = np.random.default_rng(seed)
-        M = D.mean_matrix(g.geometry, g.K, self.d, g.mean_norm, g.angle_deg, rng)
+        M = D.mean_matrix(g.geometry, g.K, self._draw_d(), g.mean_norm, g.angle_deg, rng)
         X, y = D.sample_gmm(M, g.n, sigma, rng)
+        M, X = M[:self.d], X[:self.d]
         return X, y, seed, D.snr(M, sigma)
+
+    def _draw_d(self) -> int:
+        """Rows drawn: the grid's largest d for nested grids (then sliced), else d."""
+        return max(self.grid.d) if self.grid.nested_d else self.d
 
     def draw_common(self, base_seed: int):
         """(M, y, Z, seed) of a common-noise cell: X(sigma) = M[:, y] + sigma Z for all sigma.
@@ -169,15 +199,18 @@ class Cell:
             raise ValueError(f"grid {g.name!r} does not share noise across sigma")
         seed = self.seed(base_seed)
         rng = np.random.default_rng(seed)
-        M = D.mean_matrix(g.geometry, g.K, self.d, g.mean_norm, g.angle_deg, rng)
+        M = D.mean_matrix(g.geometry, g.K, self._draw_d(), g.mean_norm, g.angle_deg, rng)
         y = np.repeat(np.arange(g.K), g.n)
-        Z = rng.standard_normal((self.d, g.K * g.n))
-        return M, y, Z, seed
+        Z = rng.standard_normal((self._draw_d(), g.K * g.n))
+        return M[:self.d], y, Z[:self.d], seed
 
 
-def parse_job(job: str) -> tuple[int, int, int]:
-    """``d40_t0-20`` -> (40, 0, 20)."""
+def parse_job(job: str) -> tuple[int | None, int, int]:
+    """``d40_t0-20`` -> (40, 0, 20); a nested grid's ``t0-20`` -> (None, 0, 20)."""
     try:
+        if job.startswith("t"):
+            t0, t1 = job[1:].split("-")
+            return None, int(t0), int(t1)
         dpart, tpart = job.split("_t")
         t0, t1 = tpart.split("-")
         return int(dpart[1:]), int(t0), int(t1)

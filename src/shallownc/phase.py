@@ -209,7 +209,7 @@ def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
 # ------------------------------------------------------------ the paper's Figures 1-2
 
 # Method codes stored in the paper figures' files: the engine's, plus the exact noiseless test.
-PAPER_METHODS = F.METHODS + ("noiseless_nnls",)
+PAPER_METHODS = F.METHODS + ("noiseless_nnls", "inherited_d")
 _PAPER_METH_ATTRS = {"flag_values": list(range(len(PAPER_METHODS))),
                      "flag_meanings": " ".join(PAPER_METHODS)}
 PAPER_VARIABLES = (
@@ -236,13 +236,15 @@ def axis_values(axis: dict) -> np.ndarray:
 
 def paper_grids(name: str, block: dict) -> dict[str, Grid]:
     """The panels of one paper LP figure (config ``paper.<name>``) as common-noise grids,
-    keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise)."""
+    keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise); nested in
+    d when ``block["search"]`` is ``bisect_d`` (grid.py)."""
     d = tuple(int(v) for v in axis_values(block["d"]))
     if any(abs(v - round(v)) > 1e-9 for v in axis_values(block["d"])):
         raise ValueError(f"paper.{name}.d must give integer dimensions")
     base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],
                 n=block["n"], d=d, sigma=tuple(float(s) for s in axis_values(block["sigma"])),
-                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=True)
+                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=True,
+                nested_d=block["search"] == "bisect_d")
     if block["geometry"] == "angle":
         if block["K"] != 2 or not block["angle_deg"]:
             raise ValueError(f"paper.{name}: geometry angle needs K = 2 and a list angle_deg")
@@ -290,12 +292,16 @@ def noiseless_verdict(M: np.ndarray, y: np.ndarray, k: int,
     return v
 
 
+def decide_one(X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions) -> F.Verdict:
+    """The engine's verified decision of one class LP (the one place to swap engines)."""
+    return F.solve(F.class_lp(X, y, k), opts)
+
+
 def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
     """Verdicts [sigma][class] of X(sigma) = M[:, y] + sigma Z for a whole sigma sequence.
 
     sigma = 0 is decided exactly (:func:`noiseless_verdict`); every other sigma by the
-    verified engine (shallownc.feasibility.solve). This is the one place to swap in a
-    sequence solver of the engine (common random numbers, warm starts).
+    verified engine (:func:`decide_one`).
     """
     out = []
     for s in sigmas:
@@ -303,26 +309,116 @@ def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
             out.append([noiseless_verdict(M, y, k, opts) for k in classes])
             continue
         X = M[:, y] + s * Z
-        out.append([F.solve(F.class_lp(X, y, k), opts) for k in classes])
+        out.append([decide_one(X, y, k, opts) for k in classes])
     return out
 
 
-def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tuple) -> dict:
-    """Cell function of the paper figures: one (d, trial), its whole sigma sequence, the class
-    LPs ``classes``; returns :data:`PAPER_VARIABLES` with a leading axis over sigma."""
-    M, y, Z, seed = cell.draw_common(base_seed)
-    verdicts = decide_sequence(M, y, Z, cell.sigmas, classes, opts)
+def _inherit(v: F.Verdict, X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions):
+    """Verdict of the class-k LP of X (the first rows of the data v was decided on, or X's
+    data are the first rows of v's) from v's own certificate, verified on X; None if it
+    does not verify (grid.py, nested_d: w padded with zeros; the same Farkas multipliers)."""
+    p = F.class_lp(X, y, k)
+    if v.status == F.FEASIBLE and v.w is not None:
+        w = np.concatenate([v.w, np.zeros(X.shape[0] - len(v.w))])
+        u = F.verify_point(p, w, opts, "inherited_d")
+        return u if u.status == F.FEASIBLE else None
+    if v.status == F.INFEASIBLE and v.certificate is not None:
+        u = F.verify_farkas(p, v.certificate[0], v.certificate[1], opts, "inherited_d")
+        return u if u.status == F.INFEASIBLE else None
+    return None
+
+
+def bisect_d(X_full: np.ndarray, y: np.ndarray, ds, k: int, opts: F.SolverOptions) -> list:
+    """Verdicts of the class-k LP of X_full[:d] for every d of ``ds`` (increasing), by
+    bisection: feasibility is monotone in d for nested data (grid.py, nested_d), so the
+    verdicts left of a proven infeasible d and right of a proven feasible d follow from its
+    certificate — each re-verified on its own data, and solved directly when that fails. A
+    verdict that is not a proof (undecided, -2) stops the bisection: every d between the
+    bracketing proofs is then solved directly."""
+    D_ = len(ds)
+    out = [None] * D_
+    t0 = time.perf_counter()
+
+    def solve(i):
+        out[i] = decide_one(X_full[:ds[i]], y, k, opts)
+        return out[i].status
+
+    lo, hi = -1, D_
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        st = solve(mid)
+        if st == F.FEASIBLE:
+            hi = mid
+        elif st == F.INFEASIBLE:
+            lo = mid
+        else:
+            for i in range(lo + 1, hi):
+                if out[i] is None:
+                    solve(i)
+            break
+    for i in range(D_):
+        if out[i] is None:
+            t1 = time.perf_counter()
+            src = out[hi] if i > hi else out[lo]
+            v = _inherit(src, X_full[:ds[i]], y, k, opts)
+            if v is None:
+                solve(i)
+            else:
+                v.solve_time = time.perf_counter() - t1
+                out[i] = v
+    log.debug("bisect_d: %d of %d d values by LP in %.2f s",
+              sum(v.method != "inherited_d" for v in out), D_, time.perf_counter() - t0)
+    return out
+
+
+def decide_nested(M, y, Z, ds, sigmas, classes, opts: F.SolverOptions) -> list:
+    """Verdicts [d][sigma][class] of X(d, sigma) = (M[:, y] + sigma Z)[:d] (nested data):
+    sigma = 0 exactly (:func:`noiseless_verdict`), other sigma by :func:`bisect_d`."""
+    D_ = len(ds)
+    out = [[[None] * len(classes) for _ in sigmas] for _ in range(D_)]
+    for j, s in enumerate(sigmas):
+        for c, k in enumerate(classes):
+            if s == 0:
+                col = [noiseless_verdict(M[:d], y, k, opts) for d in ds]
+            else:
+                col = bisect_d(M[:, y] + s * Z, y, ds, k, opts)
+            for i in range(D_):
+                out[i][j][c] = col[i]
+    return out
+
+
+def _verdict_arrays(verdicts, lead: tuple) -> dict:
+    """Arrays of :data:`PAPER_VARIABLES` from nested lists of Verdicts (shape lead + (C,))."""
     code = {m: i for i, m in enumerate(PAPER_METHODS)}
-    return {
-        "nc_status": np.array([[v.status for v in row] for row in verdicts]),
-        "nc_method": np.array([[code[v.method] for v in row] for row in verdicts]),
-        "nc_radius_ratio": np.array([[v.radius_ratio for v in row] for row in verdicts]),
-        "nc_w_norm": np.array([[v.w_norm for v in row] for row in verdicts]),
-        "nc_solve_time": np.array([[v.solve_time for v in row] for row in verdicts]),
-        "nc_reason": np.array([[v.reason for v in row] for row in verdicts], dtype=object),
-        "seed": np.full(len(cell.sigmas), seed, dtype=np.uint64),
-        "snr": np.array([D.snr(M, s) for s in cell.sigmas]),
-    }
+    flat = [v for v in np.asarray(verdicts, dtype=object).ravel()]
+    shape = lead + (len(flat) // int(np.prod(lead)),)
+
+    def arr(f, dtype=None):
+        return np.array([f(v) for v in flat], dtype=dtype).reshape(shape)
+    return {"nc_status": arr(lambda v: v.status), "nc_method": arr(lambda v: code[v.method]),
+            "nc_radius_ratio": arr(lambda v: v.radius_ratio),
+            "nc_w_norm": arr(lambda v: v.w_norm),
+            "nc_solve_time": arr(lambda v: v.solve_time),
+            "nc_reason": arr(lambda v: v.reason, object)}
+
+
+def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tuple) -> dict:
+    """Cell function of the paper figures: one (d, trial) with its whole sigma sequence — or,
+    for a nested grid, one trial with every d (:func:`decide_nested`) — and the class LPs
+    ``classes``; :data:`PAPER_VARIABLES` with leading axes (sigma,) or (d, sigma)."""
+    M, y, Z, seed = cell.draw_common(base_seed)
+    S = len(cell.sigmas)
+    if cell.grid.nested_d:
+        ds = cell.ds
+        out = _verdict_arrays(decide_nested(M, y, Z, ds, cell.sigmas, classes, opts),
+                              (len(ds), S))
+        out["seed"] = np.full((len(ds), S), seed, dtype=np.uint64)
+        out["snr"] = np.array([[D.snr(M[:d], s) for s in cell.sigmas] for d in ds])
+        return out
+    out = _verdict_arrays(decide_sequence(M, y, Z, cell.sigmas, classes, opts), (S,))
+    out["seed"] = np.full(S, seed, dtype=np.uint64)
+    out["snr"] = np.array([D.snr(M, s) for s in cell.sigmas])
+    return out
 
 
 def paper_run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions,

@@ -119,35 +119,41 @@ def map_cells(fn: Callable, tasks: Sequence, workers: int = 1, label: str = "",
 
 # ---------------------------------------------------------------------------- one job
 
-def _allocate(variables, S, T, extra_sizes):
+def _allocate(variables, D, S, T, extra_sizes):
     arrs = {}
     for v in variables:
-        shape = [1] + [S if d == "sigma" else T if d == "trial" else extra_sizes[d]
+        shape = [D] + [S if d == "sigma" else T if d == "trial" else extra_sizes[d]
                        for d in v.dims[1:]]
         arrs[v.name] = np.full(shape, v.fill, dtype=v.dtype)
     return arrs
 
 
-def _store(arrs, variables, out: dict, sig_idx: list, ti: int):
-    """Write one cell's outputs (leading axis: its sigmas) into the job arrays."""
+def _store(arrs, variables, out: dict, d_idx: list, sig_idx: list, ti: int):
+    """Write one cell's outputs (leading axes: its d values, its sigmas) into the job arrays."""
     for v in variables:
         if v.name not in out:
             raise KeyError(f"cell function did not return variable {v.name!r}")
-        val = np.asarray(out[v.name])
+        val = out[v.name]
         a = arrs[v.name]
         has_s, has_t = "sigma" in v.dims, "trial" in v.dims
-        for j, si in enumerate(sig_idx):
-            idx = (0,) + ((si,) if has_s else ()) + ((ti,) if has_t else ())
-            a[idx] = val[j]
+        for i, di in enumerate(d_idx):
+            for j, si in enumerate(sig_idx):
+                idx = (di,) + ((si,) if has_s else ()) + ((ti,) if has_t else ())
+                a[idx] = val[i][j]
 
 
 def run_job(grid: Grid, job: str, cell_fn: Callable, variables: Sequence[Variable], *,
             coords: dict | None = None, workers: int = 1) -> xr.Dataset:
-    """Run every cell of one job (``d{d}_t{t0}-{t1}``); Dataset with dims (d, sigma, trial, ...).
+    """Run every cell of one job (``d{d}_t{t0}-{t1}``, or ``t{t0}-{t1}`` with every d for a
+    nested grid); Dataset with dims (d, sigma, trial, ...).
 
-    ``coords`` gives the extra dimensions' coordinates: {dim: (values, attrs)}.
+    ``coords`` gives the extra dimensions' coordinates: {dim: (values, attrs)}. A cell
+    function's arrays have leading axes (sigma,), or (d, sigma) for a nested grid's cells.
     """
     d, t0, t1 = parse_job(job)
+    if (d is None) != grid.nested_d:
+        raise ValueError(f"job {job!r} does not fit grid {grid.name!r} "
+                         f"(nested_d={grid.nested_d})")
     if t1 > grid.trials or t0 >= t1:
         raise ValueError(f"job {job!r} has trials outside [0, {grid.trials}) of {grid.name!r}")
     coords = dict(coords or {})
@@ -157,13 +163,18 @@ def run_job(grid: Grid, job: str, cell_fn: Callable, variables: Sequence[Variabl
     t_start = time.perf_counter()
     results = map_cells(cell_fn, cells, workers, label=f"{grid.name} {job}")
     extra = {k: len(v[0]) for k, v in coords.items()}
-    arrs = _allocate(variables, S, T, extra)
+    d_vals = list(grid.d) if grid.nested_d else [d]
+    arrs = _allocate(variables, len(d_vals), S, T, extra)
     sig_pos = {s: i for i, s in enumerate(grid.sigma)}
+    d_pos = {v: i for i, v in enumerate(d_vals)}
     for cell, out in zip(cells, results):
-        _store(arrs, variables, out, [sig_pos[s] for s in cell.sigmas], cell.trial - t0)
+        if not grid.nested_d:
+            out = {k: [v] for k, v in out.items()}
+        _store(arrs, variables, out, [d_pos[v] for v in (cell.ds or (cell.d,))],
+               [sig_pos[s] for s in cell.sigmas], cell.trial - t0)
     dv = {v.name: (v.dims, arrs[v.name].astype(str) if v.dtype is object else arrs[v.name],
                    v.all_attrs()) for v in variables}
-    cds = {"d": ("d", [d], COORD_ATTRS["d"]),
+    cds = {"d": ("d", d_vals, COORD_ATTRS["d"]),
            "sigma": ("sigma", list(grid.sigma), COORD_ATTRS["sigma"]),
            "trial": ("trial", trials, COORD_ATTRS["trial"])}
     cds.update({k: (k, np.asarray(vals), dict(attrs)) for k, (vals, attrs) in coords.items()})

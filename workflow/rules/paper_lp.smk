@@ -27,10 +27,12 @@ def paper_lp_job_files(wildcards):
 
 
 def paper_lp_grid_params(wildcards):
-    """The panel's grid without its d list and trial count (both are in the job name)."""
+    """The panel's grid without its trial count and (unless nested in d, where every job
+    covers every d) its d list: both are in the job name."""
     paper_lp_block(wildcards.fig)
     spec = PAPER_LP_GRIDS[wildcards.fig][wildcards.panel].as_dict()
-    return as_json({k: v for k, v in spec.items() if k not in ("d", "trials")})
+    drop = ("trials",) if spec["nested_d"] else ("d", "trials")
+    return as_json({k: v for k, v in spec.items() if k not in drop})
 
 
 def paper_lp_classes(wildcards):
@@ -49,7 +51,7 @@ rule paper_lp_job:
     wildcard_constraints:
         fig="fig[12]",
         panel=r"[a-z0-9.]+",
-        job=r"d\d+_t\d+-\d+",
+        job=r"(d\d+_)?t\d+-\d+",
     params:
         grid=paper_lp_grid_params,
         classes=paper_lp_classes,

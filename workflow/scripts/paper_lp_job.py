@@ -7,7 +7,8 @@ from shallownc.smk import logged
 
 with logged(snakemake) as log:
     d, _t0, t1 = parse_job(snakemake.wildcards.job)
-    grid = Grid.from_dict({**json.loads(snakemake.params.grid), "d": (d,), "trials": t1})
+    spec = {**json.loads(snakemake.params.grid), "trials": t1}
+    grid = Grid.from_dict(spec if d is None else {**spec, "d": (d,)})
     opts = feasibility.SolverOptions.from_config(json.loads(snakemake.params.solver))
     classes = tuple(json.loads(snakemake.params.classes))
     out = phase.paper_run_job(grid, snakemake.wildcards.job, snakemake.params.seed, opts,
