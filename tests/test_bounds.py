@@ -1,7 +1,6 @@
 """Theory curves (shallownc.bounds, reports/theory.md): soundness on fresh seeds, exactness of
 the kinematic formula, tightness where each bound is tight, and the predicted boundary."""
 import math
-import secrets
 
 import numpy as np
 import pytest
@@ -18,9 +17,13 @@ DELTA = 0.05
 ALPHA = 1e-3  # per-test level of the one-sided binomial soundness test
 
 
+SEED = 20261201  # fixed and recorded (issue 13: reproducible failures)
+
+
 def fresh_seed() -> int:
-    """A new base seed every test run (the bounds must hold for all data, not chosen seeds)."""
-    return secrets.randbits(48)
+    """The recorded base seed of these soundness tests. The bounds must hold for all data,
+    not chosen seeds: the seed was fixed once, not selected; change it to re-draw."""
+    return SEED
 
 
 def p_all(geometry, K, n, d, sigma, trials, seed, angle=120.0):

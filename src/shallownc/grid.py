@@ -34,7 +34,7 @@ import numpy as np
 
 from . import data as D
 
-KINDS = ("phase", "pure_noise", "real", "paper")
+KINDS = ("phase", "pure_noise", "real", "paper", "random_features")
 SOURCES = ("gmm", "digits")
 
 
@@ -142,6 +142,11 @@ class Grid:
         if self.common_noise:
             return D.cell_seed(base_seed, trial, source="gmm_common_noise", **common)
         return D.cell_seed(base_seed, trial, source="gmm", sigma=float(sigma), **common)
+
+    def sub_seed(self, base_seed: int, trial: int, source: str, **params) -> int:
+        """Seed of another random draw of a trial (e.g. a random first layer), keyed by the
+        grid's name, ``source`` and ``params``."""
+        return D.cell_seed(base_seed, trial, source=source, setting=self.name, **params)
 
 
 @dataclass(frozen=True)
