@@ -100,35 +100,18 @@ def test_paper_grids_of_figure_1():
         phase.paper_grids("fig2", {**FIG1, "geometry": "orthogonal", "K": 4})
 
 
-@pytest.mark.parametrize("geometry,K,angle", [("angle", 2, 0.0), ("angle", 2, 30.0),
-                                              ("angle", 2, 180.0), ("orthogonal", 4, 120.0)])
-def test_noiseless_decision_is_exact_and_agrees_with_the_lp(geometry, K, angle):
+def test_noiseless_cells_are_exact_proofs():
+    """sigma = 0: decided without an LP (exact cone test of the engine); theta = 0 is
+    infeasible with an exact certificate, every other angle feasible; agrees with the LP."""
     from shallownc import data as D
-    M = D.mean_matrix(geometry, K, 6, 1.0, angle)
-    y = np.repeat(np.arange(K), 5)
-    for k in range(K):
-        v = phase.noiseless_verdict(M, y, k, F.SolverOptions())
-        lp = F.solve(F.class_lp(M[:, y], y, k))
-        assert v.status == lp.status != F.UNDECIDED
-        assert v.method == "noiseless_nnls"
-        if v.status == F.INFEASIBLE:
-            assert v.radius_ratio == np.inf          # exact certificate: residual 0
-        else:
-            assert v.eq_residual <= 1e-12 and v.ineq_violation <= 1e-12
-    assert (phase.noiseless_verdict(M, y, 0, F.SolverOptions()).status == F.INFEASIBLE) == \
-        (geometry == "angle" and angle == 0.0)
-
-
-def test_noiseless_decision_in_the_cone_of_the_others():
-    """mu_3 = mu_1 + mu_2 lies in the cone of the others: class 3 infeasible, others feasible."""
-    M = np.zeros((5, 3))
-    M[0, 0], M[1, 1] = 1.0, 1.0
-    M[:, 2] = M[:, 0] + M[:, 1]
-    y = np.repeat(np.arange(3), 4)
-    st = [phase.noiseless_verdict(M, y, k, F.SolverOptions()).status for k in range(3)]
-    assert st == [F.FEASIBLE, F.FEASIBLE, F.INFEASIBLE]
-    for k in range(3):
-        assert st[k] == F.solve(F.class_lp(M[:, y], y, k)).status
+    y = np.repeat(np.arange(2), 5)
+    for angle in (0.0, 30.0, 90.0, 180.0):
+        M = D.mean_matrix("angle", 2, 6, 1.0, angle)
+        for k in range(2):
+            v = phase.noiseless(M, y, k, F.SolverOptions())
+            assert v.method == "exact_noiseless"
+            assert v.status == (F.INFEASIBLE if angle == 0.0 else F.FEASIBLE)
+            assert v.status == F.solve(F.class_lp(M[:, y], y, k)).status
 
 
 def test_paper_cell_equals_cellwise_solves():
@@ -139,14 +122,14 @@ def test_paper_cell_equals_cellwise_solves():
     g = phase.paper_grids("t", blk)["theta90"]
     ds = phase.paper_run_job(g, "d16_t0-2", 3, F.SolverOptions(), (0, 1))
     assert ds.nc_status.dims == ("d", "sigma", "trial", "class")
-    assert (ds.nc_method.sel(sigma=0.0) == phase.PAPER_METHODS.index("noiseless_nnls")).all()
+    assert (ds.nc_method.sel(sigma=0.0) == phase.PAPER_METHODS.index("exact_noiseless")).all()
     for t in range(2):
         M, *_ = phase.Cell(g, 16, g.sigma, t).draw_common(3)
         for s in g.sigma:
             X, y, seed, _ = phase.Cell(g, 16, (s,), t).draw(3, s)
             for k in range(2):
                 if s == 0:
-                    want = phase.noiseless_verdict(M, y, k, F.SolverOptions()).status
+                    want = phase.noiseless(M, y, k, F.SolverOptions()).status
                 else:
                     want = F.solve(F.class_lp(X, y, k)).status
                 assert int(ds.nc_status.sel(d=16, sigma=s, trial=t, **{"class": k})) == want
@@ -176,7 +159,7 @@ def test_bisection_over_nested_d_equals_solving_every_cell():
             for s in g.sigma:
                 X, y, *_ = phase.Cell(g, d, (s,), t).draw(3, s)
                 for k in range(2):
-                    want = (phase.noiseless_verdict(M[:d], y, k, F.SolverOptions()).status
+                    want = (phase.noiseless(M[:d], y, k, F.SolverOptions()).status
                             if s == 0 else F.solve(F.class_lp(X, y, k)).status)
                     got = int(ds.nc_status.sel(d=d, sigma=s, trial=t, **{"class": k}))
                     assert got == want, (d, s, t, k)

@@ -32,8 +32,7 @@ from .grid import Cell, Grid, parse_job  # noqa: F401  (re-exported: rules, benc
 
 log = logging.getLogger(__name__)
 
-STATUS_ATTRS = {"flag_values": list(F.STATUS_NAMES),
-                "flag_meanings": " ".join(F.STATUS_NAMES.values()), "units": "1"}
+STATUS_ATTRS = F.STATUS_ATTRS  # 1 feasible, 0 infeasible (proof), -1 undecided, -2 within radius
 GRID_ATTRS = ("grid", "kind", "source", "geometry", "K", "n", "N", "mean_norm", "angle_deg",
               "snr_definition", "classes")
 _G4 = ("d", "sigma", "trial", "class")
@@ -162,14 +161,10 @@ def run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions, workers
 
 
 def all_classes(status: xr.DataArray, dim: str = "class") -> xr.DataArray:
-    """All classes together: infeasible (0) if any class is, else infeasible-within-radius if
-    any class is (status -2, when the engine reports it), else undecided (-1) if any class is,
-    else feasible. A -2 or -1 class is never counted as a proof."""
-    codes = set(F.STATUS_NAMES)
-    out = xr.full_like(status.isel({dim: 0}), F.FEASIBLE, dtype=np.int8)
-    for code in [c for c in (-1, -2) if c in codes] + [F.INFEASIBLE]:
-        out = xr.where((status == code).any(dim), code, out)
-    return out.astype(np.int8)
+    """All classes together (shallownc.feasibility.all_classes_status_array): infeasible if
+    any class is proven infeasible, else -2 if any class is infeasible only within a radius,
+    else undecided if any class is, else feasible. A -2 or -1 class is never a proof."""
+    return F.all_classes_status_array(status, dim)
 
 
 def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
@@ -209,14 +204,15 @@ def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
 # ------------------------------------------------------------ the paper's Figures 1-2
 
 # Method codes stored in the paper figures' files: the engine's, plus the exact noiseless test.
-PAPER_METHODS = F.METHODS + ("noiseless_nnls", "inherited_d")
+PAPER_METHODS = F.METHODS + ("inherited_d",)
 _PAPER_METH_ATTRS = {"flag_values": list(range(len(PAPER_METHODS))),
                      "flag_meanings": " ".join(PAPER_METHODS)}
 PAPER_VARIABLES = (
     _V("nc_status", _G4, None, "verified verdict of the class-k LP X_k^T w = 1, X_j^T w <= 0 "
        "(paper (2.12), (3.1))", np.int8, F.UNDECIDED, STATUS_ATTRS),
     _V("nc_method", _G4, None, "method whose certificate decided the class LP "
-       "(noiseless_nnls: sigma = 0, exact cone test, no LP)", np.int8, 0, _PAPER_METH_ATTRS),
+       "(exact_noiseless: sigma = 0, exact cone test, no LP; inherited_d: a neighbouring d's "
+       "certificate, re-verified)", np.int8, 0, _PAPER_METH_ATTRS),
     _V("nc_radius_ratio", _G4, "1", "infeasible: excluded radius 1/||r|| times max_i ||x_i|| "
        "(inf: exact certificate; NaN when feasible)"),
     _V("nc_w_norm", _G4, "1", "feasible: Euclidean norm of the verified w"),
@@ -260,57 +256,25 @@ def paper_classes(block: dict) -> tuple:
     return (0,) if block["classes"] == "first" else tuple(range(block["K"]))
 
 
-def noiseless_verdict(M: np.ndarray, y: np.ndarray, k: int,
-                      opts: F.SolverOptions) -> F.Verdict:
-    """Class-k LP of noiseless data X = M[:, y] (sigma = 0), decided exactly without an LP.
-
-    Every sample of class j equals mu_j, so the LP is mu_k^T w = 1, mu_j^T w <= 0 (j != k).
-    Let z* >= 0 minimise ||mu_k - sum_j z_j mu_j|| (NNLS) and r = mu_k - M_{-k} z*. If r = 0,
-    mu_k lies in the cone of the other means: (y_i = -1/n on class k, z_i = z*_j / n on class
-    j) is an exact Farkas certificate (residual 0). Otherwise the NNLS optimality conditions
-    (mu_j^T r <= 0, = 0 where z*_j > 0) give mu_k^T r = ||r||^2, so w = r/||r||^2 is feasible.
-    Both are verified on the full data (shallownc.feasibility.verify_point / verify_farkas).
-    """
-    from scipy.optimize import nnls
-
-    t0 = time.perf_counter()
-    X = M[:, y]
-    p = F.class_lp(X, y, k)
-    others = [j for j in range(M.shape[1]) if j != k]
-    z, _ = nnls(M[:, others], M[:, k])
-    r = M[:, k] - M[:, others] @ z
-    v = None
-    if float(r @ r) > 0:
-        v = F.verify_point(p, r / float(r @ r), opts, "noiseless_nnls")
-    if v is None or v.status != F.FEASIBLE:
-        n_k = int((y == k).sum())
-        zz = np.concatenate([np.full(int((y == j).sum()), z[i] / n_k)
-                             for i, j in enumerate(others)])
-        v2 = F.verify_farkas(p, np.full(n_k, -1.0 / n_k), zz, opts, "noiseless_nnls")
-        v = v2 if v2.status == F.INFEASIBLE or v is None else v
-    v.solve_time = time.perf_counter() - t0
-    return v
+def noiseless(M: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions) -> F.Verdict:
+    """Class-k LP of the noiseless data X = M[:, y] (sigma = 0), decided exactly without an
+    LP (shallownc.feasibility.decide_noiseless: the cone test in rational arithmetic)."""
+    return F.decide_noiseless(M, len(y) // M.shape[1], k, opts)
 
 
-def decide_one(X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions) -> F.Verdict:
-    """The engine's verified decision of one class LP (the one place to swap engines)."""
-    return F.solve(F.class_lp(X, y, k), opts)
+def decide_one(X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions,
+               expect_feasible: bool | None = None) -> F.Verdict:
+    """The engine's verified decision of one class LP (shallownc.feasibility.decide_class_lp;
+    ``expect_feasible`` only orders the LP forms tried)."""
+    return F.decide_class_lp(X, y, k, opts, expect_feasible=expect_feasible)
 
 
 def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
-    """Verdicts [sigma][class] of X(sigma) = M[:, y] + sigma Z for a whole sigma sequence.
-
-    sigma = 0 is decided exactly (:func:`noiseless_verdict`); every other sigma by the
-    verified engine (:func:`decide_one`).
-    """
-    out = []
-    for s in sigmas:
-        if s == 0:
-            out.append([noiseless_verdict(M, y, k, opts) for k in classes])
-            continue
-        X = M[:, y] + s * Z
-        out.append([decide_one(X, y, k, opts) for k in classes])
-    return out
+    """Verdicts [sigma][class] of X(sigma) = M[:, y] + sigma Z for a whole sigma sequence
+    (shallownc.feasibility.decide_sigma_sequence, one call per class: sigma = 0 exactly,
+    the others warm-started by the previous sigma's verdict)."""
+    per_class = [F.decide_sigma_sequence(M, Z, sigmas, k, opts) for k in classes]
+    return [[col[j] for col in per_class] for j in range(len(sigmas))]
 
 
 def _inherit(v: F.Verdict, X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions):
@@ -373,13 +337,13 @@ def bisect_d(X_full: np.ndarray, y: np.ndarray, ds, k: int, opts: F.SolverOption
 
 def decide_nested(M, y, Z, ds, sigmas, classes, opts: F.SolverOptions) -> list:
     """Verdicts [d][sigma][class] of X(d, sigma) = (M[:, y] + sigma Z)[:d] (nested data):
-    sigma = 0 exactly (:func:`noiseless_verdict`), other sigma by :func:`bisect_d`."""
+    sigma = 0 exactly (:func:`noiseless`), other sigma by :func:`bisect_d`."""
     D_ = len(ds)
     out = [[[None] * len(classes) for _ in sigmas] for _ in range(D_)]
     for j, s in enumerate(sigmas):
         for c, k in enumerate(classes):
             if s == 0:
-                col = [noiseless_verdict(M[:d], y, k, opts) for d in ds]
+                col = [noiseless(M[:d], y, k, opts) for d in ds]
             else:
                 col = bisect_d(M[:, y] + s * Z, y, ds, k, opts)
             for i in range(D_):
