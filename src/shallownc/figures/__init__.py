@@ -42,6 +42,12 @@ def legend_below(fig, axes, ncol: int = 3, **kw):
                       frameon=False, **kw)
 
 
+def legend_under(ax, ncol: int = 2, **kw):
+    """The legend of one panel just below it (for panels stacked vertically)."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol,
+                     frameon=False, **kw)
+
+
 def _audit(fig, path: Path, dpi: int):
     from . import hygiene
 
