@@ -48,6 +48,17 @@ def legend_under(ax, ncol: int = 2, **kw):
                      frameon=False, **kw)
 
 
+def log_ticks_at(axis, values):
+    """Label a log axis (``ax.xaxis``/``ax.yaxis``) at the plotted values, as plain numbers
+    (matplotlib would otherwise label only the powers of ten in range)."""
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    axis.set_major_locator(FixedLocator(np.unique(np.asarray(values, float))))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda t, _pos: f"{t:g}"))
+
+
 def _audit(fig, path: Path, dpi: int):
     from . import hygiene
 

@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from .. import phase
-from . import legend_below, legend_under, setup_style
+from . import legend_below, legend_under, log_ticks_at, setup_style
 from .feasibility import _edges, phase_heatmap, wilson
 
 RED, BLUE, PRED = "#d62728", "#1f77b4", "black"
@@ -120,16 +120,6 @@ def fig_pure_noise_bounds(pairs: list[tuple[xr.Dataset, xr.Dataset]]):
     return fig
 
 
-def _log_ticks_at(ax, values):
-    """Label a log x axis at the plotted values (plain numbers, no 10^k-only labels)."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    v = np.unique(np.asarray(values, float))
-    ax.xaxis.set_major_locator(FixedLocator(v))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: f"{t:g}"))
-
-
 def fig_random_features(datasets: list[xr.Dataset]):
     """P(all classes feasible on relu(W1 X)) vs d1, with n log n, N log N and our widths.
 
@@ -164,7 +154,7 @@ def fig_random_features(datasets: list[xr.Dataset]):
             ax.plot([e], [0.5], marker="*", ms=14, color=RED, ls="none",
                     label=f"empirical 50%: d1 = {e:.1f}")
         ax.set_xlim(*xlim)
-        _log_ticks_at(ax, d1)
+        log_ticks_at(ax.xaxis, d1)
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("first-layer width d1 (log scale)")
         ax.set_ylabel("P(all classes NC-feasible)")

@@ -22,6 +22,7 @@ MAX_LEGEND_OVERLAP = 0.03   # share of an axes' data points a legend box may cov
 LIMIT_MARGIN = 0.12         # axis limits may exceed the data range by this share of its span
 MIN_FONT_PX = 13.0          # smallest text at the saved DPI (7.2 pt at 130 dpi)
 MAX_WIDTH_PX = 1400         # widest saved image that still reads at the report's width
+LOG_PAD_DECADES = 0.5      # free padding beyond the data on a log axis
 UNIT_RANGE = (-0.06, 1.06)  # limits inside this are fine for data in [0, 1] (probabilities)
 
 
@@ -112,8 +113,11 @@ def _limit_excess(lim, vals, log: bool) -> float:
     dmin, dmax = float(vals.min()), float(vals.max())
     if not log and dmin >= 0 and dmax <= 1 and UNIT_RANGE[0] <= lo and hi <= UNIT_RANGE[1]:
         return 0.0
-    span = max(dmax - dmin, 1e-12 + 0.02 * max(abs(dmax), 1e-12))
-    return max(dmin - lo, hi - dmax, 0.0) / span
+    # constant data get a nominal span (a decade on a log axis); log axes may pad by
+    # LOG_PAD_DECADES beyond the data without complaint
+    span = max(dmax - dmin, 1.0) if log else max(dmax - dmin, 0.1 * abs(dmax), 0.05)
+    allowance = LOG_PAD_DECADES if log else 0.0
+    return max(dmin - lo - allowance, hi - dmax - allowance, 0.0) / span
 
 
 def measure(fig, dpi: float) -> dict:
@@ -121,18 +125,22 @@ def measure(fig, dpi: float) -> dict:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     axes = []
+    data = {ax: _axes_data(ax) for ax in fig.axes}
     for i, ax in enumerate(fig.axes):
         if not ax.get_visible() or ax.get_label() == "<colorbar>":
             continue
-        pts, rng = _axes_data(ax)
-        axes.append({
-            "index": i, "title": ax.get_title() or ax.get_ylabel(),
-            "legend_overlap": _overlap(ax, pts, _legend_boxes(fig, ax, renderer)),
-            "x_excess": _limit_excess(ax.get_xlim(), rng[:, 0],
-                                      ax.get_xscale() == "log") if len(rng) else 0.0,
-            "y_excess": _limit_excess(ax.get_ylim(), rng[:, 1],
-                                      ax.get_yscale() == "log") if len(rng) else 0.0,
-            "n_points": int(len(pts))})
+        pts, _ = data[ax]
+        entry = {"index": i, "title": ax.get_title() or ax.get_ylabel(),
+                 "legend_overlap": _overlap(ax, pts, _legend_boxes(fig, ax, renderer)),
+                 "n_points": int(len(pts))}
+        for k, col, shared in (("x", 0, ax.get_shared_x_axes()), ("y", 1, ax.get_shared_y_axes())):
+            # shared axes (sharex/sharey) are judged on the data of the whole group
+            rng = np.concatenate([data[a][1] for a in shared.get_siblings(ax) if a in data])
+            lim = ax.get_xlim() if k == "x" else ax.get_ylim()
+            scale = ax.get_xscale() if k == "x" else ax.get_yscale()
+            entry[f"{k}_excess"] = (_limit_excess(lim, rng[:, col], scale == "log")
+                                    if len(rng) else 0.0)
+        axes.append(entry)
     sizes = [(t.get_fontsize(), t.get_text()) for t in fig.findobj(Text)
              if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]
     small = min(sizes, default=(99.0, ""))
