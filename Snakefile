@@ -34,6 +34,8 @@ include: "workflow/rules/upfm.smk"
 include: "workflow/rules/generalization.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
+# 8. The report's tables and run summary (last: it lists every target above).
+include: "workflow/rules/report.smk"
 
 
 rule all:
