@@ -54,8 +54,8 @@ def test_run_builds_the_snakemake_command_of_the_checkout(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("seed: 1\n")
     res = shallownc("run", "fig1", "paper", "--cores", "3", "--configfile", str(cfg),
-                    "--profile", "profiles/slurm", "--print-command", "--", "--keep-going",
-                    cwd=tmp_path)
+                    "--profile", "profiles/local-slurm", "--print-command", "--",
+                    "--keep-going", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     cmd = res.stdout.split()
     assert cmd[cmd.index("--snakefile") + 1] == str(ROOT / "Snakefile")
@@ -63,6 +63,20 @@ def test_run_builds_the_snakemake_command_of_the_checkout(tmp_path):
     assert cmd[cmd.index("--cores") + 1] == "3"
     assert "--workflow-profile" in cmd and "--profile" not in cmd
     assert cmd[-3:] == ["fig1", "paper", "--keep-going"]
+
+
+def test_run_refuses_a_cluster_profile_with_placeholders(tmp_path):
+    res = shallownc("run", "--profile", "profiles/slurm", "--print-command")
+    assert res.returncode == 2
+    assert "CHANGE_ME" in res.stderr and "profiles/slurm/config.yaml:" in res.stderr
+    dry = shallownc("run", "--profile", "profiles/slurm", "-n", "--print-command")
+    assert dry.returncode == 0, dry.stderr
+    mine = tmp_path / "mysite"
+    mine.mkdir()
+    (mine / "config.yaml").write_text("executor: slurm  # was CHANGE_ME\n"
+                                      "default-resources:\n  slurm_account: proj42\n")
+    ok = shallownc("run", "--profile", str(mine), "--print-command")
+    assert ok.returncode == 0, ok.stderr
 
 
 def test_run_dry_run_plans_the_tiny_config(tmp_path):

@@ -108,10 +108,31 @@ def _run_snakemake(cmd: list[str], workflow: Path, show: bool) -> int:
     return subprocess.call(cmd, cwd=workflow)
 
 
+PLACEHOLDER = "CHANGE_ME"
+
+
+def profile_placeholders(profile: str | Path, workflow: Path) -> list[str]:
+    """Lines of a profile's YAML files that still hold a ``CHANGE_ME`` value (comments
+    ignored), as "file:line: text"; the cluster templates (profiles/slurm) ship with them."""
+    d = Path(profile)
+    d = d if d.is_absolute() or d.exists() else workflow / d
+    out = []
+    for f in sorted(d.glob("*.yaml")) if d.is_dir() else []:
+        for i, line in enumerate(f.read_text().splitlines(), 1):
+            if PLACEHOLDER in line.split("#", 1)[0]:
+                out.append(f"{f}:{i}: {line.strip()}")
+    return out
+
+
 def cmd_run(args) -> int:
     workflow = find_workflow(args.workflow_dir)
     if args.configfile and not Path(args.configfile).exists():
         raise CLIError(f"config file not found: {args.configfile}")
+    left = profile_placeholders(args.profile, workflow) if args.profile else []
+    if left and not args.dry_run:
+        raise CLIError(f"profile {args.profile} still has {PLACEHOLDER} values (copy it and "
+                       "fill in your site's account and partitions; --dry-run plans "
+                       "anyway):\n  " + "\n  ".join(left))
     cmd = build_snakemake_args(args, workflow) + list(args.targets) + list(args.snakemake_args)
     return _run_snakemake(cmd, workflow, args.print_command)
 
