@@ -79,7 +79,7 @@ rule upfm_bridge:
         ),
         solver=as_json(config["solver"]),
         seed=config["seed"],
-        code=code_version("upfm", "bridge", "metrics", "data", "feasibility", *BRIDGE_GD_MODULES),
+        code=code_version("upfm", "bridge", "normalization", "metrics", "data", "feasibility", *BRIDGE_GD_MODULES),
     threads: 1
     resources:
         mem_mb=1000,
