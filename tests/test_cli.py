@@ -1,6 +1,7 @@
 """The command line (shallownc.cli): every command, its --help, and a non-editable install."""
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -108,11 +109,23 @@ def test_figures_lists_the_table_of_the_package():
     res = shallownc("figures", "--json")
     assert res.returncode == 0, res.stderr
     rows = json.loads(res.stdout)
-    assert [r["key"] for r in rows] == [f"fig{i}" for i in range(1, 7)]
-    assert [r["target"] for r in rows] == [f.target for f in paper_figures.FIGURES]
+    assert [r["key"] for r in rows] == [f"fig{i}" for i in range(1, 7)] + ["theorem6",
+                                                                            "theorem78"]
+    assert [r["target"] for r in rows] == [f.target for f in paper_figures.ITEMS]
     assert rows[0]["output"] == "<results_dir>/paper/fig1.nc"
     text = shallownc("figures", "--configfile", "presets/tiny.yaml")
     assert "results/paper/fig3.nc" in text.stdout and "shallownc run paper" in text.stdout
+
+
+def test_paper_table_names_the_targets_of_the_rule_files():
+    """Every target of the table is a rule (or one the LP helper's paper_lp.smk adds)."""
+    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    declared = set(re.findall(r"PAPER_FIGS = \[([^\]]*)\]", rules)[0].replace('"', "")
+                   .replace(" ", "").split(","))
+    lp_figs = {"fig1", "fig2"}  # workflow/rules/paper_lp.smk (helper grid)
+    for item in paper_figures.ITEMS:
+        assert item.target in declared | lp_figs, item
+    assert paper_figures.report_labels("fig3")["paper"] == "Figure 3"
 
 
 def test_info_describes_variables_flags_and_provenance(tmp_path):

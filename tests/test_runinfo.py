@@ -32,6 +32,6 @@ def test_run_summary_lists_config_sizes_versions_and_paper_targets(tmp_path):
     for part in ("presets/tiny.yaml", "seed 5", "d=3, trial=4", "0.2 min summed over the 1",
                  "numpy", "git "):
         assert part in page
-    for fig in paper_figures.FIGURES:
+    for fig in paper_figures.ITEMS:
         assert f"<code>{fig.target}</code>" in page
-    assert page.count("not in this run") == len(paper_figures.FIGURES)
+    assert page.count("not in this run") == len(paper_figures.ITEMS)

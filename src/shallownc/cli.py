@@ -164,7 +164,7 @@ def cmd_figures(args) -> int:
         res, rep = cfg["results_dir"], cfg["report_dir"]
     rows = [{"key": f.key, "paper": f.paper, "target": f.target, "output": f.output(res),
              "figure": f.figure(rep), "checks": f.theorems, "shows": f.shows}
-            for f in P.FIGURES]
+            for f in P.ITEMS]
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
@@ -173,7 +173,7 @@ def cmd_figures(args) -> int:
               f"      target: shallownc run {r['target']}\n"
               f"      output: {r['output']}   figure: {r['figure']}\n"
               f"      checks: {r['checks']}")
-    print(f"all six: shallownc run {P.AGGREGATE_TARGET}   (paper: {P.PAPER})")
+    print(f"all of them: shallownc run {P.AGGREGATE_TARGET}   (paper: {P.PAPER})")
     return 0
 
 

@@ -3,7 +3,8 @@
 One table, read by the CLI (``shallownc figures``), the README's map and the report's landing
 page, and meant for the rule files as well (targets and output paths), so a target name or an
 output path is written in exactly one place. Settings follow the paper's Section 3 as digested
-in docs/science.md (§ "Experiments"); the aggregate target ``paper`` builds all six figures.
+in docs/science.md (§ "Experiments"); the aggregate target ``paper`` builds all six figures
+and the theorem panels.
 """
 
 from __future__ import annotations
@@ -60,9 +61,28 @@ FIGURES: tuple[PaperItem, ...] = (
 )
 
 
+THEOREMS: tuple[PaperItem, ...] = (
+    PaperItem("theorem6", "Theorem 6",
+              "width threshold ||X||^4 / lambda_min(H_inf)^2 N log N of a random first layer "
+              "against the observed full-rank and NC transitions (corrected kernel centring)",
+              "theorem6", "Theorem 6, arc-cosine kernel H_inf (erratum in reports/paper.md)"),
+    PaperItem("theorem78", "Theorems 7-8",
+              "the generalization bound (2.28) beside our exact best-NC test error, K=2 "
+              "antipodal, up to d >= 2 n log n",
+              "theorem78", "Theorems 7-8, (2.28)"),
+)
+ITEMS: tuple[PaperItem, ...] = FIGURES + THEOREMS
+
+
 def by_key(key: str) -> PaperItem:
-    """The table entry of ``key`` ("fig1" ...), or a ValueError naming the valid keys."""
-    for item in FIGURES:
+    """The table entry of ``key`` ("fig1", "theorem6" ...), or a ValueError naming the keys."""
+    for item in ITEMS:
         if item.key == key:
             return item
-    raise ValueError(f"unknown paper figure {key!r}; known: {[f.key for f in FIGURES]}")
+    raise ValueError(f"unknown paper item {key!r}; known: {[f.key for f in ITEMS]}")
+
+
+def report_labels(key: str) -> dict[str, str]:
+    """Labels of the report entry of one paper item (its name and what it shows)."""
+    item = by_key(key)
+    return {"paper": item.paper, "shows": item.shows, "target": item.target}

@@ -79,7 +79,7 @@ def _wall_time(benchmarks: Iterable[str | Path], since: float) -> tuple[float, i
 
 def _paper_rows(outputs: set[str], results_dir: str) -> list[str]:
     rows = []
-    for f in paper_figures.FIGURES:
+    for f in paper_figures.ITEMS:
         out = f.output(results_dir)
         built = "built" if out in outputs else "not in this run"
         rows.append(f"<tr><td>{f.paper}</td><td>{html.escape(f.shows)}</td>"
