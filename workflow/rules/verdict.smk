@@ -132,7 +132,12 @@ rule plot_verdict:
         theory=[f"{RESULTS}/verdict/theory.nc"] if VERDICT["theory"] else [],
     output:
         **{
-            k: report(f"{FIG_VERDICT}/{f}", caption=f"../report/{c}", category="Verdicts")
+            k: report(
+                f"{FIG_VERDICT}/{f}",
+                caption=f"../report/{c}",
+                category="Verdicts",
+                labels={"entry": f"verdict {k}", "paper": "beyond the paper (Theorem 3 on trained nets)"},
+            )
             for k, (f, c) in VERDICT_FIGS.items()
         },
     log:
