@@ -58,6 +58,15 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
   t* > 0: w*/t* separates; t* < 0: its duals are a Farkas certificate (all verified).
 * ``shortcut_nc_combination`` — separability of class k from the NC solutions w_j of every
   class: w = w_k - c sum_{j!=k} w_j, rescaled to margin 1, verified like any other w.
+* ``active_set`` and ``nnls`` — the class LP alone (:func:`decide_class_lp`, the paper's
+  Figures 1-2 through :func:`decide_sigma_sequence`): the minimum-norm point by an active-set
+  iteration, and one non-negative least-squares problem that yields either a Farkas vector
+  or a point; no LP in most cells (reports/lp_exact.md §4).
+* ``exact_noiseless`` — sigma = 0 data decided in exact rational arithmetic on the Gram
+  matrix of the means (:func:`decide_noiseless`, reports/lp_exact.md §3).
+
+Derivations of the verdicts' meaning (relative residuals, exact proofs, status -2):
+reports/lp_exact.md.
 """
 
 from __future__ import annotations
