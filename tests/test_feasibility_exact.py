@@ -227,3 +227,14 @@ def test_status_codes_and_combination():
     import xarray as xr
     s = xr.DataArray(np.array([[1, 1], [1, -2], [-1, 1], [0, -2]]), dims=("cell", "class"))
     assert list(F.all_classes_status_array(s).values) == [1, -2, -1, 0]
+
+
+def test_solver_options_from_validated_config_only():
+    from shallownc import config
+
+    cfg = config.validate({"solver": {}})
+    opts = F.SolverOptions.from_config(cfg["solver"])
+    assert opts == F.SolverOptions()               # the schema's defaults = the dataclass's
+    with pytest.raises(ValueError, match="missing"):
+        F.SolverOptions.from_config({"tolerance": 1e-8})
+    assert F.SolverOptions.from_config(None) == F.SolverOptions()

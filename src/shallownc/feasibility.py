@@ -110,10 +110,21 @@ class SolverOptions:
 
     @classmethod
     def from_config(cls, solver_cfg: dict | None) -> "SolverOptions":
-        c = dict(solver_cfg or {})
-        c.pop("workers", None)
-        if "methods" in c:
-            c["methods"] = tuple(c["methods"])
+        """Options from the validated ``solver`` section (the schema supplies every default,
+        so every field must be present; nothing is re-defaulted here). ``None`` (library and
+        test use without a config) gives the dataclass values, which mirror the schema's."""
+        if solver_cfg is None:
+            return cls()
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        c = {k: v for k, v in solver_cfg.items() if k != "workers"}
+        missing = [n for n in names if n not in c]
+        unknown = [k for k in c if k not in names]
+        if missing or unknown:
+            raise ValueError(f"solver config: missing {missing}, unknown {unknown} (pass the "
+                             "section validated by workflow/schemas/solver.schema.yaml)")
+        c["methods"] = tuple(c["methods"])
         return cls(**c)
 
 
