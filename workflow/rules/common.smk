@@ -38,7 +38,9 @@ def code_version(*modules):
     """
     h = hashlib.sha256()
     for m in sorted(set(modules) | {"io"}):
-        h.update((_SRC / f"{m}.py").read_bytes())
+        pkg = _SRC / m
+        for f in sorted(pkg.glob("*.py")) if pkg.is_dir() else [_SRC / f"{m}.py"]:
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 

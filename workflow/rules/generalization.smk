@@ -28,7 +28,7 @@ rule generalization_theory:
         lambdas=as_json(GEN["upper_search_lambdas"]),
         solver=as_json(config["solver"]),
         seed=config["seed"],
-        code=code_version("data", "feasibility", "generalization"),
+        code=code_version("data", "feasibility", "generalization", "upfm"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -51,7 +51,7 @@ rule generalization_trained:
     params:
         experiment=lambda wc: as_json(GEN_EXPERIMENTS[wc.name]),
         seed=config["seed"],
-        code=code_version("data", "generalization", "training", "models", "metrics"),
+        code=code_version("data", "generalization", "upfm", "normalization", "training", "models", "metrics"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -77,7 +77,7 @@ rule generalization_merge:
     log:
         "logs/generalization/{name}.merge.log",
     params:
-        code=code_version("generalization"),
+        code=code_version("generalization", "upfm"),
     localrule: True
     threads: 1
     resources:
@@ -97,7 +97,8 @@ rule figure_generalization:
             f"{REPORTS}/figures/generalization/{{name}}.png",
             caption="../report/generalization_error_vs_snr.rst",
             category="Generalization",
-            labels={"experiment": "{name}"},
+            labels={"entry": "NC vs test error", "parameters": "experiment {name}",
+                    "paper": "Theorems 7-8"},
         ),
     log:
         "logs/figures/generalization_{name}.log",
