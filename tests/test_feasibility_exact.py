@@ -238,3 +238,24 @@ def test_solver_options_from_validated_config_only():
     with pytest.raises(ValueError, match="missing"):
         F.SolverOptions.from_config({"tolerance": 1e-8})
     assert F.SolverOptions.from_config(None) == F.SolverOptions()
+
+
+def test_fast_class_lp_path_on_the_crafted_instances():
+    # decide_class_lp (active set, NNLS) must give the same known answers as solve()
+    X, y = gaussian(30, 10, 2, seed=2)
+    X[:, 12] = 2.0 ** -30 * X[:, 3]
+    v = F.decide_class_lp(X, y, 0, OPTS)
+    assert v.status == F.INFEASIBLE and v.proof
+    X[:, 12] = 1e-9 * X[:, 3]
+    assert F.decide_class_lp(X, y, 0, OPTS).status != F.FEASIBLE
+    X, y = gaussian(25, 5, 2, seed=3)
+    X[:, 7] = X[:, 2]
+    assert F.decide_class_lp(X, y, 0, OPTS).status == F.INFEASIBLE
+    eps = 2.0 ** -27
+    X = np.zeros((3, 2))
+    X[:2, 0], X[:2, 1] = [1.0, 1.0], [1.0, 1.0 + eps]
+    assert F.decide_class_lp(X, np.array([0, 1]), 0, OPTS).status != F.INFEASIBLE
+    X, y = gaussian(14, 10, 2, seed=4)
+    for c in (1e-8, 1e8):
+        assert (F.decide_class_lp(c * X, y, 0, OPTS).status
+                == F.solve(F.class_lp(X, y, 0), OPTS).status)
