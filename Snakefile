@@ -40,6 +40,8 @@ include: "workflow/rules/paper_lp.smk"
 include: "workflow/rules/paper_training.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
+# 8. The report's tables and run summary (last: it lists every target above).
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -161,7 +161,9 @@ rule paper_figure:
             f"{REPORTS}/figures/paper/{{fig}}.png",
             caption="../report/paper_figure.rst",
             category="Paper figures",
-            labels={"figure": "{fig}"},
+            labels=lambda wc: __import__("shallownc.paper_figures").paper_figures.report_labels(
+                wc.fig
+            ),
         ),
     log:
         "logs/figures/paper_{fig}.log",

@@ -129,7 +129,12 @@ rule plot_verdict:
         theory=[f"{RESULTS}/verdict/theory.nc"] if VERDICT["theory"] else [],
     output:
         **{
-            k: report(f"{FIG_VERDICT}/{f}", caption=f"../report/{c}", category="Verdicts")
+            k: report(
+                f"{FIG_VERDICT}/{f}",
+                caption=f"../report/{c}",
+                category="Verdicts",
+                labels={"entry": f"verdict {k}", "paper": "beyond the paper (Theorem 3 on trained nets)"},
+            )
             for k, (f, c) in VERDICT_FIGS.items()
         },
     log:
@@ -153,9 +158,19 @@ VERDICT_TARGETS = [f"{RESULTS}/verdict/study.nc", f"{RESULTS}/verdict/variants.n
 
 
 rule verdict:
-    localrule: True
     input:
         VERDICT_TARGETS,
+    log:
+        "logs/verdict/target.log",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=100,
+        runtime=1,
+    conda:
+        CONDA_ENV
+    shell:
+        "echo 'verdict stage complete: {input}' > {log}"
 
 
 if VERDICT["enabled"]:
