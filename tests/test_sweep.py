@@ -44,6 +44,7 @@ def test_results_independent_of_chunking_and_workers(tmp_path):
     assert whole.first_coord.dims == ("d", "sigma", "trial")
     assert whole.col_norm.dims == ("d", "sigma", "trial", "class")
     assert whole.label.dims == ("d", "sigma")
+    assert whole.d.attrs == SW.COORD_ATTRS["d"] and whole.trial.attrs == SW.COORD_ATTRS["trial"]
     assert whole.label.sel(d=9, sigma=1.0).item() == "d9s1.0"
     # every cell ran: no fill value left, and the seeds are those of the grid model
     assert np.isfinite(whole.first_coord).all()
