@@ -1,12 +1,12 @@
 """Theory curves of one GMM grid (reports/theory.md) into results/bounds/<grid>.nc."""
 import json
 
-from shallownc import bounds, io, phase
+from shallownc import bounds, io
+from shallownc.grid import Grid
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
-                         for k, v in json.loads(snakemake.params.grid).items()})
+    grid = Grid.from_dict(json.loads(snakemake.params.grid))
     cfg = json.loads(snakemake.params.bounds)
     opts = bounds.BoundOptions(delta=cfg["delta"], sigma_points=cfg["sigma_points"],
                                prediction_starts=cfg["prediction_starts"])
