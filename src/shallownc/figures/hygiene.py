@@ -20,7 +20,6 @@ from matplotlib.category import StrCategoryConverter
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import FixedFormatter
 
 MAX_LEGEND_OVERLAP = 0.03   # share of an axes' data points a legend box may cover
 LIMIT_MARGIN = 0.12         # axis limits may exceed the data range by this share of its span
@@ -88,10 +87,8 @@ def _categorical(axis) -> bool:
     if isinstance(axis.get_converter(), StrCategoryConverter):
         return True
     # positions 0, 1, ... named by set_xticklabels(["base", "weight_decay"]): also slots
-    fmt = axis.get_major_formatter()
-    if not isinstance(fmt, FixedFormatter) or not fmt.seq:
-        return False
-    return all(_is_word(str(t)) for t in fmt.seq if str(t).strip())
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text().strip()]
+    return bool(labels) and all(_is_word(t) for t in labels)
 
 
 def _is_word(text: str) -> bool:
@@ -166,9 +163,10 @@ def measure(fig, dpi: float) -> dict:
             rng = np.concatenate([data[a][1] for a in shared.get_siblings(ax) if a in data])
             lim = ax.get_xlim() if k == "x" else ax.get_ylim()
             scale = ax.get_xscale() if k == "x" else ax.get_yscale()
-            axis = ax.xaxis if k == "x" else ax.yaxis
+            cat = any(_categorical(a.xaxis if k == "x" else a.yaxis)
+                      for a in shared.get_siblings(ax))
             entry[f"{k}_excess"] = (_limit_excess(lim, rng[:, col], scale == "log")
-                                    if len(rng) and not _categorical(axis) else 0.0)
+                                    if len(rng) and not cat else 0.0)
         axes.append(entry)
     sizes = [(t.get_fontsize(), t.get_text()) for t in fig.findobj(Text)
              if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]
