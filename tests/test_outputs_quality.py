@@ -72,7 +72,7 @@ def test_cfchecks_reference_checker_finds_no_errors(tiny):
                               "-a", str(tables / "area_types.xml"),
                               "-r", str(tables / "regions.xml"), str(f)],
                              capture_output=True, text=True, timeout=300).stdout
-        errors = [ln for ln in out.splitlines() if ln.startswith("ERROR")]
+        errors = [ln for ln in out.splitlines() if ln.startswith("ERROR:")]
         assert not errors, f"{f}: {errors}"
 
 
