@@ -98,7 +98,9 @@ rule paper_lp_figure:
             f"{REPORTS}/figures/paper/{{fig}}.png",
             caption="../report/paper_lp.rst",
             category="Paper figures",
-            labels={"figure": "{fig}"},
+            labels=lambda wc: __import__("shallownc.paper_figures").paper_figures.report_labels(
+                wc.fig
+            ),
         ),
     log:
         "logs/paper/{fig}.figure.log",
