@@ -6,6 +6,15 @@ REPORT_TABLES = {
     "bounds_summary": (f"{RESULTS}/bounds/summary.csv",
                        "Validation of the theory curves (capture shares, 50% gaps, soundness)",
                        "Theory curves", "Validation"),
+    "verdict_theory": (f"{RESULTS}/verdict/theory_table.csv",
+                       "Theory experiment: runs by LP status and certified verdict",
+                       "Verdicts", "Tables"),
+    "verdict_study": (f"{RESULTS}/verdict/study_table.csv",
+                      "Verdict study: runs by LP status and certified verdict",
+                      "Verdicts", "Tables"),
+    "verdict_cells": (f"{RESULTS}/verdict/study_cells.csv",
+                      "Verdict study per (d/n, sigma) cell: reached / stalled / undecided",
+                      "Verdicts", "Tables"),
 }
 REPORT_TABLES = {k: v for k, v in REPORT_TABLES.items() if v[0] in ALL_TARGETS}
 

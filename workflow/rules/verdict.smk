@@ -9,6 +9,9 @@ VERDICT = config["verdict"]
 VERDICT_STUDY = VERDICT["study"]
 VERDICT_GRID_JOBS = {f"dn{r:g}": r for r in VERDICT_STUDY["d_over_n"]}
 VERDICT_VARIANTS = {v["name"]: v for v in VERDICT_STUDY["variants"]["list"]}
+if len(VERDICT_VARIANTS) != len(VERDICT_STUDY["variants"]["list"]):
+    raise ValueError("verdict.study.variants.list: variant names must be unique, got "
+                     f"{[v['name'] for v in VERDICT_STUDY['variants']['list']]}")
 VERDICT_CODE = code_version("verdict", "training", "models", "metrics", "data",
                             "feasibility", "upfm", "bridge")
 # what every study job uses, without the d/n list and the variant list (job names carry them)
@@ -78,6 +81,8 @@ rule verdict_combine:
     output:
         study=f"{RESULTS}/verdict/study.nc",
         variants=f"{RESULTS}/verdict/variants.nc",
+        table=f"{RESULTS}/verdict/study_table.csv",
+        cells=f"{RESULTS}/verdict/study_cells.csv",
     log:
         "logs/verdict/combine.log",
     params:
@@ -97,7 +102,8 @@ rule verdict_theory:
     input:
         f"{RESULTS}/training/theory.nc",
     output:
-        f"{RESULTS}/verdict/theory.nc",
+        nc=f"{RESULTS}/verdict/theory.nc",
+        table=f"{RESULTS}/verdict/theory_table.csv",
     log:
         "logs/verdict/theory.log",
     params:
@@ -152,9 +158,15 @@ rule plot_verdict:
         "../scripts/verdict_plot.py"
 
 
-VERDICT_TARGETS = [f"{RESULTS}/verdict/study.nc", f"{RESULTS}/verdict/variants.nc"] + [
-    f"{FIG_VERDICT}/{f}" for f, _ in VERDICT_FIGS.values()
-] + ([f"{RESULTS}/verdict/theory.nc"] if VERDICT["theory"] else [])
+VERDICT_TARGETS = [
+    f"{RESULTS}/verdict/study.nc",
+    f"{RESULTS}/verdict/variants.nc",
+    f"{RESULTS}/verdict/study_table.csv",
+    f"{RESULTS}/verdict/study_cells.csv",
+] + [f"{FIG_VERDICT}/{f}" for f, _ in VERDICT_FIGS.values()] + (
+    [f"{RESULTS}/verdict/theory.nc", f"{RESULTS}/verdict/theory_table.csv"]
+    if VERDICT["theory"] else []
+)
 
 
 rule verdict:
