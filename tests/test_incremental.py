@@ -129,8 +129,10 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
     assert "train_theory" in rules_of(jobs)
     assert "train_experiment" not in rules_of(jobs)
+    # downstream of the theory runs: their figure, the certified verdicts (verdict.smk) and
+    # the report's tables; nothing of another experiment
     assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training",
-                              "run_summary"}
+                              "verdict_theory", "plot_verdict", "report_table", "run_summary"}
 
 
 def test_training_grid_value_reruns_only_that_job(touched):

@@ -44,14 +44,17 @@ def test_results_independent_of_chunking_and_workers(tmp_path):
     assert whole.first_coord.dims == ("d", "sigma", "trial")
     assert whole.col_norm.dims == ("d", "sigma", "trial", "class")
     assert whole.label.dims == ("d", "sigma")
+    assert whole.d.attrs == SW.COORD_ATTRS["d"] and whole.trial.attrs == SW.COORD_ATTRS["trial"]
     assert whole.label.sel(d=9, sigma=1.0).item() == "d9s1.0"
     # every cell ran: no fill value left, and the seeds are those of the grid model
     assert np.isfinite(whole.first_coord).all()
     assert int(whole.seed.sel(d=9, sigma=0.1, trial=4)) == GRID.seed(11, 9, 0.1, 4)
     back = io.read_netcdf(tmp_path / "toy.nc")
     assert back.attrs["config_json"] == '{"seed": 11}' and "git_commit" in back.attrs
-    assert back.col_norm.attrs == {"units": "1",
-                                   "description": "norm of the first sample of each class"}
+    # io adds CF attributes (long_name) on write; the table's own attributes must survive
+    assert {k: back.col_norm.attrs[k] for k in ("units", "description")} == {
+        "units": "1", "description": "norm of the first sample of each class"}
+    assert back.col_norm.attrs["long_name"]
     xr.testing.assert_allclose(back.first_coord, whole.first_coord)
 
 

@@ -720,13 +720,15 @@ def paper_figure_dataset(panels: dict, grids: dict, block: dict) -> xr.Dataset:
         scores = scores.rename({v: f"score_{v}" for v in scores.data_vars})
         keep = {k: ds.attrs[k] for k in ("K", "n", "N", "geometry", "mean_norm")}
         part = xr.merge([ds, cur, scores], join="outer", compat="no_conflicts",
-                        combine_attrs="drop")
+                        combine_attrs="override")  # keeps every variable's attributes
         parts.append(part.expand_dims(panel=[name]).assign_coords(
             panel_angle_deg=("panel", [float(g.angle_deg) if angle is not None else np.nan])))
     out = xr.concat(parts, "panel", join="outer", data_vars="all", coords="different",
-                    compat="equals", combine_attrs="drop")
+                    compat="equals", combine_attrs="override")
+    out.attrs = {}
     for v in [v for v in out.data_vars if "panel" not in out[v].dims]:
         out[v] = out[v].expand_dims(panel=names)
+    out.coords["d_over_n"].attrs = {"description": "d / n", "units": "1"}
     out.coords["panel_angle_deg"].attrs = {"units": "degree",
                                            "description": "angle between mu_1 and mu_2"}
     out.coords["panel"].attrs = {"description": "panel of the figure"}

@@ -277,10 +277,19 @@ def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
     return [[col[j] for col in per_class] for j in range(len(sigmas))]
 
 
-def _inherit(v: F.Verdict, X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions):
-    """Verdict of the class-k LP of X (the first rows of the data v was decided on, or X's
-    data are the first rows of v's) from v's own certificate, verified on X; None if it
-    does not verify (grid.py, nested_d: w padded with zeros; the same Farkas multipliers)."""
+def _inherit(v: F.Verdict, d_src: int, X: np.ndarray, y: np.ndarray, k: int,
+             opts: F.SolverOptions):
+    """Verdict of the class-k LP of X from the verdict v of nested data (grid.py, nested_d);
+    None when it does not carry over (then the LP is solved).
+
+    Feasible (X has more rows than v's data): v's w padded with zeros, verified on X.
+    Infeasible (X holds the first rows of v's data): v's Farkas multipliers (y, z) satisfy
+    X_k y + X_-k z = 0 on every row of the larger data, hence on the first rows: the proof of
+    v (exact, engine status 0) is a proof for X as well (restriction lemma, reports/theory.md
+    §6). The multipliers are re-checked numerically on X (verify_farkas: status 0 or -2, i.e.
+    consistent; the engine's exact prover may not re-prove a restricted certificate of
+    larger support) and the verdict is stored as status 0 with that reason.
+    """
     p = F.class_lp(X, y, k)
     if v.status == F.FEASIBLE and v.w is not None:
         w = np.concatenate([v.w, np.zeros(X.shape[0] - len(v.w))])
@@ -288,64 +297,87 @@ def _inherit(v: F.Verdict, X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverO
         return u if u.status == F.FEASIBLE else None
     if v.status == F.INFEASIBLE and v.certificate is not None:
         u = F.verify_farkas(p, v.certificate[0], v.certificate[1], opts, "inherited_d")
-        return u if u.status == F.INFEASIBLE else None
+        if u.status == F.INFEASIBLE:
+            return u
+        if u.status == F.INFEASIBLE_WITHIN_RADIUS and v.proof:
+            u.status, u.reason = F.INFEASIBLE, ""
+            u.proof = f"restriction of the exact proof at d = {d_src} ({v.proof})"
+            return u
     return None
 
 
-def bisect_d(X_full: np.ndarray, y: np.ndarray, ds, k: int, opts: F.SolverOptions) -> list:
-    """Verdicts of the class-k LP of X_full[:d] for every d of ``ds`` (increasing), by
-    bisection: feasibility is monotone in d for nested data (grid.py, nested_d), so the
-    verdicts left of a proven infeasible d and right of a proven feasible d follow from its
-    certificate — each re-verified on its own data, and solved directly when that fails. A
-    verdict that is not a proof (undecided, -2) stops the bisection: every d between the
-    bracketing proofs is then solved directly."""
+def _next_probe(lo: int, hi: int, guess, last):
+    """Index to solve next inside (lo, hi): near ``guess`` first (galloping outwards from it,
+    steps 1, 2, 4, ... in the direction the last verdict points), then the midpoint."""
+    if guess is None:
+        return (lo + hi) // 2
+    if last is None:
+        return min(max(guess, lo + 1), hi - 1)
+    i, st, step = last
+    nxt = i - step if st == F.FEASIBLE else i + step
+    return nxt if lo < nxt < hi else (lo + hi) // 2
+
+
+def bisect_d(X_full: np.ndarray, y: np.ndarray, ds, k: int, opts: F.SolverOptions,
+             guess: int | None = None) -> tuple[list, int]:
+    """Verdicts of the class-k LP of X_full[:d] for every d of ``ds`` (increasing), and the
+    index of the smallest feasible d (len(ds) if none).
+
+    Feasibility is monotone in d for nested data (grid.py, nested_d), so the verdicts left of
+    a proven infeasible d and right of a proven feasible d follow from its certificate — each
+    re-verified on its own data, and solved directly when that fails. The search starts at
+    ``guess`` (e.g. the threshold of the neighbouring sigma) and gallops outwards, then
+    bisects. A verdict that is not a proof (undecided, -2) stops the search: every d between
+    the bracketing proofs is then solved directly."""
     D_ = len(ds)
     out = [None] * D_
-    t0 = time.perf_counter()
 
     def solve(i):
         out[i] = decide_one(X_full[:ds[i]], y, k, opts)
         return out[i].status
 
-    lo, hi = -1, D_
+    lo, hi, last, step = -1, D_, None, 1
     while hi - lo > 1:
-        mid = (lo + hi) // 2
-        st = solve(mid)
+        i = _next_probe(lo, hi, guess, last)
+        st = solve(i)
         if st == F.FEASIBLE:
-            hi = mid
+            hi = i
         elif st == F.INFEASIBLE:
-            lo = mid
+            lo = i
         else:
-            for i in range(lo + 1, hi):
-                if out[i] is None:
-                    solve(i)
+            for j in range(lo + 1, hi):
+                if out[j] is None:
+                    solve(j)
             break
+        step = 1 if last is None or last[1] != st else step * 2
+        last = (i, st, step)
     for i in range(D_):
         if out[i] is None:
             t1 = time.perf_counter()
-            src = out[hi] if i > hi else out[lo]
-            v = _inherit(src, X_full[:ds[i]], y, k, opts)
+            src = hi if i > hi else lo
+            v = _inherit(out[src], ds[src], X_full[:ds[i]], y, k, opts)
             if v is None:
                 solve(i)
             else:
                 v.solve_time = time.perf_counter() - t1
                 out[i] = v
-    log.debug("bisect_d: %d of %d d values by LP in %.2f s",
-              sum(v.method != "inherited_d" for v in out), D_, time.perf_counter() - t0)
-    return out
+    first = next((i for i, v in enumerate(out) if v.status == F.FEASIBLE), D_)
+    return out, first
 
 
 def decide_nested(M, y, Z, ds, sigmas, classes, opts: F.SolverOptions) -> list:
     """Verdicts [d][sigma][class] of X(d, sigma) = (M[:, y] + sigma Z)[:d] (nested data):
-    sigma = 0 exactly (:func:`noiseless`), other sigma by :func:`bisect_d`."""
+    sigma = 0 exactly (:func:`noiseless`), other sigma by :func:`bisect_d`, each row's search
+    started at the threshold of the previous sigma (the boundary moves little per step)."""
     D_ = len(ds)
     out = [[[None] * len(classes) for _ in sigmas] for _ in range(D_)]
-    for j, s in enumerate(sigmas):
-        for c, k in enumerate(classes):
+    for c, k in enumerate(classes):
+        guess = None
+        for j, s in enumerate(sigmas):
             if s == 0:
                 col = [noiseless(M[:d], y, k, opts) for d in ds]
             else:
-                col = bisect_d(M[:, y] + s * Z, y, ds, k, opts)
+                col, guess = bisect_d(M[:, y] + s * Z, y, ds, k, opts, guess)
             for i in range(D_):
                 out[i][j][c] = col[i]
     return out

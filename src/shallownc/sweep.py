@@ -197,7 +197,11 @@ def combine(parts: list[xr.Dataset], keep_attrs: Sequence[str] = ()) -> xr.Datas
     ds = xr.combine_by_coords(parts, data_vars="minimal", coords="different", compat="no_conflicts",
                               join="outer", combine_attrs="drop_conflicts")
     ds.attrs.update({k: v for k, v in attrs.items() if k in keep_attrs})
-    return ds.sortby(list(GRID_DIMS))
+    ds = ds.sortby(list(GRID_DIMS))
+    for name, attrs in COORD_ATTRS.items():  # derived variables (xr.where) drop them
+        if name in ds.coords and not ds[name].attrs:
+            ds[name].attrs = dict(attrs)
+    return ds
 
 
 def sweep(grid: Grid, cell_fn: Callable, variables: Sequence[Variable], *,
