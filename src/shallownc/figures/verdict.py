@@ -12,10 +12,10 @@ import seaborn as sns
 import xarray as xr
 
 from shallownc import verdict as V
+from shallownc.feasibility import STATUS_NAMES
 from shallownc.figures import save, setup_style
 
-_LP_LABEL = {1: "LP feasible (1)", 0: "LP infeasible (0)", -1: "LP undecided (-1)",
-             -2: "LP inf. in radius (-2)"}
+_LP_LABEL = {c: f"LP {n.replace('_', ' ')} ({c})" for c, n in STATUS_NAMES.items()}
 _MARK = {V.REACHED: "o", V.STALLED: "x", V.UNDECIDED: "v", V.NO_LP_PROOF: "s",
          V.DIVERGED: "*", V.UNRESOLVED: "D", V.NOT_APPLICABLE: "."}
 
@@ -27,7 +27,7 @@ def _table_ax(ax, ds: xr.Dataset, title: str):
                 xticklabels=list(ds["verdict_name"].values),
                 yticklabels=[_LP_LABEL[int(s)] for s in ds["lp"].values])
     ax.set_title(f"{title}: {int(t.sum())} runs")
-    ax.tick_params(axis="x", rotation=35)
+    ax.set_xticklabels(ax.get_xticklabels(), rotation=40, ha="right")
 
 
 def plot_table(study: xr.Dataset, path, theory: xr.Dataset | None = None):
