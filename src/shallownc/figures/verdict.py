@@ -125,7 +125,8 @@ def _final_gap_ax(ax, ds, colors):
     handles.append(_log_limits(ax, rel.values, tol_rel))
     ax.set_xlabel("d/n")
     ax.set_ylabel("final gap / F*")
-    ax.legend(handles=[h for h in handles if h is not None], loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(handles=[h for h in handles if h is not None], loc="center left",
+              bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title("final relative gap (marker: verdict, colour: σ)")
 
 
@@ -179,8 +180,8 @@ def _patterns_ax(ax, ds):
 
 def _recipe(ds):
     a = ds.attrs
-    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, λ_H={a.get('lambda_H'):g},"
-            f"\nwidth {a.get('width')}, lr {a.get('lr'):g} ({a.get('lr_schedule')}), batch "
+    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, "
+            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, lr {a.get('lr'):g} ({a.get('lr_schedule')}), batch "
             f"{'full' if int(a.get('batch_size', -1)) < 0 else a.get('batch_size')}, "
             f"{a.get('epochs')} epochs, {a.get('dtype')}")
 
