@@ -181,7 +181,8 @@ def _patterns_ax(ax, ds):
 def _recipe(ds):
     a = ds.attrs
     return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, "
-            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, lr {a.get('lr'):g} ({a.get('lr_schedule')}), batch "
+            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, lr {a.get('lr'):g} "
+            f"({a.get('lr_schedule')}), batch "
             f"{'full' if int(a.get('batch_size', -1)) < 0 else a.get('batch_size')}, "
             f"{a.get('epochs')} epochs, {a.get('dtype')}")
 
