@@ -79,7 +79,6 @@ rule combine_training_theory:
     log:
         "logs/training/theory.combine.log",
     params:
-        threshold=TRAIN_CFG["collapse_threshold"],
         code=code_version("training"),
     localrule: True
     threads: 1
@@ -95,7 +94,6 @@ rule combine_training_theory:
 rule plot_training:
     input:
         dynamics=f"{RESULTS}/training/dynamics.nc",
-        theory=f"{RESULTS}/training/theory.nc",
         three_layer=f"{RESULTS}/training/three_layer.nc",
         regularization=f"{RESULTS}/training/regularization.nc",
     output:
@@ -104,12 +102,6 @@ rule plot_training:
             caption="../report/training_dynamics.rst",
             category="Training",
             labels={"entry": "NC metrics vs epoch", "paper": "cf. Figures 4-5"},
-        ),
-        theory=report(
-            f"{REPORTS}/figures/training/theory_vs_training.png",
-            caption="../report/training_theory.rst",
-            category="Training",
-            labels={"entry": "LP verdict vs trained collapse", "paper": "cf. Figure 3 (Theorem 3)"},
         ),
         three_layer=report(
             f"{REPORTS}/figures/training/three_layer.png",
@@ -141,7 +133,6 @@ rule plot_training:
 ALL_TARGETS += [
     f"{RESULTS}/training/theory.nc",
     f"{REPORTS}/figures/training/dynamics.png",
-    f"{REPORTS}/figures/training/theory_vs_training.png",
     f"{REPORTS}/figures/training/three_layer.png",
     f"{REPORTS}/figures/training/regularization.png",
 ]
