@@ -109,20 +109,29 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-def test_corrupt_input_gives_clear_error(tiny_run):
+def test_corrupt_result_stops_before_any_job_and_deletes_nothing(tiny_run):
+    """A truncated NetCDF among the results: the run stops before any job starts, names the
+    file and the recovery command, and deletes no downstream result; following the message
+    rebuilds the file and what was computed from it."""
     cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
     res_dir = tiny_run / cfg.get("results_dir", "results")
     digits = res_dir / "data" / "digits.nc"
     backup = digits.read_bytes()
+    downstream = sorted((res_dir / "feasibility" / "digits" / "jobs").glob("*.nc"))
+    assert downstream
     try:
-        digits.write_bytes(b"not a netcdf file at all" * 10)
-        target = next((res_dir / "feasibility" / "digits" / "jobs").glob("*.nc"))
-        log = tiny_run / "logs" / "feasibility" / "digits" / f"{target.stem}.log"
-        log.unlink()
-        res = smk(tiny_run, "--forcerun", "solve_feasibility", "--allowed-rules",
-                  "solve_feasibility", "--", str(target.relative_to(tiny_run)), check=False)
-        assert res.returncode != 0, res.stdout[-3000:]
-        text = log.read_text()
-        assert "digits.nc" in text and "corrupt or not NetCDF" in text
+        digits.write_bytes(backup[: len(backup) // 2])  # e.g. a full disk or a killed copy
+        target = downstream[0].relative_to(tiny_run)
+        res = smk(tiny_run, "--forcerun", "solve_feasibility", "--", str(target), check=False)
+        out = res.stdout + res.stderr
+        assert res.returncode != 0, out[-3000:]
+        assert "results/data/digits.nc: truncated" in out, out[-3000:]
+        assert "--forcerun results/data/digits.nc" in out
+        assert all(p.exists() for p in downstream), "a downstream result was deleted"
+        # the documented recovery rebuilds the file and what depends on it
+        smk(tiny_run, "--forcerun", "results/data/digits.nc", "--", str(target))
+        assert io.read_netcdf(digits, required_vars=["X", "label"]).sizes["sample"] > 0
+        assert downstream[0].stat().st_mtime >= digits.stat().st_mtime
     finally:
-        digits.write_bytes(backup)
+        if not digits.exists():
+            digits.write_bytes(backup)

@@ -1,22 +1,26 @@
-# Helpers shared by the rule files (no rules here).
-import hashlib
+# Helpers shared by the rule files (no rules here): validation, paths, params, input functions.
 import os
-import json
 from pathlib import Path
 
-import shallownc
+from shallownc import codehash
 from shallownc import config as sncconfig
 from shallownc import phase
+from shallownc import smk as _smk
+from snakemake.logging import logger
 
-# Validate before any job runs: a wrong type, an out-of-range value or an unknown key stops
-# here with a message naming the key and what is allowed. Defaults are filled in place.
-sncconfig.validate(config, schema_dir=Path(workflow.basedir) / "workflow" / "schemas")
+# Validate before any job runs: a wrong type, an out-of-range value, an unknown key, an empty
+# list or an output folder outside the working directory stops here with a message naming the
+# key and what is allowed. Defaults are filled in place; sections left out are logged.
+for _line in sncconfig.validate_or_exit(config):
+    logger.warning(_line)
 
 # Scripts import the package from this checkout whatever environment runs them
 # (the .venv, a --use-conda environment, a cluster node).
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
-        p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+        p
+        for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH"))
+        if p
     )
 )
 # Software environment declared by every rule (used with --use-conda).
@@ -27,25 +31,41 @@ REPORTS = config["report_dir"]
 # Every stage appends the files `rule all` must build.
 ALL_TARGETS = []
 
-_SRC = Path(workflow.basedir) / "src" / "shallownc"
+_SRC = Path(workflow.basedir) / "src"
+_RULES = Path(workflow.basedir) / "workflow" / "rules"
 
 
-def code_version(*modules):
-    """Hash of the package modules a rule runs (passed as a param).
-
-    Snakemake's rerun triggers do not see edits under src/; passing this hash as a param
-    makes an edit of a module re-run exactly the rules that use it (params trigger).
-    """
-    h = hashlib.sha256()
-    for m in sorted(set(modules) | {"io"}):
-        h.update((_SRC / f"{m}.py").read_bytes())
-    return h.hexdigest()[:16]
+def code_version(script):
+    """Hash of a rule's script and of every package module it imports, transitively, without
+    comments and docstrings (shallownc.codehash). Passed as the param `code`, it re-runs a rule
+    exactly when code it runs changes; give the same path as the rule's `script:`."""
+    return codehash.code_hash(_RULES / script, _SRC)
 
 
-def as_json(obj):
-    """Params are compared by value for rerun triggers; JSON keeps them stable."""
-    return json.dumps(obj, sort_keys=True, default=str)
+def canonical(obj):
+    """A param value whose repr does not depend on key order (Snakemake compares params by
+    repr): dicts with sorted keys, tuples as lists, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): canonical(obj[k]) for k in sorted(obj, key=str)}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    return obj
 
+
+def result_settings(section):
+    """A config section without its parallelism/logging knobs (sncconfig.RUNTIME_KNOBS): those
+    never change a result, so they must not trigger re-runs; scripts read them from config."""
+    knobs = sncconfig.RUNTIME_KNOBS.get(section, ())
+    return canonical({k: v for k, v in config[section].items() if k not in knobs})
+
+
+SOLVER = result_settings("solver")
+
+
+# Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
+# stops the run, naming the file and how to rebuild it; nothing is deleted.
+onstart:
+    _smk.check_results_intact(RESULTS, workflow)
 
 
 # ---- feasibility grids (workflow/rules/feasibility.smk, figures.smk, bounds.smk)
@@ -61,11 +81,33 @@ def job_grid_params(wildcards):
     """The grid's parameters without its d list and trial count: those are in the job name,
     so adding or changing one d value (or trials) leaves the other jobs' params unchanged."""
     spec = GRIDS[wildcards.grid].as_dict()
-    return as_json({k: v for k, v in spec.items() if k not in ("d", "trials")})
+    return canonical({k: v for k, v in spec.items() if k not in ("d", "trials")})
+
+
+def grid_params(wildcards):
+    """All parameters of one grid (theory curves use every d value)."""
+    return canonical(GRIDS[wildcards.grid].as_dict())
 
 
 def grid_data_inputs(wildcards):
-    return [f"{RESULTS}/data/digits.nc"] if GRIDS[wildcards.grid].source == "digits" else []
+    """The real data set, for grids drawn from it; nothing for Gaussian mixtures."""
+    if GRIDS[wildcards.grid].source == "digits":
+        return rules.digits_data.output
+    return []
+
+
+def grid_job_outputs(wildcards):
+    """Every job output of one grid (input of its combine step)."""
+    return expand(
+        rules.solve_feasibility.output[0],
+        grid=wildcards.grid,
+        job=feasibility_jobs(wildcards.grid),
+    )
+
+
+def feasibility_results(grids):
+    """Combined NetCDF file of each grid."""
+    return expand(rules.combine_feasibility.output[0], grid=grids)
 
 
 wildcard_constraints:

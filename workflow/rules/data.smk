@@ -3,6 +3,11 @@
 # (storing every cell's samples would take GBs at paper scale); see shallownc.phase.
 
 
+def example_spec(wildcards):
+    """The data.examples entry of one example."""
+    return canonical(config["data"]["examples"][wildcards.name])
+
+
 rule gmm_example:
     conda:
         CONDA_ENV
@@ -11,9 +16,9 @@ rule gmm_example:
     log:
         "logs/data/gmm/{name}.log",
     params:
-        spec=lambda wc: as_json(config["data"]["examples"][wc.name]),
+        spec=example_spec,
         seed=config["seed"],
-        code=code_version("data"),
+        code=code_version("../scripts/make_gmm.py"),
     localrule: True
     threads: 1
     resources:
@@ -31,8 +36,8 @@ rule digits_data:
     log:
         "logs/data/digits.log",
     params:
-        digits=as_json(config["data"]["digits"]),
-        code=code_version("data"),
+        digits=canonical(config["data"]["digits"]),
+        code=code_version("../scripts/make_digits.py"),
     localrule: True
     threads: 1
     resources:
@@ -42,5 +47,5 @@ rule digits_data:
         "../scripts/make_digits.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/data/gmm/{{name}}.nc", name=config["data"]["examples"])
-ALL_TARGETS.append(f"{RESULTS}/data/digits.nc")
+ALL_TARGETS += expand(rules.gmm_example.output[0], name=config["data"]["examples"])
+ALL_TARGETS += rules.digits_data.output

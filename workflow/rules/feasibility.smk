@@ -18,8 +18,8 @@ rule solve_feasibility:
     params:
         grid=job_grid_params,
         seed=config["seed"],
-        solver=as_json(config["solver"]),
-        code=code_version("data", "feasibility", "phase"),
+        solver=SOLVER,
+        code=code_version("../scripts/solve_feasibility.py"),
     threads: config["solver"]["workers"]
     resources:
         mem_mb=2000,
@@ -32,15 +32,13 @@ rule combine_feasibility:
     conda:
         CONDA_ENV
     input:
-        lambda wc: expand(
-            f"{RESULTS}/feasibility/{wc.grid}/jobs/{{job}}.nc", job=feasibility_jobs(wc.grid)
-        ),
+        grid_job_outputs,
     output:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     log:
         "logs/feasibility/{grid}.combine.log",
     params:
-        code=code_version("phase"),
+        code=code_version("../scripts/combine_feasibility.py"),
     localrule: True
     threads: 1
     resources:
@@ -50,4 +48,4 @@ rule combine_feasibility:
         "../scripts/combine_feasibility.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=GRIDS)
+ALL_TARGETS += feasibility_results(GRIDS)

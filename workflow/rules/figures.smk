@@ -11,7 +11,7 @@ rule figure_phase_diagram:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/feasibility/{{grid}}.nc",
+        rules.combine_feasibility.output[0],
     output:
         report(
             f"{FIG_FEAS}/phase_{{grid}}.png",
@@ -23,21 +23,21 @@ rule figure_phase_diagram:
     log:
         "logs/figures/phase_{grid}.log",
     params:
-        code=code_version("phase", "figures/__init__", "figures/feasibility"),
+        code=code_version("../scripts/plot_phase_diagram.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_feasibility.py"
+        "../scripts/plot_phase_diagram.py"
 
 
 rule figure_separability:
     conda:
         CONDA_ENV
     input:
-        expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=PHASE_GRIDS),
+        feasibility_results(PHASE_GRIDS),
     output:
         report(
             f"{FIG_FEAS}/separability_vs_nc.png",
@@ -48,21 +48,21 @@ rule figure_separability:
     log:
         "logs/figures/separability_vs_nc.log",
     params:
-        code=code_version("phase", "figures/__init__", "figures/feasibility"),
+        code=code_version("../scripts/plot_separability.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_feasibility.py"
+        "../scripts/plot_separability.py"
 
 
 rule figure_pure_noise:
     conda:
         CONDA_ENV
     input:
-        expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=NOISE_GRIDS),
+        feasibility_results(NOISE_GRIDS),
     output:
         report(
             f"{FIG_FEAS}/pure_noise.png",
@@ -73,21 +73,21 @@ rule figure_pure_noise:
     log:
         "logs/figures/pure_noise.log",
     params:
-        code=code_version("phase", "figures/__init__", "figures/feasibility"),
+        code=code_version("../scripts/plot_pure_noise.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_feasibility.py"
+        "../scripts/plot_pure_noise.py"
 
 
 rule figure_real_data:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/feasibility/{{grid}}.nc",
+        rules.combine_feasibility.output[0],
     output:
         report(
             f"{FIG_FEAS}/real_{{grid}}.png",
@@ -98,19 +98,19 @@ rule figure_real_data:
     log:
         "logs/figures/real_{grid}.log",
     params:
-        code=code_version("phase", "figures/__init__", "figures/feasibility"),
+        code=code_version("../scripts/plot_real_data.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_feasibility.py"
+        "../scripts/plot_real_data.py"
 
 
-ALL_TARGETS += expand(f"{FIG_FEAS}/phase_{{grid}}.png", grid=PHASE_GRIDS)
-ALL_TARGETS += expand(f"{FIG_FEAS}/real_{{grid}}.png", grid=REAL_GRIDS)
+ALL_TARGETS += expand(rules.figure_phase_diagram.output[0], grid=PHASE_GRIDS)
+ALL_TARGETS += expand(rules.figure_real_data.output[0], grid=REAL_GRIDS)
 if PHASE_GRIDS:
-    ALL_TARGETS.append(f"{FIG_FEAS}/separability_vs_nc.png")
+    ALL_TARGETS += rules.figure_separability.output
 if NOISE_GRIDS:
-    ALL_TARGETS.append(f"{FIG_FEAS}/pure_noise.png")
+    ALL_TARGETS += rules.figure_pure_noise.output

@@ -1,4 +1,4 @@
-# Stage 6 — generalization: neural collapse versus test error as the SNR falls (science.md §8,
+# Stage 6 — generalization: neural collapse versus test error as the SNR falls (docs/science.md §8,
 # reports/generalization.md). Per experiment and input dimension d: a theory job (verified NC
 # verdicts, the exact best-NC error bracket, bounds) and, where configured, a training job
 # (two-layer nets on the same training sets); all are merged into
@@ -7,9 +7,29 @@ from shallownc import generalization as _gen
 
 GEN = config["generalization"]
 GEN_EXPERIMENTS = GEN["experiments"]
-_gen_msgs = [m for name, e in GEN_EXPERIMENTS.items() for m in _gen.check_experiment(name, e)]
-if _gen_msgs:
-    raise sncconfig.ConfigError("invalid configuration:\n  - " + "\n  - ".join(_gen_msgs))
+
+
+def gen_experiment(wildcards):
+    """One generalization.experiments entry."""
+    return canonical(GEN_EXPERIMENTS[wildcards.name])
+
+
+def gen_theory_parts(wildcards):
+    """The theory job outputs of one experiment (one per d)."""
+    return expand(
+        rules.generalization_theory.output[0],
+        name=wildcards.name,
+        d=_gen.job_d_values(GEN_EXPERIMENTS[wildcards.name], "theory"),
+    )
+
+
+def gen_trained_parts(wildcards):
+    """The training job outputs of one experiment (one per trained d; none if disabled)."""
+    return expand(
+        rules.generalization_trained.output[0],
+        name=wildcards.name,
+        d=_gen.job_d_values(GEN_EXPERIMENTS[wildcards.name], "trained"),
+    )
 
 
 rule generalization_theory:
@@ -24,11 +44,11 @@ rule generalization_theory:
     wildcard_constraints:
         d=r"\d+",
     params:
-        experiment=lambda wc: as_json(GEN_EXPERIMENTS[wc.name]),
-        lambdas=as_json(GEN["upper_search_lambdas"]),
-        solver=as_json(config["solver"]),
+        experiment=gen_experiment,
+        lambdas=GEN["upper_search_lambdas"],
+        solver=SOLVER,
         seed=config["seed"],
-        code=code_version("data", "feasibility", "generalization"),
+        code=code_version("../scripts/generalization_theory.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -49,9 +69,9 @@ rule generalization_trained:
     wildcard_constraints:
         d=r"\d+",
     params:
-        experiment=lambda wc: as_json(GEN_EXPERIMENTS[wc.name]),
+        experiment=gen_experiment,
         seed=config["seed"],
-        code=code_version("data", "generalization", "training", "models", "metrics"),
+        code=code_version("../scripts/generalization_trained.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -64,20 +84,14 @@ rule generalization_merge:
     conda:
         CONDA_ENV
     input:
-        theory=lambda wc: expand(
-            f"{RESULTS}/generalization/{wc.name}/theory_d{{d}}.nc",
-            d=_gen.job_d_values(GEN_EXPERIMENTS[wc.name], "theory"),
-        ),
-        trained=lambda wc: expand(
-            f"{RESULTS}/generalization/{wc.name}/trained_d{{d}}.nc",
-            d=_gen.job_d_values(GEN_EXPERIMENTS[wc.name], "trained"),
-        ),
+        theory=gen_theory_parts,
+        trained=gen_trained_parts,
     output:
         f"{RESULTS}/generalization/{{name}}.nc",
     log:
         "logs/generalization/{name}.merge.log",
     params:
-        code=code_version("generalization"),
+        code=code_version("../scripts/generalization_merge.py"),
     localrule: True
     threads: 1
     resources:
@@ -91,7 +105,7 @@ rule figure_generalization:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/generalization/{{name}}.nc",
+        rules.generalization_merge.output[0],
     output:
         report(
             f"{REPORTS}/figures/generalization/{{name}}.png",
@@ -102,7 +116,7 @@ rule figure_generalization:
     log:
         "logs/figures/generalization_{name}.log",
     params:
-        code=code_version("figures/__init__", "figures/generalization"),
+        code=code_version("../scripts/plot_generalization.py"),
     localrule: True
     threads: 1
     resources:
@@ -112,5 +126,5 @@ rule figure_generalization:
         "../scripts/plot_generalization.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/generalization/{{name}}.nc", name=GEN_EXPERIMENTS)
-ALL_TARGETS += expand(f"{REPORTS}/figures/generalization/{{name}}.png", name=GEN_EXPERIMENTS)
+ALL_TARGETS += expand(rules.generalization_merge.output[0], name=GEN_EXPERIMENTS)
+ALL_TARGETS += expand(rules.figure_generalization.output[0], name=GEN_EXPERIMENTS)

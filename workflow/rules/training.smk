@@ -5,10 +5,27 @@
 # a killed job re-run continues from its last checkpoint.
 
 TRAIN_CFG = config["training"]
-TRAIN_CODE = code_version("training", "models", "metrics", "data", "feasibility")
-TRAIN_GLOBAL = {k: v for k, v in TRAIN_CFG.items()
-                if k not in ("dynamics", "theory", "three_layer", "regularization")}
+TRAIN_EXPERIMENTS = ("dynamics", "theory", "three_layer", "regularization")
+# settings shared by every experiment (device, dtype, ...), without the runtime knobs
+TRAIN_GLOBAL = {
+    k: v for k, v in result_settings("training").items() if k not in TRAIN_EXPERIMENTS
+}
 THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
+
+
+def experiment_settings(wildcards):
+    """The shared settings and the section of one experiment (no other experiment's)."""
+    return canonical({**TRAIN_GLOBAL, wildcards.experiment: TRAIN_CFG[wildcards.experiment]})
+
+
+def theory_d_over_n(wildcards):
+    """The d/n value of one theory job."""
+    return THEORY_JOBS[wildcards.job]
+
+
+def training_result(experiment):
+    """The NetCDF file of one single-job experiment (rule train_experiment)."""
+    return expand(rules.train_experiment.output[0], experiment=experiment)[0]
 
 
 rule train_experiment:
@@ -21,11 +38,10 @@ rule train_experiment:
     wildcard_constraints:
         experiment="dynamics|three_layer|regularization",
     params:
-        cfg=lambda wc: as_json({**TRAIN_GLOBAL, wc.experiment: TRAIN_CFG[wc.experiment]}),
-        solver=as_json(config["solver"]),
+        cfg=experiment_settings,
+        solver=SOLVER,
         seed=config["seed"],
-        checkpoint_dir=TRAIN_CFG["checkpoint_dir"],
-        code=TRAIN_CODE,
+        code=code_version("../scripts/train_experiment.py"),
     threads: TRAIN_CFG["threads"]
     resources:
         mem_mb=4000,
@@ -49,17 +65,18 @@ rule train_theory:
     params:
         # the d/n list is left out: each job's own value is its d_over_n param, so adding
         # or changing one d/n value re-runs only that job
-        cfg=as_json(
+        cfg=canonical(
             {
                 **TRAIN_GLOBAL,
-                "theory": {k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"},
+                "theory": {
+                    k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"
+                },
             }
         ),
-        d_over_n=lambda wc: THEORY_JOBS[wc.job],
-        solver=as_json(config["solver"]),
+        d_over_n=theory_d_over_n,
+        solver=SOLVER,
         seed=config["seed"],
-        checkpoint_dir=TRAIN_CFG["checkpoint_dir"],
-        code=TRAIN_CODE,
+        code=code_version("../scripts/train_theory.py"),
     threads: TRAIN_CFG["threads"]
     resources:
         mem_mb=4000,
@@ -68,19 +85,19 @@ rule train_theory:
     conda:
         CONDA_ENV
     script:
-        "../scripts/train_experiment.py"
+        "../scripts/train_theory.py"
 
 
 rule combine_training_theory:
     input:
-        expand(f"{RESULTS}/training/theory/{{job}}.nc", job=THEORY_JOBS),
+        expand(rules.train_theory.output[0], job=THEORY_JOBS),
     output:
         f"{RESULTS}/training/theory.nc",
     log:
         "logs/training/theory.combine.log",
     params:
         threshold=TRAIN_CFG["collapse_threshold"],
-        code=code_version("training"),
+        code=code_version("../scripts/combine_training.py"),
     localrule: True
     threads: 1
     resources:
@@ -94,10 +111,10 @@ rule combine_training_theory:
 
 rule plot_training:
     input:
-        dynamics=f"{RESULTS}/training/dynamics.nc",
-        theory=f"{RESULTS}/training/theory.nc",
-        three_layer=f"{RESULTS}/training/three_layer.nc",
-        regularization=f"{RESULTS}/training/regularization.nc",
+        dynamics=training_result("dynamics"),
+        theory=rules.combine_training_theory.output[0],
+        three_layer=training_result("three_layer"),
+        regularization=training_result("regularization"),
     output:
         dynamics=report(
             f"{REPORTS}/figures/training/dynamics.png",
@@ -122,7 +139,7 @@ rule plot_training:
     log:
         "logs/training/plot.log",
     params:
-        code=code_version("figures/training"),
+        code=code_version("../scripts/plot_training.py"),
     localrule: True
     threads: 1
     resources:
@@ -134,10 +151,5 @@ rule plot_training:
         "../scripts/plot_training.py"
 
 
-ALL_TARGETS += [
-    f"{RESULTS}/training/theory.nc",
-    f"{REPORTS}/figures/training/dynamics.png",
-    f"{REPORTS}/figures/training/theory_vs_training.png",
-    f"{REPORTS}/figures/training/three_layer.png",
-    f"{REPORTS}/figures/training/regularization.png",
-]
+ALL_TARGETS += rules.combine_training_theory.output
+ALL_TARGETS += rules.plot_training.output

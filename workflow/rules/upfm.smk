@@ -9,10 +9,26 @@ UPFM_LOSSES = UPFM["sweep"]["losses"]
 BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
 BRIDGE_GRIDS_CFG = UPFM["bridge"]["grids"]
 FIG_UPFM = f"{REPORTS}/figures/upfm"
-# The bridge imports the project trainer only for the optional GD cross-check.
-BRIDGE_GD_MODULES = ("training", "models") if UPFM["bridge"]["gd_check"]["epochs"] else ()
 # The part of the upfm config one bridge job uses (its own grid only).
 UPFM_BRIDGE_COMMON = {k: UPFM[k] for k in ("mse_scale", "lambda_ratio")}
+UPFM_SWEEP = canonical(
+    {k: UPFM[k] for k in ("solver", "mse_scale", "lambda_ratio")}
+    | {"sweep": {k: v for k, v in UPFM["sweep"].items() if k != "losses"}}
+)
+UPFM_GRAM = canonical(
+    {k: UPFM[k] for k in ("gram", "solver", "mse_scale", "lambda_ratio")}
+)
+
+
+def bridge_settings(wildcards):
+    """Only this grid's entry: editing another grid does not re-run this job."""
+    return canonical(
+        UPFM_BRIDGE_COMMON
+        | {
+            "bridge": UPFM["bridge"]
+            | {"grids": {wildcards.grid: BRIDGE_GRIDS_CFG[wildcards.grid]}}
+        }
+    )
 
 
 rule upfm_sweep:
@@ -27,12 +43,9 @@ rule upfm_sweep:
     wildcard_constraints:
         loss="ce|mse",
     params:
-        upfm=as_json(
-            {k: UPFM[k] for k in ("solver", "mse_scale", "lambda_ratio")}
-            | {"sweep": {k: v for k, v in UPFM["sweep"].items() if k != "losses"}}
-        ),
+        upfm=UPFM_SWEEP,
         seed=config["seed"],
-        code=code_version("upfm", "metrics", "data"),
+        code=code_version("../scripts/upfm_sweep.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -51,9 +64,9 @@ rule upfm_gram:
     benchmark:
         "benchmarks/upfm/gram.tsv"
     params:
-        upfm=as_json({k: UPFM[k] for k in ("gram", "solver", "mse_scale", "lambda_ratio")}),
+        upfm=UPFM_GRAM,
         seed=config["seed"],
-        code=code_version("upfm", "metrics", "data"),
+        code=code_version("../scripts/upfm_gram.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -72,14 +85,10 @@ rule upfm_bridge:
     benchmark:
         "benchmarks/upfm/bridge_{grid}.tsv"
     params:
-        # only this grid's entry: editing another grid does not re-run this job
-        upfm=lambda wc: as_json(
-            UPFM_BRIDGE_COMMON
-            | {"bridge": UPFM["bridge"] | {"grids": {wc.grid: BRIDGE_GRIDS_CFG[wc.grid]}}}
-        ),
-        solver=as_json(config["solver"]),
+        upfm=bridge_settings,
+        solver=SOLVER,
         seed=config["seed"],
-        code=code_version("upfm", "bridge", "metrics", "data", "feasibility", *BRIDGE_GD_MODULES),
+        code=code_version("../scripts/upfm_bridge.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -92,7 +101,7 @@ rule figure_upfm_gram:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/upfm/gram.nc",
+        rules.upfm_gram.output[0],
     output:
         report(
             f"{FIG_UPFM}/gram.png",
@@ -103,21 +112,21 @@ rule figure_upfm_gram:
     log:
         "logs/figures/upfm_gram.log",
     params:
-        code=code_version("figures/__init__", "figures/upfm"),
+        code=code_version("../scripts/plot_upfm_gram.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_upfm.py"
+        "../scripts/plot_upfm_gram.py"
 
 
 rule figure_upfm_sweep:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/upfm/sweep_{{loss}}.nc",
+        rules.upfm_sweep.output[0],
     output:
         report(
             f"{FIG_UPFM}/sweep_{{loss}}.png",
@@ -131,21 +140,21 @@ rule figure_upfm_sweep:
     wildcard_constraints:
         loss="ce|mse",
     params:
-        code=code_version("figures/__init__", "figures/upfm"),
+        code=code_version("../scripts/plot_upfm_sweep.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_upfm.py"
+        "../scripts/plot_upfm_sweep.py"
 
 
 rule figure_upfm_bridge:
     conda:
         CONDA_ENV
     input:
-        f"{RESULTS}/upfm/bridge_{{grid}}.nc",
+        rules.upfm_bridge.output[0],
     output:
         report(
             f"{FIG_UPFM}/bridge_{{grid}}.png",
@@ -157,18 +166,18 @@ rule figure_upfm_bridge:
     log:
         "logs/figures/upfm_bridge_{grid}.log",
     params:
-        code=code_version("figures/__init__", "figures/upfm"),
+        code=code_version("../scripts/plot_upfm_bridge.py"),
     localrule: True
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/plot_upfm.py"
+        "../scripts/plot_upfm_bridge.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/upfm/sweep_{{loss}}.nc", loss=UPFM_LOSSES)
-ALL_TARGETS += expand(f"{FIG_UPFM}/sweep_{{loss}}.png", loss=UPFM_LOSSES)
-ALL_TARGETS += [f"{RESULTS}/upfm/gram.nc", f"{FIG_UPFM}/gram.png"]
-ALL_TARGETS += expand(f"{RESULTS}/upfm/bridge_{{grid}}.nc", grid=BRIDGE_GRIDS)
-ALL_TARGETS += expand(f"{FIG_UPFM}/bridge_{{grid}}.png", grid=BRIDGE_GRIDS)
+ALL_TARGETS += expand(rules.upfm_sweep.output[0], loss=UPFM_LOSSES)
+ALL_TARGETS += expand(rules.figure_upfm_sweep.output[0], loss=UPFM_LOSSES)
+ALL_TARGETS += rules.upfm_gram.output + rules.figure_upfm_gram.output
+ALL_TARGETS += expand(rules.upfm_bridge.output[0], grid=BRIDGE_GRIDS)
+ALL_TARGETS += expand(rules.figure_upfm_bridge.output[0], grid=BRIDGE_GRIDS)
