@@ -76,6 +76,8 @@ def test_outputs_have_promised_structure(tiny_run):
 def test_second_run_does_nothing(tiny_run):
     res = smk(tiny_run, "-n")
     assert "Nothing to be done" in res.stdout + res.stderr, res.stdout[-3000:]
+    # tiny.yaml leaves out the solver section: the log says it takes the defaults
+    assert "filled with the schema defaults: solver" in res.stdout + res.stderr
 
 
 def test_changing_one_grid_value_reruns_only_affected_jobs(tiny_run):
@@ -135,3 +137,57 @@ def test_corrupt_result_stops_before_any_job_and_deletes_nothing(tiny_run):
     finally:
         if not digits.exists():
             digits.write_bytes(backup)
+
+
+# ---- one-line errors and the Makefile (issue 14, item 7) ---------------------------------------
+
+def make(*args):
+    return subprocess.run(["make", "-C", str(ROOT), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_make_rejects_zero_cores_at_once():
+    """`make run CORES=0` used to hang; now make stops before setup, naming the variable
+    (-n: nothing would run anyway if the check were missing, and the test would fail)."""
+    for cores in ("0", "-1", "two"):
+        res = make("-n", "run", f"CORES={cores}")
+        assert res.returncode != 0 and f"CORES={cores} is not a positive number" in res.stderr
+    assert make("-n", "run", "CORES=all").returncode == 0
+
+
+def test_make_run_checks_the_config_first_and_clean_removes_checkpoints():
+    recipe = make("-n", "run", "CONFIG=presets/tiny.yaml").stdout.splitlines()
+    check = next(i for i, line in enumerate(recipe) if "-m shallownc.config presets/tiny.yaml"
+                 in line)
+    first_snakemake = next(i for i, line in enumerate(recipe) if "snakemake --cores" in line)
+    assert check < first_snakemake
+    assert ".checkpoints" in make("-n", "clean").stdout.split()
+
+
+def test_yaml_syntax_error_in_config_yaml_is_one_line(tmp_path):
+    """Without --configfile the Snakefile reads config.yaml; a syntax error names the file
+    and the line instead of Snakemake's "not valid JSON or YAML" traceback."""
+    for name in ("Snakefile", "workflow", "src", "profiles"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    (tmp_path / "config.yaml").write_text("seed: 1\nsolver: {tolerance: 1e-7\nfoo: 2\n")
+    res = subprocess.run([SNAKEMAKE, "-n", "--cores", "1"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode != 0
+    lines = [ln for ln in (res.stdout + res.stderr).splitlines() if ln.startswith("error:")]
+    assert lines == [lines[0]] and "config.yaml is not valid YAML: line 3" in lines[0], \
+        res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_snakemake_lint_and_snakefmt_are_clean(tmp_path):
+    """The CI lint step: `snakemake --lint` finds nothing, `snakefmt --check` (pinned in the
+    test extra) would change nothing."""
+    shutil.copy(ROOT / "presets" / "tiny.yaml", tmp_path / "tiny.yaml")
+    lint = smk(tmp_path, "--lint", configfile=tmp_path / "tiny.yaml", check=False)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, \
+        lint.stdout[-4000:] + lint.stderr[-4000:]
+    fmt = subprocess.run([str(Path(sys.executable).parent / "snakefmt"), "--check",
+                          "Snakefile", "workflow/rules/"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr

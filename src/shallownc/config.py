@@ -333,6 +333,14 @@ def read_yaml(path: str | Path) -> dict:
     return cfg
 
 
+def read_yaml_or_exit(path: str | Path) -> dict:
+    """:func:`read_yaml` for the Snakefile: a problem exits with one line, no traceback."""
+    try:
+        return read_yaml(path)
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
+
+
 def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:
     """Read a YAML config file and validate it (defaults filled)."""
     return validate(read_yaml(path), schema_dir)

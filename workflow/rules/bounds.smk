@@ -2,49 +2,29 @@
 # comparison bounds (blue), the predicted 50% boundary (dashed), their validation against the
 # verified LP verdicts, and the random-feature (three-layer) width experiment.
 
-from shallownc import random_features as _rf
-
-BOUND_GRIDS = [
-    g for g, spec in GRIDS.items() if spec.source == "gmm" and spec.geometry != "random"
-]
-BOUND_PHASE = [g for g in BOUND_GRIDS if GRIDS[g].kind == "phase"]
-BOUND_NOISE = [g for g in BOUND_GRIDS if GRIDS[g].kind == "pure_noise"]
-RF_SETTINGS = _rf.settings_from_config(config)
-BOUNDS_CFG = canonical(
-    {k: v for k, v in config["bounds"].items() if k != "random_features"}
-)
-FIG_BOUNDS = f"{REPORTS}/figures/bounds"
-
-
-def rf_setting(wildcards):
-    """One bounds.random_features setting (its widths resolved)."""
-    return canonical(RF_SETTINGS[wildcards.name].as_dict())
-
 
 rule bounds_curves:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/bounds/{{grid}}.nc",
     log:
         "logs/bounds/{grid}.log",
     benchmark:
         "benchmarks/bounds/{grid}.tsv"
-    params:
-        grid=grid_params,
-        bounds=BOUNDS_CFG,
-        code=code_version("../scripts/compute_bounds.py"),
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        grid=grid_params,
+        bounds=BOUNDS_CFG,
+        code=code_version("../scripts/compute_bounds.py"),
     script:
         "../scripts/compute_bounds.py"
 
 
 rule validate_bounds:
-    conda:
-        CONDA_ENV
     input:
         curves=expand(rules.bounds_curves.output[0], grid=BOUND_GRIDS),
         feas=feasibility_results(BOUND_GRIDS),
@@ -58,44 +38,44 @@ rule validate_bounds:
         md=f"{RESULTS}/bounds/summary.md",
     log:
         "logs/bounds/validate.log",
-    params:
-        bounds=BOUNDS_CFG,
-        code=code_version("../scripts/validate_bounds.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        bounds=BOUNDS_CFG,
+        code=code_version("../scripts/validate_bounds.py"),
     script:
         "../scripts/validate_bounds.py"
 
 
 rule random_features:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/bounds/rf/{{name}}.nc",
     log:
         "logs/bounds/rf_{name}.log",
     benchmark:
         "benchmarks/bounds/rf_{name}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
     params:
         setting=rf_setting,
         seed=config["seed"],
         delta=config["bounds"]["delta"],
         solver=SOLVER,
         code=code_version("../scripts/run_random_features.py"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=30,
     script:
         "../scripts/run_random_features.py"
 
 
 rule figure_bounds_phase:
-    conda:
-        CONDA_ENV
     input:
         feas=rules.combine_feasibility.output[0],
         curves=rules.bounds_curves.output[0],
@@ -109,20 +89,20 @@ rule figure_bounds_phase:
         ),
     log:
         "logs/bounds/figure_phase_{grid}.log",
-    params:
-        code=code_version("../scripts/plot_bounds_phase.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_bounds_phase.py"),
     script:
         "../scripts/plot_bounds_phase.py"
 
 
 rule figure_bounds_noise:
-    conda:
-        CONDA_ENV
     input:
         feas=feasibility_results(BOUND_NOISE),
         curves=expand(rules.bounds_curves.output[0], grid=BOUND_NOISE),
@@ -135,20 +115,20 @@ rule figure_bounds_noise:
         ),
     log:
         "logs/bounds/figure_pure_noise.log",
-    params:
-        code=code_version("../scripts/plot_bounds_noise.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_bounds_noise.py"),
     script:
         "../scripts/plot_bounds_noise.py"
 
 
 rule figure_random_features:
-    conda:
-        CONDA_ENV
     input:
         rf=expand(rules.random_features.output[0], name=RF_SETTINGS),
     output:
@@ -160,13 +140,15 @@ rule figure_random_features:
         ),
     log:
         "logs/bounds/figure_random_features.log",
-    params:
-        code=code_version("../scripts/plot_random_features.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_random_features.py"),
     script:
         "../scripts/plot_random_features.py"
 

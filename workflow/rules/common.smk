@@ -1,11 +1,14 @@
-# Helpers shared by the rule files (no rules here): validation, paths, params, input functions.
+# Helpers shared by the rule files, no rules here. Validation, params, input functions.
 import os
 from pathlib import Path
 
 from shallownc import codehash
 from shallownc import config as sncconfig
 from shallownc import phase
-from shallownc import smk as _smk
+from shallownc import bridge as _bridge
+from shallownc import generalization as _gen
+from shallownc import random_features as _rf
+from shallownc import integrity
 from snakemake.logging import logger
 
 # Validate before any job runs: a wrong type, an out-of-range value, an unknown key, an empty
@@ -54,18 +57,13 @@ def canonical(obj):
 
 def result_settings(section):
     """A config section without its parallelism/logging knobs (sncconfig.RUNTIME_KNOBS): those
-    never change a result, so they must not trigger re-runs; scripts read them from config."""
+    never change a result, so they must not trigger re-runs; scripts read them from config.
+    """
     knobs = sncconfig.RUNTIME_KNOBS.get(section, ())
     return canonical({k: v for k, v in config[section].items() if k not in knobs})
 
 
 SOLVER = result_settings("solver")
-
-
-# Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
-# stops the run, naming the file and how to rebuild it; nothing is deleted.
-onstart:
-    _smk.check_results_intact(RESULTS, workflow)
 
 
 # ---- feasibility grids (workflow/rules/feasibility.smk, figures.smk, bounds.smk)
@@ -79,7 +77,8 @@ def feasibility_jobs(grid):
 
 def job_grid_params(wildcards):
     """The grid's parameters without its d list and trial count: those are in the job name,
-    so adding or changing one d value (or trials) leaves the other jobs' params unchanged."""
+    so adding or changing one d value (or trials) leaves the other jobs' params unchanged.
+    """
     spec = GRIDS[wildcards.grid].as_dict()
     return canonical({k: v for k, v in spec.items() if k not in ("d", "trials")})
 
@@ -110,6 +109,115 @@ def feasibility_results(grids):
     return expand(rules.combine_feasibility.output[0], grid=grids)
 
 
-wildcard_constraints:
-    grid=r"[a-z][a-z0-9_]*",
-    name=r"[a-z][a-z0-9_]*",
+# ---- stage 1. data (data.smk)
+def example_spec(wildcards):
+    """The data.examples entry of one example."""
+    return canonical(config["data"]["examples"][wildcards.name])
+
+
+# ---- stage 3. theory curves (bounds.smk)
+BOUND_GRIDS = [
+    g for g, spec in GRIDS.items() if spec.source == "gmm" and spec.geometry != "random"
+]
+BOUND_PHASE = [g for g in BOUND_GRIDS if GRIDS[g].kind == "phase"]
+BOUND_NOISE = [g for g in BOUND_GRIDS if GRIDS[g].kind == "pure_noise"]
+RF_SETTINGS = _rf.settings_from_config(config)
+BOUNDS_CFG = canonical(
+    {k: v for k, v in config["bounds"].items() if k != "random_features"}
+)
+FIG_BOUNDS = f"{REPORTS}/figures/bounds"
+
+
+def rf_setting(wildcards):
+    """One bounds.random_features setting (its widths resolved)."""
+    return canonical(RF_SETTINGS[wildcards.name].as_dict())
+
+
+# ---- stage 4. training (training.smk)
+TRAIN_CFG = config["training"]
+TRAIN_EXPERIMENTS = ("dynamics", "theory", "three_layer", "regularization")
+# settings shared by every experiment (device, dtype, ...), without the runtime knobs
+TRAIN_GLOBAL = {
+    k: v for k, v in result_settings("training").items() if k not in TRAIN_EXPERIMENTS
+}
+THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
+
+
+def experiment_settings(wildcards):
+    """The shared settings and the section of one experiment (no other experiment's)."""
+    return canonical(
+        {**TRAIN_GLOBAL, wildcards.experiment: TRAIN_CFG[wildcards.experiment]}
+    )
+
+
+def theory_d_over_n(wildcards):
+    """The d/n value of one theory job."""
+    return THEORY_JOBS[wildcards.job]
+
+
+def training_result(experiment):
+    """The NetCDF file of one single-job experiment (rule train_experiment)."""
+    return expand(rules.train_experiment.output[0], experiment=experiment)[0]
+
+
+# ---- stage 5. UPFM and the bridge (upfm.smk)
+UPFM = config["upfm"]
+UPFM_LOSSES = UPFM["sweep"]["losses"]
+BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
+BRIDGE_GRIDS_CFG = UPFM["bridge"]["grids"]
+FIG_UPFM = f"{REPORTS}/figures/upfm"
+# The part of the upfm config one bridge job uses (its own grid only).
+UPFM_BRIDGE_COMMON = {k: UPFM[k] for k in ("mse_scale", "lambda_ratio")}
+UPFM_SWEEP = canonical(
+    {k: UPFM[k] for k in ("solver", "mse_scale", "lambda_ratio")}
+    | {"sweep": {k: v for k, v in UPFM["sweep"].items() if k != "losses"}}
+)
+UPFM_GRAM = canonical(
+    {k: UPFM[k] for k in ("gram", "solver", "mse_scale", "lambda_ratio")}
+)
+
+
+def bridge_settings(wildcards):
+    """Only this grid's entry: editing another grid does not re-run this job."""
+    return canonical(
+        UPFM_BRIDGE_COMMON
+        | {
+            "bridge": UPFM["bridge"]
+            | {"grids": {wildcards.grid: BRIDGE_GRIDS_CFG[wildcards.grid]}}
+        }
+    )
+
+
+# ---- stage 6. generalization (generalization.smk)
+GEN = config["generalization"]
+GEN_EXPERIMENTS = GEN["experiments"]
+
+
+def gen_experiment(wildcards):
+    """One generalization.experiments entry."""
+    return canonical(GEN_EXPERIMENTS[wildcards.name])
+
+
+def gen_theory_parts(wildcards):
+    """The theory job outputs of one experiment (one per d)."""
+    return expand(
+        rules.generalization_theory.output[0],
+        name=wildcards.name,
+        d=_gen.job_d_values(GEN_EXPERIMENTS[wildcards.name], "theory"),
+    )
+
+
+def gen_trained_parts(wildcards):
+    """The training job outputs of one experiment (one per trained d; none if disabled)."""
+    return expand(
+        rules.generalization_trained.output[0],
+        name=wildcards.name,
+        d=_gen.job_d_values(GEN_EXPERIMENTS[wildcards.name], "trained"),
+    )
+
+
+# ---- stage 7. feasibility figures (figures.smk)
+PHASE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "phase"]
+NOISE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "pure_noise"]
+REAL_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "real"]
+FIG_FEAS = f"{REPORTS}/figures/feasibility"

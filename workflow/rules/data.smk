@@ -3,46 +3,41 @@
 # (storing every cell's samples would take GBs at paper scale); see shallownc.phase.
 
 
-def example_spec(wildcards):
-    """The data.examples entry of one example."""
-    return canonical(config["data"]["examples"][wildcards.name])
-
-
 rule gmm_example:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/data/gmm/{{name}}.nc",
     log:
         "logs/data/gmm/{name}.log",
-    params:
-        spec=example_spec,
-        seed=config["seed"],
-        code=code_version("../scripts/make_gmm.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        spec=example_spec,
+        seed=config["seed"],
+        code=code_version("../scripts/make_gmm.py"),
     script:
         "../scripts/make_gmm.py"
 
 
 rule digits_data:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/data/digits.nc",
     log:
         "logs/data/digits.log",
-    params:
-        digits=canonical(config["data"]["digits"]),
-        code=code_version("../scripts/make_digits.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        digits=canonical(config["data"]["digits"]),
+        code=code_version("../scripts/make_digits.py"),
     script:
         "../scripts/make_digits.py"
 

@@ -3,8 +3,6 @@
 
 
 rule solve_feasibility:
-    conda:
-        CONDA_ENV
     input:
         grid_data_inputs,
     output:
@@ -15,35 +13,37 @@ rule solve_feasibility:
         "benchmarks/feasibility/{grid}/{job}.tsv"
     wildcard_constraints:
         job=r"d\d+_t\d+-\d+",
+    conda:
+        CONDA_ENV
+    threads: config["solver"]["workers"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
     params:
         grid=job_grid_params,
         seed=config["seed"],
         solver=SOLVER,
         code=code_version("../scripts/solve_feasibility.py"),
-    threads: config["solver"]["workers"]
-    resources:
-        mem_mb=2000,
-        runtime=60,
     script:
         "../scripts/solve_feasibility.py"
 
 
 rule combine_feasibility:
-    conda:
-        CONDA_ENV
     input:
         grid_job_outputs,
     output:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     log:
         "logs/feasibility/{grid}.combine.log",
-    params:
-        code=code_version("../scripts/combine_feasibility.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=code_version("../scripts/combine_feasibility.py"),
     script:
         "../scripts/combine_feasibility.py"
 

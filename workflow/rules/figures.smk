@@ -1,15 +1,8 @@
 # Stage 7 — feasibility figures (other stages draw theirs in their own rule files).
 # Every figure reads only NetCDF results and carries an rst caption in workflow/report/.
 
-PHASE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "phase"]
-NOISE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "pure_noise"]
-REAL_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "real"]
-FIG_FEAS = f"{REPORTS}/figures/feasibility"
-
 
 rule figure_phase_diagram:
-    conda:
-        CONDA_ENV
     input:
         rules.combine_feasibility.output[0],
     output:
@@ -22,20 +15,20 @@ rule figure_phase_diagram:
         ),
     log:
         "logs/figures/phase_{grid}.log",
-    params:
-        code=code_version("../scripts/plot_phase_diagram.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_phase_diagram.py"),
     script:
         "../scripts/plot_phase_diagram.py"
 
 
 rule figure_separability:
-    conda:
-        CONDA_ENV
     input:
         feasibility_results(PHASE_GRIDS),
     output:
@@ -47,20 +40,20 @@ rule figure_separability:
         ),
     log:
         "logs/figures/separability_vs_nc.log",
-    params:
-        code=code_version("../scripts/plot_separability.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_separability.py"),
     script:
         "../scripts/plot_separability.py"
 
 
 rule figure_pure_noise:
-    conda:
-        CONDA_ENV
     input:
         feasibility_results(NOISE_GRIDS),
     output:
@@ -72,20 +65,20 @@ rule figure_pure_noise:
         ),
     log:
         "logs/figures/pure_noise.log",
-    params:
-        code=code_version("../scripts/plot_pure_noise.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_pure_noise.py"),
     script:
         "../scripts/plot_pure_noise.py"
 
 
 rule figure_real_data:
-    conda:
-        CONDA_ENV
     input:
         rules.combine_feasibility.output[0],
     output:
@@ -97,13 +90,15 @@ rule figure_real_data:
         ),
     log:
         "logs/figures/real_{grid}.log",
-    params:
-        code=code_version("../scripts/plot_real_data.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_real_data.py"),
     script:
         "../scripts/plot_real_data.py"
 

@@ -4,29 +4,6 @@
 # for importing torch. Checkpoints live in training.checkpoint_dir, outside every output:
 # a killed job re-run continues from its last checkpoint.
 
-TRAIN_CFG = config["training"]
-TRAIN_EXPERIMENTS = ("dynamics", "theory", "three_layer", "regularization")
-# settings shared by every experiment (device, dtype, ...), without the runtime knobs
-TRAIN_GLOBAL = {
-    k: v for k, v in result_settings("training").items() if k not in TRAIN_EXPERIMENTS
-}
-THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
-
-
-def experiment_settings(wildcards):
-    """The shared settings and the section of one experiment (no other experiment's)."""
-    return canonical({**TRAIN_GLOBAL, wildcards.experiment: TRAIN_CFG[wildcards.experiment]})
-
-
-def theory_d_over_n(wildcards):
-    """The d/n value of one theory job."""
-    return THEORY_JOBS[wildcards.job]
-
-
-def training_result(experiment):
-    """The NetCDF file of one single-job experiment (rule train_experiment)."""
-    return expand(rules.train_experiment.output[0], experiment=experiment)[0]
-
 
 rule train_experiment:
     output:
@@ -37,18 +14,18 @@ rule train_experiment:
         "benchmarks/training/{experiment}.tsv"
     wildcard_constraints:
         experiment="dynamics|three_layer|regularization",
-    params:
-        cfg=experiment_settings,
-        solver=SOLVER,
-        seed=config["seed"],
-        code=code_version("../scripts/train_experiment.py"),
+    conda:
+        CONDA_ENV
     threads: TRAIN_CFG["threads"]
     resources:
         mem_mb=4000,
         runtime=600,
         gpu=TRAIN_CFG["gpus_per_job"],
-    conda:
-        CONDA_ENV
+    params:
+        cfg=experiment_settings,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/train_experiment.py"),
     script:
         "../scripts/train_experiment.py"
 
@@ -62,6 +39,13 @@ rule train_theory:
         "benchmarks/training/theory/{job}.tsv"
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
+    conda:
+        CONDA_ENV
+    threads: TRAIN_CFG["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=600,
+        gpu=TRAIN_CFG["gpus_per_job"],
     params:
         # the d/n list is left out: each job's own value is its d_over_n param, so adding
         # or changing one d/n value re-runs only that job
@@ -77,13 +61,6 @@ rule train_theory:
         solver=SOLVER,
         seed=config["seed"],
         code=code_version("../scripts/train_theory.py"),
-    threads: TRAIN_CFG["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=600,
-        gpu=TRAIN_CFG["gpus_per_job"],
-    conda:
-        CONDA_ENV
     script:
         "../scripts/train_theory.py"
 
@@ -95,16 +72,16 @@ rule combine_training_theory:
         f"{RESULTS}/training/theory.nc",
     log:
         "logs/training/theory.combine.log",
-    params:
-        threshold=TRAIN_CFG["collapse_threshold"],
-        code=code_version("../scripts/combine_training.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        threshold=TRAIN_CFG["collapse_threshold"],
+        code=code_version("../scripts/combine_training.py"),
     script:
         "../scripts/combine_training.py"
 
@@ -138,15 +115,15 @@ rule plot_training:
         ),
     log:
         "logs/training/plot.log",
-    params:
-        code=code_version("../scripts/plot_training.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        code=code_version("../scripts/plot_training.py"),
     script:
         "../scripts/plot_training.py"
 

@@ -2,38 +2,8 @@
 # Closed forms, certificate and derivation: reports/upfm.md; code: shallownc.upfm, .bridge.
 # Jobs: one sweep per loss, one Gram job, one bridge job per data grid (all small).
 
-from shallownc import bridge as _bridge
-
-UPFM = config["upfm"]
-UPFM_LOSSES = UPFM["sweep"]["losses"]
-BRIDGE_GRIDS = _bridge.grids_from_config(UPFM)
-BRIDGE_GRIDS_CFG = UPFM["bridge"]["grids"]
-FIG_UPFM = f"{REPORTS}/figures/upfm"
-# The part of the upfm config one bridge job uses (its own grid only).
-UPFM_BRIDGE_COMMON = {k: UPFM[k] for k in ("mse_scale", "lambda_ratio")}
-UPFM_SWEEP = canonical(
-    {k: UPFM[k] for k in ("solver", "mse_scale", "lambda_ratio")}
-    | {"sweep": {k: v for k, v in UPFM["sweep"].items() if k != "losses"}}
-)
-UPFM_GRAM = canonical(
-    {k: UPFM[k] for k in ("gram", "solver", "mse_scale", "lambda_ratio")}
-)
-
-
-def bridge_settings(wildcards):
-    """Only this grid's entry: editing another grid does not re-run this job."""
-    return canonical(
-        UPFM_BRIDGE_COMMON
-        | {
-            "bridge": UPFM["bridge"]
-            | {"grids": {wildcards.grid: BRIDGE_GRIDS_CFG[wildcards.grid]}}
-        }
-    )
-
 
 rule upfm_sweep:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/upfm/sweep_{{loss}}.nc",
     log:
@@ -42,64 +12,64 @@ rule upfm_sweep:
         "benchmarks/upfm/sweep_{loss}.tsv"
     wildcard_constraints:
         loss="ce|mse",
-    params:
-        upfm=UPFM_SWEEP,
-        seed=config["seed"],
-        code=code_version("../scripts/upfm_sweep.py"),
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=120,  # minutes; the default config needs seconds, the paper preset ~30 min
+    params:
+        upfm=UPFM_SWEEP,
+        seed=config["seed"],
+        code=code_version("../scripts/upfm_sweep.py"),
     script:
         "../scripts/upfm_sweep.py"
 
 
 rule upfm_gram:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/upfm/gram.nc",
     log:
         "logs/upfm/gram.log",
     benchmark:
         "benchmarks/upfm/gram.tsv"
-    params:
-        upfm=UPFM_GRAM,
-        seed=config["seed"],
-        code=code_version("../scripts/upfm_gram.py"),
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        upfm=UPFM_GRAM,
+        seed=config["seed"],
+        code=code_version("../scripts/upfm_gram.py"),
     script:
         "../scripts/upfm_gram.py"
 
 
 rule upfm_bridge:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/upfm/bridge_{{grid}}.nc",
     log:
         "logs/upfm/bridge_{grid}.log",
     benchmark:
         "benchmarks/upfm/bridge_{grid}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=240,  # minutes; the default config needs seconds, the paper preset hours
     params:
         upfm=bridge_settings,
         solver=SOLVER,
         seed=config["seed"],
         code=code_version("../scripts/upfm_bridge.py"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=240,  # minutes; the default config needs seconds, the paper preset hours
     script:
         "../scripts/upfm_bridge.py"
 
 
 rule figure_upfm_gram:
-    conda:
-        CONDA_ENV
     input:
         rules.upfm_gram.output[0],
     output:
@@ -111,20 +81,20 @@ rule figure_upfm_gram:
         ),
     log:
         "logs/figures/upfm_gram.log",
-    params:
-        code=code_version("../scripts/plot_upfm_gram.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_upfm_gram.py"),
     script:
         "../scripts/plot_upfm_gram.py"
 
 
 rule figure_upfm_sweep:
-    conda:
-        CONDA_ENV
     input:
         rules.upfm_sweep.output[0],
     output:
@@ -139,20 +109,20 @@ rule figure_upfm_sweep:
         "logs/figures/upfm_sweep_{loss}.log",
     wildcard_constraints:
         loss="ce|mse",
-    params:
-        code=code_version("../scripts/plot_upfm_sweep.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_upfm_sweep.py"),
     script:
         "../scripts/plot_upfm_sweep.py"
 
 
 rule figure_upfm_bridge:
-    conda:
-        CONDA_ENV
     input:
         rules.upfm_bridge.output[0],
     output:
@@ -165,13 +135,15 @@ rule figure_upfm_bridge:
         ),
     log:
         "logs/figures/upfm_bridge_{grid}.log",
-    params:
-        code=code_version("../scripts/plot_upfm_bridge.py"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        code=code_version("../scripts/plot_upfm_bridge.py"),
     script:
         "../scripts/plot_upfm_bridge.py"
 

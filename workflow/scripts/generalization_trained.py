@@ -5,7 +5,7 @@ from shallownc.smk import logged
 with logged(snakemake) as log:
     exp = generalization.sub_experiment(snakemake.params.experiment,
                                         int(snakemake.wildcards.d))
-    if exp.get("trained", {}).get("enabled", True):
+    if exp["trained"]["enabled"]:
         import torch
 
         torch.set_num_threads(snakemake.threads)  # oversubscribed threads: 10x slower here
