@@ -223,3 +223,11 @@ def test_schema_ships_inside_the_package():
     pyproject = tomllib.loads((ROOT_CONFIG.parent / "pyproject.toml").read_text())
     assert "schemas/*.yaml" in pyproject["tool"]["setuptools"]["package-data"]["shallownc"]
     assert (ROOT_CONFIG.parent / "workflow" / "schemas").resolve() == C.SCHEMA_DIR
+
+
+def test_runtime_knobs_are_schema_keys(schema_dir):
+    """The keys rules leave out of their params (no re-run) must exist in the schema."""
+    schema = C.load_schema(schema_dir)
+    for section, keys in C.RUNTIME_KNOBS.items():
+        props = C._resolve(schema["properties"][section], schema)["properties"]
+        assert set(keys) <= set(props), (section, set(keys) - set(props))
