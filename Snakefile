@@ -46,10 +46,14 @@ include: "workflow/rules/feasibility.smk"
 include: "workflow/rules/bounds.smk"
 # 4. Training: two- and three-layer ReLU nets with NC metrics over time.
 include: "workflow/rules/training.smk"
+# 4b. Certified verdicts: did training reach the collapsed global minimizer?
+include: "workflow/rules/verdict.smk"
 # 5. Unconstrained positive feature model and the bridge to the network.
 include: "workflow/rules/upfm.smk"
 # 6. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
+# 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
+include: "workflow/rules/paper_training.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
 

@@ -109,6 +109,36 @@ def test_run_grid_dataset():
     assert float(ds.trained_gap.sel(d=2).min()) > 0
     for v in ds.data_vars:
         assert "description" in ds[v].attrs and "units" in ds[v].attrs
+    assert ds.attrs["normalization"] == U.NORMALIZATION
+
+
+def test_network_objective_is_paper_2_1():
+    """F_net = (1/N) sum CE(W2 relu(W1 x)) + (lW/2)||W2||^2 + (lH/2)||relu(W1 X)||^2."""
+    rng = np.random.default_rng(7)
+    X, W1, W2 = rng.standard_normal((4, 6)), rng.standard_normal((5, 4)), rng.standard_normal((2, 5))
+    y = np.array([0, 0, 0, 1, 1, 1])
+    H = np.maximum(W1 @ X, 0)
+    Z = W2 @ H
+    ce = np.mean(np.logaddexp(Z[0], Z[1]) - Z[y, np.arange(6)])
+    want = ce + 0.5 * 0.2 * (W2 ** 2).sum() + 0.5 * 0.05 * (H ** 2).sum()
+    assert B.network_objective(W1, W2, X, y, 0.2, 0.05, "ce") == pytest.approx(want, rel=1e-14)
+    assert B.net_value_grad(W1, W2, X, y, 0.2, 0.05, "ce")[0] == pytest.approx(want, rel=1e-14)
+
+
+def test_trainer_receives_paper_lambdas():
+    """Whatever convention shallownc.training uses, the lambdas handed to it reproduce (2.1):
+    the trainer's own final objective equals F_net at its final weights."""
+    from shallownc import normalization as NZ
+    from shallownc import training
+
+    K, n = 2, 4
+    X, y, _M, _s = D.GMMSpec("antipodal", K, n, 3, 0.3).draw(1, 0)
+    tW, tH = NZ.trainer_lambdas(0.04, 0.01)
+    assert NZ.trainer_lambda_factor() in (0.5, 1.0)
+    r = training.train_two_layer(X, y, width=3, loss="ce", lambda_W=tW, lambda_H=tH, epochs=5,
+                                 lr=0.05, seeds=[3], dtype="float64", n_eval=2)
+    assert float(r.objective[0]) == pytest.approx(
+        B.network_objective(r.W1[0], r.W2[0], X, y, 0.04, 0.01, "ce"), rel=1e-10)
 
 
 def test_gd_cross_check_with_project_trainer():

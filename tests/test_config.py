@@ -148,7 +148,8 @@ def test_sections_left_out_are_reported(root, schema_dir):
     lines = C.validate_or_exit(cfg, schema_dir)
     assert len(lines) == 1 and "schema defaults" in lines[0]
     assert "upfm" in lines[0] and "feasibility.real_data" in lines[0], lines
-    assert C.validate_or_exit(_load(root, "config.yaml"), schema_dir) == []
+    full = _load(root, "config.yaml")
+    assert "upfm" not in " ".join(C.validate_or_exit(full, schema_dir))
 
 
 @pytest.mark.parametrize("value", ["", ".", "/", "/tmp/out", "~/out", "../out", "a/../../b"])
@@ -229,5 +230,16 @@ def test_runtime_knobs_are_schema_keys(schema_dir):
     """The keys rules leave out of their params (no re-run) must exist in the schema."""
     schema = C.load_schema(schema_dir)
     for section, keys in C.RUNTIME_KNOBS.items():
-        props = C._resolve(schema["properties"][section], schema)["properties"]
+        node = schema
+        for key in section.split("."):
+            node = C._resolve(node, schema)["properties"][key]
+        props = C._resolve(node, schema)["properties"]
         assert set(keys) <= set(props), (section, set(keys) - set(props))
+
+
+def test_paper_figure_sigma_must_be_a_trained_sigma(schema_dir):
+    """(This check lived in paper_training.smk: validation belongs to shallownc.config.)"""
+    msg = _err(schema_dir, {"paper": {"fig3": {"sigma": [0.18, 1.42], "fig4_sigma": 0.5,
+                                               "fig5_sigma": 1.42}}})
+    assert "'paper.fig3.fig4_sigma' = 0.5 is not one of paper.fig3.sigma" in msg, msg
+    assert "fig5_sigma" not in msg

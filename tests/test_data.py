@@ -92,3 +92,29 @@ def test_read_netcdf_errors(tmp_path):
         io.read_netcdf(ok, required_vars=["b"])
     with pytest.raises(io.InputError, match="lacks dimension"):
         io.read_netcdf(ok, required_dims=["y"])
+
+
+def test_nonfinite_data_rejected_naming_file_and_variable(tmp_path):
+    ds = D.gmm_dataset(D.GMMSpec("antipodal", 2, 4, 3, 0.1), 1)
+    X = ds.X.values.copy()
+    X[0, 2] = np.nan
+    with pytest.raises(ValueError, match=r"file\.nc: variable 'X' has 1 NaN"):
+        D.dataset_arrays(ds.assign(X=(("feature", "sample"), X)), "file.nc")
+    with pytest.raises(ValueError, match="variable 'X'"):
+        D.to_dataset(X, ds.label.values, seed=0, sigma=0.1, source="gmm")
+    Xg, yg = D.dataset_arrays(ds, "ok.nc")
+    assert Xg.shape == (3, 8) and yg.dtype == np.int64
+
+
+def test_common_noise_across_sigma():
+    M = D.mean_matrix("orthogonal", 3, 5)
+    Z = D.gmm_noise(5, 3, 4, np.random.default_rng(0))
+    X0, y = D.gmm_from_noise(M, Z, 0.0)
+    assert np.array_equal(X0, M[:, y])                      # sigma = 0: exactly the means
+    X1, _ = D.gmm_from_noise(M, Z, 0.5)
+    assert np.allclose(X1 - X0, 0.5 * Z)
+    with pytest.raises(ValueError, match="sigma"):
+        D.gmm_from_noise(M, Z, -1.0)
+    with pytest.raises(ValueError, match="does not fit"):
+        D.gmm_from_noise(M, Z[:, :-1], 0.1)
+    assert D.snr(M, 0.0) == np.inf

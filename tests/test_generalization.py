@@ -288,6 +288,7 @@ def test_run_trained_tiny_and_merge():
     assert 0 <= float(cell.trained_test_error) <= 1
     assert np.isfinite(float(cell.trained_nc1))
     assert np.isnan(ds.trained_test_error.sel(snr=0.5)).all()
+    assert "lambda_W/2" in ds.attrs["normalization"]
     parts = [G.run_theory(G.sub_experiment(TINY, d), base_seed=3) for d in (4, 12)]
     m = G.merge(parts, [ds])
     assert int(m.trained.sum()) == 1

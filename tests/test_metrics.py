@@ -114,3 +114,52 @@ def test_nc4_margin_error_hand_values():
     assert M.nc4(wrong, H, Hbar) == pytest.approx(0.25)
     assert M.error_rate(wrong, y) == pytest.approx(0.25)
     assert M.margin(wrong, y) == pytest.approx(-2.0)
+
+
+def _paper_metrics_reference(W, Hbar):
+    """Paper (3.3) in the paper's own orientation, written independently: the paper's
+    classifier Wp (p x K) has logits Wp^T h, i.e. Wp = W^T for our K x p W."""
+    Wp = np.asarray(W, dtype=np.float64).T
+    K = Wp.shape[1]
+    C = np.eye(K) - np.full((K, K), 1.0 / K)
+    G_H = Hbar.T @ Hbar
+    G_W = Wp.T @ Wp
+    Z = Wp.T @ Hbar
+    f = lambda A: np.sqrt((A ** 2).sum())  # noqa: E731 (Frobenius norm by hand)
+    return (f(G_H / f(G_H) - np.eye(K) / np.sqrt(K)),
+            f(G_W / f(G_W) - C / np.sqrt(K - 1)),
+            f(Z / f(Z) - C / np.sqrt(K - 1)))
+
+
+@pytest.mark.parametrize("K,p", [(2, 7), (3, 5), (4, 9)])
+def test_paper_metrics_equal_an_independent_computation(K, p):
+    rng = np.random.default_rng(40 + K)
+    Hbar = np.abs(rng.standard_normal((p, K)))
+    W = rng.standard_normal((K, p))
+    ref = _paper_metrics_reference(W, Hbar)
+    got = (M.nc2_h_paper(Hbar), M.nc2_w_paper(W), M.nc3_paper(W, Hbar))
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    assert M.nc2_h_paper(Hbar) == M.nc2_orthogonal_frame(Hbar)
+    H = np.repeat(Hbar, 3, axis=1) + 0.1 * rng.standard_normal((p, 3 * K))
+    y = np.repeat(np.arange(K), 3)
+    allm = M.all_metrics(H, y, W, W @ H)
+    Hb = M.class_means(H, y)
+    np.testing.assert_allclose([allm["nc2_h_paper"], allm["nc2_w_paper"], allm["nc3_paper"]],
+                               _paper_metrics_reference(W, Hb), rtol=1e-12)
+    assert {"nc2_h_paper", "nc2_w_paper", "nc3_paper"} <= set(M.METRIC_ATTRS)
+
+
+def test_paper_metrics_vanish_at_the_collapsed_solution():
+    # paper Definition 1 / Theorem 2: Hbar^T Hbar ∝ I_K, W^T W ∝ C_K, W^T Hbar ∝ C_K
+    K, p = 3, 6
+    Hbar = np.zeros((p, K))
+    Hbar[np.arange(K), np.arange(K)] = 2.5                 # orthogonal, equal norms
+    W = 0.7 * (np.eye(K) - np.ones((K, K)) / K) @ Hbar.T   # rows: centred means (K x p)
+    assert M.nc2_h_paper(Hbar) == pytest.approx(0.0, abs=1e-14)
+    assert M.nc2_w_paper(W) == pytest.approx(0.0, abs=1e-14)
+    assert M.nc3_paper(W, Hbar) == pytest.approx(0.0, abs=1e-14)
+    # an uncentred classifier W = Hbar^T is orthogonal, not a simplex: both are > 0
+    assert M.nc2_w_paper(Hbar.T) > 0.1 and M.nc3_paper(Hbar.T, Hbar) > 0.1
+    assert np.isnan(M.nc2_w_paper(np.zeros((K, p))))
+    with pytest.raises(ValueError, match="K x p"):
+        M.nc3_paper(W.T, Hbar)

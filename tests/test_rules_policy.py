@@ -49,10 +49,17 @@ def trains(name: str, body: str) -> bool:
     return name.startswith("train") or bool(re.search(r"scripts/train\w*\.py", body))
 
 
+def is_target(body: str) -> bool:
+    """A target-only rule (like `all`): inputs, no output, nothing to run."""
+    return directive(body, "output") is None
+
+
 def violations(root: Path = ROOT) -> list[str]:
     out = []
     for name, (fname, body) in rule_blocks(root).items():
-        if name == "all":
+        if is_target(body):
+            if any(directive(body, d) is not None for d in ("script", "shell", "run")):
+                out.append(f"{fname}: rule {name} has no output but runs something")
             continue
         where = f"{fname}: rule {name}"
         for d in ("log", "threads"):
@@ -114,7 +121,7 @@ def test_every_rule_passes_the_code_version_of_its_own_script():
     watch (they leave out Snakemake's mtime-based "code" trigger)."""
     bad = []
     for name, (fname, body) in rule_blocks().items():
-        if name == "all":
+        if is_target(body):
             continue
         for d in ("shell", "run"):
             if directive(body, d) is not None:

@@ -58,17 +58,71 @@ def test_closed_form_weights_attain_value_and_balance(loss, model):
         assert (H >= 0).all()
 
 
-def test_closed_form_matches_science_md_checks():
-    """science.md §3 [checked]: CE margin log((K-1)(1-g)/g), g = 2 sqrt((K-1) N lW lH);
-    MSE with loss (1/2)||z - e_y||^2: W H-bar = (1 - 2 sqrt(K N lW lH)) I."""
-    K, n, lw, lh = 3, 5, 2e-3, 1e-3
-    N = K * n
-    g = 2 * np.sqrt((K - 1) * N * lw * lh)
+def _theorem2_printed(K, n, lw, lh):
+    """Paper Theorem 2 exactly as printed (objective (2.1)): CE margin a, CE b, l2 forms."""
+    lam = np.sqrt(lw * lh)
+    a = max(np.log((K - 1) * (1 / np.sqrt(n * K * (K - 1) * lh * lw) - 1)), 0.0)
+    b = np.sqrt((K - 1) / (n * K) * lw / lh) * a
+    t = max(1 - np.sqrt(n) * K * lam, 0.0)
+    return {"a": a, "b": b, "l2_WH": t, "l2_HH": np.sqrt(lw / lh) * t / np.sqrt(n),
+            "l2_WW": np.sqrt(lh / lw) * np.sqrt(n) * t}
+
+
+@pytest.mark.parametrize("K,n,lw,lh", [(2, 300, 1e-3, 1e-6), (3, 5, 2e-3, 1e-3),
+                                       (4, 10, 3e-2, 1e-3), (10, 500, 1e-3, 1e-6)])
+def test_closed_form_equals_theorem_2_as_printed(K, n, lw, lh):
+    """Paper Theorem 2 (a) CE: H^T H = b (I_K x J_n), W^T W = (a^2/b) C_K, W^T H = a C_K Y;
+    (b) l2 (loss (1/2N)||W^T H - Y||^2, i.e. mse_scale 1/2): W^T H = (1 - sqrt(n) K lambda)_+ Y,
+    H^T H = sqrt(lW/lH) (.)_+/sqrt(n) (I x J_n), W^T W = sqrt(lH/lW) sqrt(n) (.)_+ I_K.
+    (The paper's W is p x K, ours K x p: its W^T W is our W W^T.)"""
+    p = _theorem2_printed(K, n, lw, lh)
+    y = np.repeat(np.arange(K), n)
+    Y = U.onehot(y, K)
+    IJ = np.kron(np.eye(K), np.ones((n, n)))
+    C = np.eye(K) - np.ones((K, K)) / K
     cf = U.closed_form("ce", "upfm", K, n, lw, lh)
-    assert cf.rate == pytest.approx(g)
-    assert cf.scale == pytest.approx(np.log((K - 1) * (1 - g) / g))
+    W, H = cf.weights(K + 1)
+    assert cf.scale == pytest.approx(p["a"], rel=1e-12)
+    assert np.allclose(H.T @ H, p["b"] * IJ, rtol=1e-12, atol=1e-12 * p["b"])
+    assert np.allclose(W @ W.T, p["a"] ** 2 / p["b"] * C, rtol=1e-12, atol=1e-10)
+    assert np.allclose(W @ H, p["a"] * C @ Y, rtol=1e-12, atol=1e-12)
     cm = U.closed_form("mse", "upfm", K, n, lw, lh, mse_scale=0.5)
-    assert cm.scale == pytest.approx(1 - 2 * np.sqrt(K * N * lw * lh))
+    W, H = cm.weights(K)
+    assert cm.scale == pytest.approx(p["l2_WH"], rel=1e-12)
+    assert np.allclose(W @ H, p["l2_WH"] * Y, atol=1e-12)
+    assert np.allclose(H.T @ H, p["l2_HH"] * IJ, rtol=1e-12, atol=1e-14)
+    assert np.allclose(W @ W.T, p["l2_WW"] * np.eye(K), rtol=1e-12, atol=1e-14)
+
+
+def test_theorem_2_figure_3_setting_numbers():
+    """The paper's Figure 3 setting K=2, n=300, lW=1e-3, lH=1e-6: a = 7.1623931940 (issue 11),
+    b = sqrt(lW/(2 n lH)) a; l2: 1 - sqrt(300) 2 sqrt(1e-9)."""
+    cf = U.closed_form("ce", "upfm", 2, 300, 1e-3, 1e-6)
+    assert cf.scale == pytest.approx(7.1623931940, abs=5e-11)
+    W, H = cf.weights(2)
+    assert (H.T @ H)[0, 0] == pytest.approx(np.sqrt(1e-3 / 600e-6) * 7.1623931940, rel=1e-10)
+    cm = U.closed_form("mse", "upfm", 2, 300, 1e-3, 1e-6)
+    assert cm.scale == pytest.approx(1 - np.sqrt(300) * 2 * np.sqrt(1e-9), rel=1e-14)
+    # doubling both lambdas (the old lambda||.||^2 read as (2.1)) moves the margin to 6.47
+    assert U.closed_form("ce", "upfm", 2, 300, 2e-3, 2e-6).scale == pytest.approx(
+        np.log(1 / (2 * np.sqrt(600e-9)) - 1), rel=1e-12)
+    # zero-solution threshold of Theorem 2(a): a > 0 iff sqrt(n (K-1)/K) > K n lambda
+    for K, n in ((2, 300), (3, 7), (10, 50)):
+        lam_c = np.sqrt(n * (K - 1) / K) / (K * n)
+        assert U.threshold("ce", "upfm", K, n) == pytest.approx(lam_c ** 2, rel=1e-14)
+        assert U.threshold("mse", "upfm", K, n) == pytest.approx(1 / (n * K ** 2), rel=1e-14)
+
+
+def test_objective_is_paper_2_1():
+    """F = mean loss + (lW/2)||W||^2 + (lH/2)||H||^2, against a direct evaluation."""
+    rng = np.random.default_rng(4)
+    W, H = rng.standard_normal((3, 4)), np.abs(rng.standard_normal((4, 6)))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    Z = W @ H
+    ce = np.mean([np.log(np.exp(Z[:, i]).sum()) - Z[y[i], i] for i in range(6)])
+    assert U.objective(W, H, y, 0.3, 0.7, "ce") == pytest.approx(
+        ce + 0.15 * (W ** 2).sum() + 0.35 * (H ** 2).sum(), rel=1e-14)
+    assert "lambda_W/2" in U.NORMALIZATION
 
 
 @pytest.mark.parametrize("loss,model", CASES)
@@ -184,6 +238,7 @@ def test_sweep_and_gram_datasets():
     assert float(abs(ds.gap_best).max()) < 1e-9
     assert float(abs(ds.cert_gap_closed).max()) < 1e-13
     assert float(ds.feature_norm.sel(model="upfm", ratio=1.5).max()) < 1e-4
+    assert ds.attrs["normalization"] == U.NORMALIZATION
     g = U.run_gram(3, 2, 0.1, U.SolverSettings(starts=2), 0)
     G = g.gram.sel(loss="ce", model="upfm", source="numerical").values
     assert np.allclose(G, np.eye(3) / np.sqrt(3), atol=1e-5)

@@ -3,9 +3,11 @@
 Two-layer network f(x) = W2 relu(W1 x) (science.md §1), W1 p x d, W2 K x p, features
 H = relu(W1 X) (p x N), training objective with *activation* regularization (science.md §1):
 
-    F_net(W1, W2) = (1/N) sum_i loss(W2 h_i, y_i) + lambda_W ||W2||_F^2 + lambda_H ||H||_F^2,
+    F_net(W1, W2) = (1/N) sum_i loss(W2 h_i, y_i) + (lambda_W/2) ||W2||_F^2
+                    + (lambda_H/2) ||H||_F^2,
 
-the same loss normalization as :mod:`shallownc.upfm` (CE, or MSE c||z - e_y||^2). W1 is not
+the paper's objective (2.1) with the two-layer features (2.4), and the same loss normalization as
+:mod:`shallownc.upfm` (CE, or MSE c||z - e_y||^2; ``upfm.NORMALIZATION``). W1 is not
 regularized. Since H = relu(W1 X) >= 0, every network is a feasible point of the UPFM, so
 F_net >= F*_UPFM always (reports/upfm.md D§7).
 
@@ -91,10 +93,10 @@ def net_value_grad(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scal
     H = np.maximum(A, 0.0)
     ell, G = upfm.loss_terms(W2 @ H, y, loss, mse_scale)
     N = y.size
-    f = ell.mean() + lam_W * (W2 ** 2).sum() + lam_H * (H ** 2).sum()
+    f = ell.mean() + 0.5 * lam_W * (W2 ** 2).sum() + 0.5 * lam_H * (H ** 2).sum()  # paper (2.1)
     GN = G / N
-    gW2 = GN @ H.T + 2 * lam_W * W2
-    gA = (W2.T @ GN + 2 * lam_H * H) * (A > 0)
+    gW2 = GN @ H.T + lam_W * W2
+    gA = (W2.T @ GN + lam_H * H) * (A > 0)
     return float(f), gA @ X.T, gW2
 
 
@@ -152,10 +154,16 @@ class GDCheck:
 
 def gd_check(X, y, K: int, lam_W: float, lam_H: float, loss: str, width: int, gd: GDCheck,
              seed: int):
-    """Best F_net (recomputed in numpy) over the project trainer's runs, NaN if all diverged."""
-    from . import training
+    """Best F_net (recomputed in numpy) over the project trainer's runs, NaN if all diverged.
 
-    r = training.train_two_layer(X, y, width=width, loss=loss, lambda_W=lam_W, lambda_H=lam_H,
+    lam_W, lam_H are the paper's (2.1); they reach the trainer through
+    normalization.trainer_lambdas, whatever convention the installed trainer uses.
+    """
+    from . import training
+    from .normalization import trainer_lambdas
+
+    tW, tH = trainer_lambdas(lam_W, lam_H)
+    r = training.train_two_layer(X, y, width=width, loss=loss, lambda_W=tW, lambda_H=tH,
                                  epochs=gd.epochs, lr=gd.lr,
                                  seeds=[int(seed) % 2 ** 31 + i for i in range(gd.seeds)],
                                  dtype="float64", n_eval=5)
@@ -284,8 +292,9 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
                "width": train.width or 2 * K, "train_starts": train.starts,
                "train_max_iter": train.max_iter, "train_init_scale": train.init_scale,
                "gd_epochs": gd.epochs, "gd_lr": gd.lr, "gd_seeds": gd.seeds,
-               "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + lambda_W||W2||^2 + "
-                            "lambda_H||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7"},
+               "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + (lambda_W/2)||W2||^2 + "
+                            "(lambda_H/2)||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7",
+               "normalization": upfm.NORMALIZATION},
     )
     ds["nc_all_status"] = (("d", "sigma", "trial"), status,
                            {"description": "all class LPs (science.md §4): verified verdict",

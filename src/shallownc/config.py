@@ -32,9 +32,28 @@ RUNTIME_KNOBS = {
     "solver": ("workers",),
     "training": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
                  "log_every_s"),
+    "verdict": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
+                "log_every_s"),
+    "paper.train": ("threads", "gpus_per_job", "checkpoint_dir"),
 }
+
+
+def section(config: dict, name: str) -> dict:
+    """The config section ``name`` ("a" or "a.b")."""
+    node = config
+    for key in name.split("."):
+        node = node[key]
+    return node
+
+
+def runtime_knobs(config: dict, name: str) -> dict:
+    """The parallelism/logging knobs of section ``name`` (read by scripts from the config,
+    since rules keep them out of their params)."""
+    node = section(config, name)
+    return {k: node[k] for k in RUNTIME_KNOBS[name]}
 # Path settings that must stay inside the working directory (unless allow_external_paths).
-_PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"))
+_PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
+              ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
 
@@ -302,6 +321,15 @@ def _upfm_checks(u: dict) -> Iterator[str]:
                    f"'upfm.bridge.grids.{name}.K' = {g['K']}")
 
 
+def _paper_checks(paper: dict) -> Iterator[str]:
+    """Figures 4-5 show one sigma of Figure 3's runs: it must be one of paper.fig3.sigma."""
+    fig3 = paper["fig3"]
+    for fig in ("fig4", "fig5"):
+        s = fig3[f"{fig}_sigma"]
+        if not any(abs(s - v) < 1e-12 for v in fig3["sigma"]):
+            yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
+
+
 def _cross_checks(config: dict) -> Iterator[str]:
     """Constraints a JSON schema cannot express (combinations of fields)."""
     yield from _path_checks(config)
@@ -310,6 +338,7 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _d_over_n_checks("feasibility.pure_noise", pn)
     yield from _generalization_checks(config["generalization"])
     yield from _upfm_checks(config["upfm"])
+    yield from _paper_checks(config["paper"])
 
 
 # ---- files --------------------------------------------------------------------------------------

@@ -75,16 +75,60 @@ def mean_matrix(geometry: str, K: int, d: int, norm: float = 1.0, angle_deg: flo
     return M
 
 
+def check_finite(a, variable: str, where: str) -> np.ndarray:
+    """Return ``a`` as a float array; raise ValueError naming ``where`` (a file or a
+    generator) and ``variable`` when it holds NaN or infinite entries (issue 14.3)."""
+    arr = np.asarray(a, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{where}: variable {variable!r} has {int(bad.sum())} NaN or "
+                         f"infinite entries (first at index {first}); the data must be finite")
+    return arr
+
+
+def check_sigma(sigma: float) -> float:
+    """sigma must be finite and >= 0; sigma = 0 means noiseless data (every sample equals its
+    class mean: the paper's Figure 1-2 grids start there)."""
+    s = float(sigma)
+    if not np.isfinite(s) or s < 0:
+        raise ValueError(f"noise level sigma must be finite and >= 0 (got {sigma!r})")
+    return s
+
+
 def sample_gmm(M: np.ndarray, n: int, sigma: float, rng: np.random.Generator):
     """Draw n samples per class: X (d x N, class-ordered) and labels y (N,)."""
     d, K = M.shape
     y = np.repeat(np.arange(K), n)
-    X = M[:, y] + sigma * rng.standard_normal((d, K * n))
-    return X, y
+    X = M[:, y] + check_sigma(sigma) * rng.standard_normal((d, K * n))
+    return check_finite(X, "X", "sample_gmm"), y
+
+
+def gmm_noise(d: int, K: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Standard normal noise Z (d x K n, class-ordered), to be scaled by sigma.
+
+    Common random numbers across sigma (issue 16.1): for one (d, trial) the same Z serves
+    every sigma of a grid row, X(sigma) = M_y + sigma Z (:func:`gmm_from_noise`), so the rows
+    are coupled and consecutive LPs can warm-start. The caller derives the seed from
+    (base seed, d, trial) without sigma, e.g. ``cell_seed(base, trial, source='gmm_noise',
+    d=d, ...)``.
+    """
+    return rng.standard_normal((int(d), int(K) * int(n)))
+
+
+def gmm_from_noise(M: np.ndarray, Z: np.ndarray, sigma: float):
+    """X = M_y + sigma Z with labels y (class-ordered, n = Z.shape[1] / K per class)."""
+    d, K = M.shape
+    if Z.shape[0] != d or Z.shape[1] % K:
+        raise ValueError(f"noise Z of shape {Z.shape} does not fit means of shape {M.shape}")
+    y = np.repeat(np.arange(K), Z.shape[1] // K)
+    X = M[:, y] + check_sigma(sigma) * Z
+    return check_finite(X, "X", "gmm_from_noise"), y
 
 
 def snr(M: np.ndarray, sigma: float) -> float:
-    """SNR = min_k ||mu_k|| / (sigma sqrt(d)) (module docstring); inf when sigma = 0."""
+    """SNR = min_k ||mu_k|| / (sigma sqrt(d)) (module docstring); inf when sigma = 0 (the
+    noiseless data of the paper's Figure 1-2 grids: stored as inf, never divided by)."""
     d = M.shape[0]
     m = float(np.linalg.norm(M, axis=0).min())
     return np.inf if sigma == 0 else m / (sigma * np.sqrt(d))
@@ -125,6 +169,7 @@ def gmm_dataset(spec: GMMSpec, base_seed: int, trial: int = 0) -> xr.Dataset:
 
 def to_dataset(X, y, M=None, *, seed: int, sigma: float, source: str, **attrs) -> xr.Dataset:
     """Dataset with ``X(feature, sample)``, ``label(sample)``, ``means(feature, class)``."""
+    X = check_finite(X, "X", f"data set ({source})")
     d, N = X.shape
     K = int(y.max()) + 1
     if M is None:
@@ -170,7 +215,17 @@ def load_digits_arrays(classes, standardize: bool = True):
     if standardize:
         sd = Xr.std(axis=0)
         Xr = (Xr - Xr.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    return Xr.T.copy(), yr
+    return check_finite(Xr.T.copy(), "X", "scikit-learn digits"), yr
+
+
+def dataset_arrays(ds: xr.Dataset, path) -> tuple:
+    """(X, y) of a data-set NetCDF read from ``path``, rejecting non-finite X or labels
+    with a message naming the file and the variable."""
+    X = check_finite(ds["X"].values, "X", str(path))
+    lab = check_finite(ds["label"].values, "label", str(path))
+    if np.any(lab != np.round(lab)) or lab.min(initial=0) < 0:
+        raise ValueError(f"{path}: variable 'label' must hold class indices 0..K-1")
+    return X, lab.astype(np.int64)
 
 
 def digits_dataset(classes, standardize: bool = True) -> xr.Dataset:

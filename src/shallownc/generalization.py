@@ -39,6 +39,7 @@ from scipy.special import ndtr
 
 from . import data as D
 from . import feasibility as F
+from .upfm import NORMALIZATION
 
 STATUS_OK, STATUS_NOT_NC, STATUS_NONPOSITIVE, STATUS_UNDECIDED = 1, 0, 2, -1
 STATUS_NAMES = {STATUS_OK: "ok (class LP feasible, best alignment positive)",
@@ -603,7 +604,7 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
               "tie_convention": "ties (both neurons off) count as errors",
               "derivation": "reports/generalization.md",
               "panel_d_over_n": json.dumps([float(v) for v in exp.get("panel_d_over_n", [])]),
-              "low_snr": float(exp.get("low_snr", 0))})
+              "low_snr": float(exp.get("low_snr", 0)), "normalization": NORMALIZATION})
     return ds
 
 
@@ -640,7 +641,8 @@ _TRAINED_VARS = {
                     "1"),
     "trained_collapsed": ("1 if trained_nc1 < nc1_threshold (and not diverged), else 0", "1"),
     "trained_diverged": ("1 if training diverged (training.py), else 0", "1"),
-    "trained_objective": ("final training objective (training.py)", "1"),
+    "trained_objective": ("final training objective, paper (2.1) normalization: "
+                          "(1/N) sum CE + (lambda_W/2)||W2||^2 + (lambda_H/2)||H||^2", "1"),
 }
 
 
@@ -677,11 +679,16 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
             if not cells:
                 continue
             from . import metrics, training  # torch only when something is trained
+            from .normalization import trainer_lambdas
 
+            # config lambdas are the paper's (2.1); defaults as in the schema (run_trained is
+            # also called with unvalidated experiment dicts in tests)
+            lam_W, lam_H = trainer_lambdas(float(tr.get("lambda_W", 2e-3)),
+                                           float(tr.get("lambda_H", 2e-3)))
             res = training.train_two_layer(
                 np.stack(Xs), np.stack(ys), width=int(tr.get("width", 20)),
                 loss=tr.get("loss", "ce"), reg="feature",
-                lambda_W=float(tr.get("lambda_W", 1e-3)), lambda_H=float(tr.get("lambda_H", 1e-3)),
+                lambda_W=lam_W, lambda_H=lam_H,
                 epochs=int(tr.get("epochs", 3000)), lr=float(tr.get("lr", 0.05)),
                 init_scale=float(tr.get("init_scale", 1.0)), seeds=seeds, eval_epochs=[],
                 name=f"generalization_dn{dn:g}")
@@ -718,7 +725,8 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
                      for v, (desc, u) in _TRAINED_VARS.items()},
                     coords={"snr": np.asarray(snrs, float), "d_over_n": np.asarray(dns, float),
                             "trial": np.arange(T)},
-                    attrs={"trained_settings_json": json.dumps(tr, sort_keys=True)})
+                    attrs={"trained_settings_json": json.dumps(tr, sort_keys=True),
+                           "normalization": NORMALIZATION})
     return ds
 
 

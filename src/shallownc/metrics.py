@@ -31,6 +31,16 @@ the orthogonal-frame NC2 for non-negative features is science.md §2 / the talk)
 - NC4: fraction of samples where argmax_k (W h)_k differs from the nearest class mean
   argmin_k ||h - mu_k|| (Papyan et al. Fig. 7), on training or on fresh test features.
 - Margin: min_i ( f_{y_i}(x_i) - max_{j != y_i} f_j(x_i) ) (logit margin).
+
+The paper's own metrics, exactly as paper (3.3) defines them (suffix ``_paper``; the paper's
+classifier is W in R^{p x K} with logits W^T h, ours is its transpose, so the paper's W^T W is
+our W W^T and its W^T Hbar our W Hbar, both K x K); C_K = I_K - 11^T/K, ||C_K||_F = sqrt(K-1):
+- nc2_h_paper = ||Hbar^T Hbar/||Hbar^T Hbar||_F - I_K/sqrt(K)||_F (= nc2_of by definition);
+- nc2_w_paper = ||W^T W/||W^T W||_F - C_K/sqrt(K-1)||_F (paper notation);
+- nc3_paper   = ||W^T Hbar/||W^T Hbar||_F - C_K/sqrt(K-1)||_F (paper notation).
+For K = 2 NC2_W says nothing about collapse (conventions.md: with activation regularization
+w1 + w2 decays as (1 - lr lambda_W)^steps whatever the data) and NC1 sees one direction only:
+read them with Tr(Sigma_W)/Tr(Sigma_B) (``nc1_trace``).
 """
 
 from __future__ import annotations
@@ -174,6 +184,33 @@ def nc3(W, Hbar, loss: str = "ce") -> float:
     return float(np.linalg.norm(W.T / nw - M / nm))
 
 
+def simplex_target(K: int) -> np.ndarray:
+    """C_K / sqrt(K-1), C_K = I_K - 11^T/K: the unit-Frobenius-norm simplex Gram (paper (3.3))."""
+    return (np.eye(K) - np.ones((K, K)) / K) / np.sqrt(K - 1)
+
+
+def nc2_h_paper(Hbar) -> float:
+    """Paper (3.3) NC2_Hbar = ||Hbar^T Hbar/||Hbar^T Hbar||_F - I_K/sqrt(K)||_F (= nc2_of)."""
+    return nc2_orthogonal_frame(Hbar)
+
+
+def nc2_w_paper(W) -> float:
+    """Paper (3.3) NC2_W = ||W^T W/||W^T W||_F - C_K/sqrt(K-1)||_F, paper W = our W^T (K x p)."""
+    W = _f64(W)
+    Gn = _normalized(W @ W.T)
+    return float("nan") if Gn is None else float(np.linalg.norm(Gn - simplex_target(W.shape[0])))
+
+
+def nc3_paper(W, Hbar) -> float:
+    """Paper (3.3) NC3 = ||W^T Hbar/||W^T Hbar||_F - C_K/sqrt(K-1)||_F, paper W = our W^T."""
+    W, Hbar = _f64(W), _f64(Hbar)
+    if W.shape != (Hbar.shape[1], Hbar.shape[0]):
+        raise ValueError(f"classifier must be K x p = {(Hbar.shape[1], Hbar.shape[0])}, "
+                         f"got {W.shape}")
+    Gn = _normalized(W @ Hbar)
+    return float("nan") if Gn is None else float(np.linalg.norm(Gn - simplex_target(W.shape[0])))
+
+
 def ncc_predict(H, Hbar) -> np.ndarray:
     """Nearest-class-mean labels argmin_k ||h_i - mu_k|| (columns of H)."""
     H, Hbar = _f64(H), _f64(Hbar)
@@ -215,6 +252,9 @@ def all_metrics(H, y, W, logits, loss: str = "ce", K=None) -> dict[str, float]:
         "equinorm": equinorm(Hbar),
         "equiangular": equiangularity(Hbar),
         "nc3": nc3(W, Hbar, loss),
+        "nc2_h_paper": nc2_h_paper(Hbar),
+        "nc2_w_paper": nc2_w_paper(W),
+        "nc3_paper": nc3_paper(W, Hbar),
         "nc4": nc4(logits, H, Hbar),
         "error": error_rate(logits, y),
         "margin": margin(logits, y),
@@ -233,6 +273,12 @@ METRIC_ATTRS = {
                     "1"),
     "nc3": ("NC3 ||W^T/||W|| - M/||M|||_F, M centred means (CE) or means (MSE) (metrics.nc3)",
             "1"),
+    "nc2_h_paper": ("paper (3.3) NC2_Hbar ||Hbar^T Hbar/||.||_F - I_K/sqrt(K)||_F (equal to "
+                    "nc2_of; metrics.nc2_h_paper)", "1"),
+    "nc2_w_paper": ("paper (3.3) NC2_W ||W^T W/||.||_F - C_K/sqrt(K-1)||_F, paper's W "
+                    "(p x K) = our W^T (metrics.nc2_w_paper)", "1"),
+    "nc3_paper": ("paper (3.3) NC3 ||W^T Hbar/||.||_F - C_K/sqrt(K-1)||_F, paper's W "
+                  "(p x K) = our W^T (metrics.nc3_paper)", "1"),
     "nc4": ("NC4 rate of disagreement of the network with the nearest-class-mean rule on "
             "the training data (metrics.nc4)", "1"),
     "error": ("training misclassification rate (metrics.error_rate)", "1"),

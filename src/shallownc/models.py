@@ -13,6 +13,11 @@ N(0, (init_scale_r)^2 / fan_in) entries drawn from ``torch.Generator().manual_se
 on the CPU in layer order, so run r gets the same weights whichever batch it is trained in
 and on whichever device. init_scale = 1 is LeCun-normal; sqrt(2) is He (Kaiming) scaling.
 Biases start at zero.
+
+Frozen first layer (``freeze_first``; paper (2.5), Theorem 6 and Figure 6): W_1 has i.i.d.
+N(0, 1/d1) entries, d1 = width of the first hidden layer (the paper's W1 in R^{d x d1} with
+N(0, 1/d1) entries), drawn from the same per-run generator in the same order; it is never
+trained and never regularized (training.loop applies it once, before the trained layers).
 """
 
 from __future__ import annotations
@@ -71,26 +76,58 @@ class BatchedNet:
         return BatchedNet([w.detach() for w in self.weights],
                           [None if b is None else b.detach() for b in self.biases])
 
-    def run(self, r: int) -> "BatchedNet":
-        """Run r alone (R = 1), a view."""
-        return BatchedNet([w[r:r + 1] for w in self.weights],
-                          [None if b is None else b[r:r + 1] for b in self.biases])
+    def runs(self, c0: int, c1: int) -> "BatchedNet":
+        """Runs c0..c1-1 (a view sharing storage with self)."""
+        return BatchedNet([w[c0:c1] for w in self.weights],
+                          [None if b is None else b[c0:c1] for b in self.biases])
+
+    def layers(self, first: int) -> "BatchedNet":
+        """The net from weight matrix ``first`` on (a view): the trained part when the first
+        ``first`` layers are frozen; its input is the frozen layers' output."""
+        return BatchedNet(self.weights[first:], self.biases[first:])
+
+    def hidden(self, X: torch.Tensor, n_layers: int) -> torch.Tensor:
+        """relu(... relu(W_1 X + b_1) ...) after the first ``n_layers`` layers (R, width, N)."""
+        h = X
+        for W, b in zip(self.weights[:n_layers], self.biases[:n_layers]):
+            z = torch.matmul(W, h)
+            h = torch.relu(z if b is None else z + b)
+        return h
 
 
 def init_net(arch: str, d: int, K: int, widths, seeds, init_scale=1.0, bias: bool = False,
-             dtype=torch.float32, device="cpu") -> BatchedNet:
-    """Initial parameters of len(seeds) runs (module docstring); init_scale scalar or (R,)."""
+             dtype=torch.float32, device="cpu", freeze_first: bool = False,
+             input_dims=None) -> BatchedNet:
+    """Initial parameters of len(seeds) runs (module docstring); init_scale scalar or (R,).
+
+    freeze_first: W_1 ~ N(0, 1/d1) (paper Theorem 6), not scaled by init_scale, and W_1 (and
+    b_1) do not require gradients.
+    input_dims: per-run input dimensions d_r <= d (runs of several d batched in one program,
+    inputs zero-padded to d): W_1[r] is drawn exactly as for a d_r-dimensional input (same
+    generator stream, fan_in d_r) into its first d_r columns, the other columns are zero. With
+    zero-padded inputs the padded columns get zero gradient and stay zero, so the run follows
+    its unpadded trajectory (up to rounding).
+    """
     shapes = layer_shapes(arch, d, K, widths)
     seeds = [int(s) for s in seeds]
     R = len(seeds)
     scale = np.broadcast_to(np.asarray(init_scale, dtype=np.float64), (R,))
     weights = [torch.empty((R, o, i), dtype=torch.float64) for o, i in shapes]
+    if freeze_first and len(shapes) < 2:
+        raise ValueError("freeze_first needs at least one trained layer after the first")
+    dims = [d] * R if input_dims is None else [int(x) for x in input_dims]
+    if len(dims) != R or min(dims) < 1 or max(dims) > d:
+        raise ValueError(f"input_dims must give one dimension in 1..{d} per run, got {dims}")
     for r, s in enumerate(seeds):
         g = torch.Generator().manual_seed(s % (2 ** 64))
-        for W, (o, i) in zip(weights, shapes):
-            W[r] = torch.randn((o, i), generator=g, dtype=torch.float64) * (scale[r] / np.sqrt(i))
+        for l, (W, (o, i)) in enumerate(zip(weights, shapes)):
+            i = dims[r] if l == 0 else i
+            std = 1.0 / np.sqrt(o) if (freeze_first and l == 0) else scale[r] / np.sqrt(i)
+            if i < W.shape[2]:
+                W[r] = 0.0
+            W[r, :, :i] = torch.randn((o, i), generator=g, dtype=torch.float64) * std
     biases = [torch.zeros((R, o, 1), dtype=torch.float64) if bias else None for o, _ in shapes]
     net = BatchedNet(weights, biases).to(device=device, dtype=dtype)
-    for p in net.parameters():
+    for p in net.layers(int(freeze_first)).parameters():
         p.requires_grad_(True)
     return net

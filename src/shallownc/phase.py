@@ -31,8 +31,7 @@ from . import feasibility as F
 
 log = logging.getLogger(__name__)
 
-STATUS_ATTRS = {"flag_values": [1, 0, -1],
-                "flag_meanings": "feasible infeasible undecided", "units": "1"}
+STATUS_ATTRS = F.STATUS_ATTRS  # 1 feasible, 0 infeasible (proof), -1 undecided, -2 within radius
 
 
 @dataclass(frozen=True)
@@ -259,9 +258,7 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
     """All-classes verdicts, the d/n coordinate and grid metadata."""
     for pre in ("nc", "sep"):
         s = ds[f"{pre}_status"]
-        allst = xr.where((s == F.INFEASIBLE).any("class"), F.INFEASIBLE,
-                         xr.where((s == F.UNDECIDED).any("class"), F.UNDECIDED, F.FEASIBLE))
-        ds[f"{pre}_all_status"] = allst.astype(np.int8)
+        ds[f"{pre}_all_status"] = F.all_classes_status_array(s, "class")
         ds[f"{pre}_all_status"].attrs = {**STATUS_ATTRS, "description":
             f"all classes together ({pre}): infeasible if any class is, undecided if any "
             "class is undecided and none infeasible, else feasible"}

@@ -1,8 +1,8 @@
 """Unconstrained positive feature model (UPFM) and the ordinary unconstrained feature model (UFM).
 
-Objective (science.md §1, §3; this project's normalization: no 1/2 on the regularizers, no bias):
+Objective: the paper's (2.1) (the project normalization, :data:`NORMALIZATION`; no bias):
 
-    F(W, H) = (1/N) sum_i loss(W h_i, y_i) + lambda_W ||W||_F^2 + lambda_H ||H||_F^2,
+    F(W, H) = (1/N) sum_i loss(W h_i, y_i) + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2,
 
 W is K x p (logits W h), H is p x N, N = K n balanced classes (class-ordered labels not needed).
 UPFM: H >= 0 entrywise; UFM: H free.  Losses:
@@ -19,7 +19,7 @@ Everything below is derived in reports/upfm.md (section numbers "D§x" refer to 
   many random starts, in float64 (D§6);
 * a certificate of global optimality (D§5): linearize the convex loss at a candidate's logits
   Z* = W* H*, then the remaining bilinear-plus-quadratic problem is bounded below by 0 iff the
-  matrix lambda_H I - G^T G / (4 N^2 lambda_W) is copositive (UPFM) or PSD (UFM), G the loss
+  matrix lambda_H I - G^T G / (N^2 lambda_W) is copositive (UPFM) or PSD (UFM), G the loss
   gradient at Z*.  Copositivity is certified by the sufficient split PSD + entrywise
   non-negative; if the split does not certify at slope G, a shrunk slope theta G (valid because
   loss >= 0) does, so :func:`certificate` always returns a *valid* lower bound, and it is tight
@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 
 LOSSES = ("ce", "mse")
 MODELS = ("upfm", "ufm")
+
+#: The regularization convention of every objective in this module, in bridge and in
+#: generalization (paper (2.1)); written as the ``normalization`` attribute of their NetCDF files.
+#: Until 2026-12 the project used lambda ||.||^2 without the 1/2 (old lambda = paper lambda / 2).
+NORMALIZATION = "paper (2.1): (1/N) sum_i loss + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2"
 
 
 def _check_common(loss: str, model: str, lam_W: float, lam_H: float, mse_scale: float):
@@ -99,11 +104,11 @@ def loss_terms(Z: np.ndarray, y: np.ndarray, loss: str, mse_scale: float = 0.5):
 
 
 def objective(W, H, y, lam_W: float, lam_H: float, loss: str, mse_scale: float = 0.5) -> float:
-    """F(W, H) of the module docstring (float64)."""
+    """F(W, H) of the module docstring, paper (2.1) (float64)."""
     W = np.asarray(W, dtype=np.float64)
     H = np.asarray(H, dtype=np.float64)
     ell, _ = loss_terms(W @ H, y, loss, mse_scale)
-    return float(ell.mean() + lam_W * (W ** 2).sum() + lam_H * (H ** 2).sum())
+    return float(ell.mean() + 0.5 * lam_W * (W ** 2).sum() + 0.5 * lam_H * (H ** 2).sum())
 
 
 # ------------------------------------------------------------------------------ closed forms
@@ -113,9 +118,12 @@ class ClosedForm:
     """Closed-form global minimizer of the UPFM/UFM (reports/upfm.md D§2-D§4).
 
     ``rate`` is the effective regularization rate of the logits along the optimal direction:
-      CE UPFM  gamma   = 2 sqrt((K-1) N lambda_W lambda_H)      (D§2)
-      CE UFM   gamma_u = 2 (K-1) sqrt(n lambda_W lambda_H)      (D§4)
-      MSE      a       = sqrt(K N lambda_W lambda_H)            (D§3; UPFM and UFM agree)
+      CE UPFM  gamma   = sqrt((K-1) N lambda_W lambda_H)        (D§2; paper Theorem 2(a):
+                                                                 margin a = log((K-1)(1/gamma - 1)))
+      CE UFM   gamma_u = (K-1) sqrt(n lambda_W lambda_H)        (D§4)
+      MSE      a       = sqrt(K N lambda_W lambda_H) / 2        (D§3; UPFM and UFM agree; paper
+                                                                 Theorem 2(b) for c = 1/2:
+                                                                 beta = 1 - sqrt(n) K lambda)
     ``scale`` is the logit scale: CE the margin t (logits t (e_k - 1/K)), MSE beta (logits
     beta e_k).  ``threshold`` is the value of lambda_W lambda_H at and beyond which the zero
     solution is the global minimizer.
@@ -183,17 +191,19 @@ class ClosedForm:
 def threshold(loss: str, model: str, K: int, n: int, mse_scale: float = 0.5) -> float:
     """lambda_W lambda_H at and beyond which the global minimizer is W = 0, H = 0 (D§2-D§4).
 
-    CE UPFM: (K-1)/(4 K^2 N); CE UFM: 1/(4 K^2 n); MSE: c^2/(K N).
+    CE UPFM: (K-1)/(K^2 N) (paper Theorem 2(a): a > 0 iff sqrt(n(K-1)/K) > K n lambda);
+    CE UFM: 1/(K^2 n); MSE: 4 c^2/(K N) (paper Theorem 2(b), c = 1/2: sqrt(n) K lambda < 1).
     """
     N = K * n
     if loss == "ce":
-        return (K - 1) / (4 * K ** 2 * N) if model == "upfm" else 1.0 / (4 * K ** 2 * n)
-    return mse_scale ** 2 / (K * N)
+        return (K - 1) / (K ** 2 * N) if model == "upfm" else 1.0 / (K ** 2 * n)
+    return 4.0 * mse_scale ** 2 / (K * N)
 
 
 def closed_form(loss: str, model: str, K: int, n: int, lam_W: float, lam_H: float,
                 mse_scale: float = 0.5) -> ClosedForm:
-    """The closed-form global minimizer and its objective value (reports/upfm.md)."""
+    """The closed-form global minimizer and its objective value (reports/upfm.md D§2-D§4;
+    paper Theorem 2, objective (2.1))."""
     _check_common(loss, model, lam_W, lam_H, mse_scale)
     if K < 2 or n < 1:
         raise ValueError(f"need K >= 2 and n >= 1, got K={K}, n={n}")
@@ -202,7 +212,7 @@ def closed_form(loss: str, model: str, K: int, n: int, lam_W: float, lam_H: floa
     thr = threshold(loss, model, K, n, mse_scale)
     if loss == "ce":
         # D§2/D§4: F(t) = log(1 + (K-1) e^{-t}) + rate t, minimized at 1 - softmax_y = rate.
-        rate = 2 * s * np.sqrt((K - 1) * N) if model == "upfm" else 2 * s * (K - 1) * np.sqrt(n)
+        rate = s * np.sqrt((K - 1) * N) if model == "upfm" else s * (K - 1) * np.sqrt(n)
         if rate < (K - 1) / K:
             t = float(np.log((K - 1) * (1 - rate) / rate))
             value = float(-np.log1p(-rate) + rate * t)
@@ -211,7 +221,7 @@ def closed_form(loss: str, model: str, K: int, n: int, lam_W: float, lam_H: floa
     else:
         # D§3: F(beta) = c (1 - beta)^2 + 2 a beta, minimized at beta = 1 - a/c (if > 0).
         c = mse_scale
-        rate = float(np.sqrt(K * N) * s)
+        rate = float(np.sqrt(K * N) * s / 2.0)
         if rate < c:
             t = 1.0 - rate / c
             value = 2 * rate - rate ** 2 / c
@@ -229,7 +239,7 @@ class Certificate:
     lower_bound: float
     value: float          # F at the candidate used for the linearization
     theta: float          # slope shrink factor in (0, 1]; 1 = full linearization
-    rho: float            # lambda_max of the PSD part of G^T G / (4 N^2 lambda_W)
+    rho: float            # lambda_max of the PSD part of G^T G / (N^2 lambda_W)
     lam_H: float
 
     @property
@@ -244,10 +254,11 @@ def certificate(W, H, y, lam_W: float, lam_H: float, loss: str, model: str = "up
 
     With Z* = W H and G the per-sample loss gradients at Z* (K x N), convexity of the loss and
     loss >= 0 give, for every theta in [0, 1],
-        F(W', H') >= theta c0 + (theta/N) <G, W'H'> + lambda_W||W'||^2 + lambda_H||H'||^2,
-        c0 = (1/N) sum_i [loss(z*_i) - g_i^T z*_i].
-    Minimizing over W' leaves sum_rows h^T (lambda_H I - theta^2 A) h with
-    A = G^T G / (4 N^2 lambda_W), h the rows of H'. The bound theta c0 holds when
+        F(W', H') >= theta c0 + (theta/N) <G, W'H'> + (lambda_W/2)||W'||^2
+                     + (lambda_H/2)||H'||^2,   c0 = (1/N) sum_i [loss(z*_i) - g_i^T z*_i].
+    Minimizing over W' (W' = -theta G H'^T / (N lambda_W)) leaves
+    (1/2) sum_rows h^T (lambda_H I - theta^2 A) h with A = G^T G / (N^2 lambda_W), h the rows
+    of H'. The bound theta c0 holds when
     lambda_H I - theta^2 A is copositive (UPFM: rows h >= 0) or PSD (UFM). Sufficient split for
     copositivity: A = A_plus + A_minus, A_minus the negative off-diagonal entries (they make
     lambda_H I - theta^2 A entrywise larger), and lambda_H I - theta^2 A_plus PSD, i.e.
@@ -269,7 +280,7 @@ def certificate(W, H, y, lam_W: float, lam_H: float, loss: str, model: str = "up
     Z = W @ H
     ell, G = loss_terms(Z, y, loss, mse_scale)
     c0 = float((ell - (G * Z).sum(axis=0)).mean())
-    A = G.T @ G / (4.0 * N ** 2 * lam_W)
+    A = G.T @ G / (N ** 2 * lam_W)
     if model == "upfm":
         Ap = A.copy()
         off = ~np.eye(N, dtype=bool)
@@ -332,10 +343,10 @@ def solve_one(y, K: int, lam_W: float, lam_H: float, loss: str, model: str, rng,
         H = x[sW:].reshape(p, N)
         Z = W @ H
         ell, G = loss_terms(Z, y, loss, mse_scale)
-        f = ell.mean() + lam_W * (W ** 2).sum() + lam_H * (H ** 2).sum()
+        f = ell.mean() + 0.5 * lam_W * (W ** 2).sum() + 0.5 * lam_H * (H ** 2).sum()  # (2.1)
         GN = G / N
-        gW = GN @ H.T + 2 * lam_W * W
-        gH = W.T @ GN + 2 * lam_H * H
+        gW = GN @ H.T + lam_W * W
+        gH = W.T @ GN + lam_H * H
         return f, np.concatenate([gW.ravel(), gH.ravel()])
 
     bounds = [(None, None)] * sW + ([(0.0, None)] * sH if model == "upfm" else
@@ -464,8 +475,8 @@ def run_sweep(loss: str, K_values, n_values, ratios, settings: SolverSettings, b
         "lambda_H": ("feature regularization lambda_H", "1"),
         "threshold": ("lambda_W lambda_H at which this model's minimizer becomes zero", "1"),
         "scale": ("closed-form logit scale (CE: margin t; MSE: beta)", "1"),
-        "rate": ("closed-form effective rate (CE: gamma; MSE: a = sqrt(K N lambda_W lambda_H))",
-                 "1"),
+        "rate": ("closed-form effective rate (CE: gamma = sqrt((K-1) N lambda_W lambda_H); MSE: "
+                 "a = sqrt(K N lambda_W lambda_H)/2; paper (2.1) normalization)", "1"),
         "solve_time": ("wall time of all starts of the cell", "s"),
         "frac_starts_at_optimum": ("fraction of starts with F - F* <= 1e-8 max(1, |F*|)", "1"),
         "start_value": ("F reached by each random start", "1"),
@@ -478,8 +489,9 @@ def run_sweep(loss: str, K_values, n_values, ratios, settings: SolverSettings, b
                 "ratio": np.asarray(ratios, dtype=float), "start": np.arange(S)},
         attrs={"loss": loss, "mse_scale": mse_scale, "lambda_W_over_lambda_H": lam_ratio,
                "ratio_definition": "lambda_W lambda_H / threshold_UPFM(loss, K, n)",
-               "objective": "(1/N) sum_i loss(W h_i, y_i) + lambda_W ||W||_F^2 + "
-                            "lambda_H ||H||_F^2",
+               "objective": "(1/N) sum_i loss(W h_i, y_i) + (lambda_W/2) ||W||_F^2 + "
+                            "(lambda_H/2) ||H||_F^2",
+               "normalization": NORMALIZATION,
                "loss_definition": ("logsumexp(z) - z_y" if loss == "ce" else
                                    f"{mse_scale} * ||z - e_y||^2"),
                "width": settings.width or "2K", "starts": S, "gtol": settings.gtol,
@@ -539,4 +551,5 @@ def run_gram(K: int, n: int, ratio: float, settings: SolverSettings, base_seed: 
                                     "class_i": np.arange(K), "class_j": np.arange(K)},
                       attrs={"K": K, "n": n, "ratio": ratio, "mse_scale": mse_scale,
                              "ratio_definition": "lambda_W lambda_H / threshold_UPFM",
-                             "starts": settings.starts, "derivation": "reports/upfm.md"})
+                             "starts": settings.starts, "derivation": "reports/upfm.md",
+                             "normalization": NORMALIZATION})

@@ -7,6 +7,7 @@ from shallownc import config as sncconfig
 from shallownc import phase
 from shallownc import bridge as _bridge
 from shallownc import generalization as _gen
+from shallownc import paper_training as _paper_training
 from shallownc import random_features as _rf
 from shallownc import integrity
 from snakemake.logging import logger
@@ -56,11 +57,12 @@ def canonical(obj):
 
 
 def result_settings(section):
-    """A config section without its parallelism/logging knobs (sncconfig.RUNTIME_KNOBS): those
-    never change a result, so they must not trigger re-runs; scripts read them from config.
-    """
+    """A config section ("a" or "a.b") without its parallelism/logging knobs
+    (sncconfig.RUNTIME_KNOBS): those never change a result, so they must not trigger re-runs;
+    scripts read them from the config (sncconfig.runtime_knobs)."""
     knobs = sncconfig.RUNTIME_KNOBS.get(section, ())
-    return canonical({k: v for k, v in config[section].items() if k not in knobs})
+    node = sncconfig.section(config, section)
+    return canonical({k: v for k, v in node.items() if k not in knobs})
 
 
 SOLVER = result_settings("solver")
@@ -221,3 +223,75 @@ PHASE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "phase"]
 NOISE_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "pure_noise"]
 REAL_GRIDS = [g for g, spec in GRIDS.items() if spec.kind == "real"]
 FIG_FEAS = f"{REPORTS}/figures/feasibility"
+
+
+# ---- stage 4b. certified training verdicts (verdict.smk)
+VERDICT = config["verdict"]
+VERDICT_STUDY = VERDICT["study"]
+VERDICT_GRID_JOBS = {f"dn{r:g}": r for r in VERDICT_STUDY["d_over_n"]}
+VERDICT_VARIANTS = {v["name"]: v for v in VERDICT_STUDY["variants"]["list"]}
+# what every study job uses, without the d/n list and the variant list (job names carry them)
+VERDICT_COMMON = {
+    k: v
+    for k, v in result_settings("verdict").items()
+    if k not in ("study", "theory", "enabled")
+}
+VERDICT_STUDY_JOB = {k: v for k, v in VERDICT_STUDY.items() if k not in ("d_over_n",)}
+VERDICT_STUDY_JOB["variants"] = {
+    k: v for k, v in VERDICT_STUDY["variants"].items() if k != "list"
+}
+VERDICT_JOB = canonical({**VERDICT_COMMON, "study": VERDICT_STUDY_JOB})
+FIG_VERDICT = f"{REPORTS}/figures/verdict"
+VERDICT_FIGS = {
+    "table": ("verdict_table.png", "verdict_table.rst"),
+    "study": ("study.png", "verdict_study.rst"),
+    "gaps": ("gaps.png", "verdict_gaps.rst"),
+    "variants": ("variants.png", "verdict_variants.rst"),
+}
+
+
+def verdict_d_over_n(wildcards):
+    """The d/n value of one verdict study job."""
+    return VERDICT_GRID_JOBS[wildcards.job]
+
+
+def verdict_variant(wildcards):
+    """One verdict.study.variants.list entry."""
+    return canonical(VERDICT_VARIANTS[wildcards.variant])
+
+
+# ---- stage 6b. the paper's training figures and theorem panels (paper_training.smk)
+PAPER = config["paper"]
+PAPER_TRAIN = result_settings("paper.train")
+PAPER_FIG3_D = sorted(
+    {int(round(r * PAPER["fig3"]["n"])) for r in PAPER["fig3"]["d_over_n"]}
+)
+PAPER_FIG6_D1 = _paper_training.fig6_widths(
+    PAPER["fig6"],
+    10 * (PAPER["fig6"]["n_per_class"] or _paper_training.DIGITS_MIN_CLASS),
+)
+PAPER_FIGS = ["fig3", "fig4", "fig5", "fig6", "theorem6", "theorem78"]
+
+
+def paper_fig3_parts(wildcards):
+    """The per-d job outputs of Figure 3."""
+    return expand(rules.paper_fig3_job.output[0], d=PAPER_FIG3_D)
+
+
+def paper_fig6_parts(wildcards):
+    """The per-d1 job outputs of Figure 6."""
+    return expand(rules.paper_fig6_job.output[0], d1=PAPER_FIG6_D1)
+
+
+def paper_fig45_sigma(wildcards):
+    """The sigma of Figure 3's runs that Figure 4 (or 5) shows."""
+    return PAPER["fig3"][f"{wildcards.fig}_sigma"]
+
+
+def paper_fig45_title(wildcards):
+    return f"Figure {wildcards.fig[-1]}"
+
+
+def paper_theorem_settings(wildcards):
+    """The paper.theorem6 or paper.theorem78 section."""
+    return canonical(PAPER[wildcards.fig])

@@ -1,5 +1,5 @@
 """Solve one feasibility job (one d value, a block of trials, every sigma) and verify it."""
-from shallownc import feasibility, io, phase
+from shallownc import data, feasibility, io, phase
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
@@ -11,7 +11,7 @@ with logged(snakemake) as log:
     digits = None
     if grid.source == "digits":
         ds = io.read_netcdf(snakemake.input[0], required_vars=["X", "label"])
-        digits = (ds["X"].values, ds["label"].values)
+        digits = data.dataset_arrays(ds, snakemake.input[0])
     out = phase.run_job(grid, snakemake.wildcards.job, snakemake.params.seed, opts,
                         workers=snakemake.threads, digits=digits)
     io.write_netcdf(out, snakemake.output[0], snakemake.config)

@@ -1,0 +1,56 @@
+"""The project's regularization convention and its hand-over to the trainer.
+
+Convention (paper (2.1), the project normalization since 2026-12; ``upfm.NORMALIZATION``):
+
+    R = (1/N) sum_i loss(f(x_i), y_i) + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2.
+
+Every config value ``lambda_W`` / ``lambda_H`` of the sections ``upfm``, ``generalization`` and
+``paper`` means the paper's lambda. :mod:`shallownc.training` is owned separately and switches to
+(2.1) on its own schedule; :func:`trainer_lambda_factor` finds out which convention the installed
+trainer uses (by evaluating both on one tiny run) so that a lambda in the paper's sense is always
+handed over correctly: trainer lambda = factor x paper lambda (1 for a (2.1) trainer, 1/2 for a
+trainer with lambda ||.||^2).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .upfm import NORMALIZATION, objective
+
+__all__ = ["NORMALIZATION", "trainer_lambda_factor", "trainer_lambdas"]
+
+
+@functools.lru_cache(maxsize=1)
+def trainer_lambda_factor() -> float:
+    """1.0 if shallownc.training minimizes (2.1), 0.5 if it minimizes lambda ||.||^2.
+
+    Probe: one float64 run (K = 2, N = 4, width 3, 2 epochs); the trainer's reported final
+    objective is compared with both conventions evaluated here at its final weights.
+    """
+    from . import training
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 4))
+    y = np.array([0, 0, 1, 1])
+    lw, lh = 0.3, 0.2
+    r = training.train_two_layer(X, y, width=3, loss="ce", lambda_W=lw, lambda_H=lh, epochs=2,
+                                 lr=0.01, seeds=[0], dtype="float64", n_eval=2)
+    W1, W2 = np.asarray(r.W1[0], dtype=np.float64), np.asarray(r.W2[0], dtype=np.float64)
+    H = np.maximum(W1 @ X, 0.0)
+    reported = float(r.objective[0])
+    for factor in (1.0, 0.5):
+        # objective(.) is (2.1); a trainer with lambda||.||^2 equals (2.1) at 2 lambda
+        if abs(objective(W2, H, y, lw / factor, lh / factor, "ce") - reported) \
+                <= 1e-9 * max(1.0, abs(reported)):
+            return factor
+    raise RuntimeError("shallownc.training's objective matches neither (lambda/2)||.||^2 "
+                       f"(paper (2.1)) nor lambda||.||^2 (reported {reported!r})")
+
+
+def trainer_lambdas(lambda_W: float, lambda_H: float) -> tuple[float, float]:
+    """(lambda_W, lambda_H) in the paper's sense -> the values to pass to shallownc.training."""
+    f = trainer_lambda_factor()
+    return f * float(lambda_W), f * float(lambda_H)

@@ -1,0 +1,244 @@
+"""The paper's training experiments, Figures 3-6 (Hong & Ling, JMLR 2026, Section 3).
+
+Recipe shared by every figure (paper Section 3; config ``paper.train``; reports/paper.md):
+cross-entropy with activation regularization, objective paper (2.1)
+    (1/N) sum_i CE(W^T h_i, y_i) + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2,
+lambda_W = 1e-3, lambda_H = 1e-6, bias-free ReLU layers, plain minibatch SGD (no momentum),
+lr 0.1 divided by 10 at 1/3 and 2/3 of training. The minibatch objective is the trainer's unbiased
+estimate (mean loss of the batch + (lambda_H/2)(N/B)||H_batch||^2 + (lambda_W/2)||W||^2).
+The paper's lambdas reach :mod:`shallownc.training` through
+:func:`shallownc.normalization.trainer_lambdas`.
+
+* Figure 3 (and 4-5, which show the same runs along epochs): two-layer net (2.4), K = 2,
+  mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, one training job per d = round(d/n * n)
+  (all sigma values and trials of that d are trained together in one batched call).
+* Figure 6: three-layer net (2.5) whose first layer W1 (D x d1, i.i.d. N(0, 1/d1), paper
+  Theorem 6) is frozen. A frozen layer is a fixed map, so the net equals the two-layer net of
+  Figure 3 trained on the features X1 = relu(W1^T X) (d1 x N), trained by the same code path;
+  the features are computed once, in float64. Data: scikit-learn's 8x8 digits, all ten
+  classes, every class subsampled (without replacement, seeded) to the smallest class count
+  (174, so N = 1740), pixels standardized, then every image scaled to unit norm (Theorem 6's
+  ||x_i|| = 1).
+
+Metrics along epochs come from the trainer (shallownc.metrics): ours (NC1 (3.2), Tr ratio,
+orthogonal-frame NC2, Papyan NC3) and, when the installed trainer records them, the paper's
+(3.3) NC2_H, NC2_W, NC3 (names ``*_paper``). Every dataset also stores the class-LP verdict of
+the training data (1 feasible: the global minimizer is collapsed, paper Theorem 3) and the
+certified gap objective - F*_UPFM (paper Theorem 2; 0 only at a collapsed global minimizer).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import xarray as xr
+
+from . import data as D
+from . import upfm
+from .normalization import NORMALIZATION, trainer_lambdas
+
+log = logging.getLogger(__name__)
+
+#: our metrics and the paper's (3.3), in the order they are drawn
+OUR_METRICS = ("nc1", "nc1_trace", "nc2_of", "nc3")
+PAPER_METRICS = ("nc2_h_paper", "nc2_w_paper", "nc3_paper")
+#: size of the smallest class of scikit-learn's digits (the balanced per-class count)
+DIGITS_MIN_CLASS = 174
+TRAJ_KEEP = ("objective", "loss", "nc1", "nc1_trace", "nc2_of", "nc2_etf", "nc3", "nc4",
+             *PAPER_METRICS)
+
+
+def eval_epochs(epochs: int, n_eval: int, milestones=()) -> np.ndarray:
+    """Evaluation epochs: 0, ~n_eval log-spaced and ~n_eval/2 linearly spaced ones, the epochs
+    ceil(m * epochs) at which the trainer's step schedule drops the lr (the state just before
+    each drop), and the last epoch."""
+    if epochs < 1 or n_eval < 2:
+        raise ValueError(f"need epochs >= 1 and n_eval >= 2, got {epochs}, {n_eval}")
+    lg = np.round(np.logspace(0, np.log10(epochs), n_eval))
+    li = np.round(np.linspace(0, epochs, max(2, n_eval // 2)))
+    ms = [np.ceil(float(m) * epochs) for m in milestones]
+    return np.unique(np.concatenate([[0], lg, li, ms, [epochs]]).astype(np.int64))
+
+
+def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int) -> dict:
+    """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring)."""
+    lw, lh = trainer_lambdas(train_cfg["lambda_W"], train_cfg["lambda_H"])
+    return dict(arch="two_layer", widths=(int(width),), loss="ce", reg="feature",
+                lambda_W=lw, lambda_H=lh, epochs=int(epochs), lr=float(train_cfg["lr"]),
+                init_scale=float(train_cfg["init_scale"]), dtype=train_cfg["dtype"],
+                batch_size=int(batch_size), momentum=0.0, lr_schedule="step",
+                lr_milestones=tuple(train_cfg["lr_milestones"]),
+                lr_gamma=float(train_cfg["lr_gamma"]),
+                eval_epochs=eval_epochs(int(epochs), int(train_cfg["n_eval"]),
+                                        train_cfg["lr_milestones"]))
+
+
+def _lp_status(X, y, solver_cfg: dict) -> int:
+    from . import feasibility as F
+
+    nc, _ = F.solve_classes(X, y, F.SolverOptions.from_config(solver_cfg), separability=False)
+    return F.all_classes_status([v.status for v in nc])
+
+
+def _keep_traj(traj: xr.Dataset) -> xr.Dataset:
+    keep = [k for k in TRAJ_KEEP if k in traj]
+    return traj[keep + [f"final_{k}" for k in keep if f"final_{k}" in traj]
+                + ["diverged", "nc1_input"]]
+
+
+def _recipe_attrs(train_cfg: dict, epochs: int, width: int, batch_size: int, N: int) -> dict:
+    return {"normalization": NORMALIZATION, "lambda_W": float(train_cfg["lambda_W"]),
+            "lambda_H": float(train_cfg["lambda_H"]), "lr": float(train_cfg["lr"]),
+            "lr_milestones": str(list(train_cfg["lr_milestones"])),
+            "lr_gamma": float(train_cfg["lr_gamma"]), "epochs": int(epochs),
+            "width": int(width), "batch_size": int(batch_size),
+            "steps_per_epoch": int(N // int(batch_size)), "optimizer": "plain minibatch SGD",
+            "loss": "ce", "regularization": "activation (feature) regularization, paper (2.1)",
+            "length_label": train_cfg["length_label"], "dtype": train_cfg["dtype"]}
+
+
+def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims) -> dict:
+    F = upfm.closed_form("ce", "upfm", K, n, train_cfg["lambda_W"], train_cfg["lambda_H"]).value
+    return {"upfm_value": ((), F, {"description": "closed-form UPFM optimum F* (paper Theorem 2, "
+                                                  "objective (2.1))", "units": "1"}),
+            "upfm_gap": (dims, final_obj - F, {"description": "final objective minus F*: >= 0 "
+                                               "for every network, 0 only at a collapsed global "
+                                               "minimizer (reports/upfm.md D§7)", "units": "1"})}
+
+
+def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
+               device: str = "cpu", checkpoint_dir=None) -> xr.Dataset:
+    """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
+    from . import training
+
+    n, sigmas, T = int(fig_cfg["n"]), [float(s) for s in fig_cfg["sigma"]], int(fig_cfg["trials"])
+    Xs, ys, seeds, lp = [], [], [], []
+    for s in sigmas:
+        spec = D.GMMSpec("antipodal", 2, n, int(d), s, float(fig_cfg["mean_norm"]))
+        for t in range(T):
+            X, y, _M, seed = spec.draw(base_seed, t)
+            Xs.append(X)
+            ys.append(y)
+            seeds.append(D.cell_seed(base_seed, t, purpose="paper_fig3_net", d=int(d),
+                                     sigma=s) % 2 ** 31)
+            lp.append(_lp_status(X, y, solver_cfg))
+    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"])
+    res = training.train(np.stack(Xs), np.stack(ys), seeds=seeds, device=device,
+                         checkpoint_dir=checkpoint_dir, name=f"paper_fig3_d{d}", **kw)
+    traj = _keep_traj(res.trajectory)
+    S = len(sigmas)
+    out = {}
+    for k, v in traj.data_vars.items():
+        arr = v.values.reshape((S, T) + v.values.shape[1:])
+        out[k] = (("sigma", "trial") + v.dims[1:], arr, v.attrs)
+    out["nc_all_status"] = (("sigma", "trial"), np.asarray(lp, np.int8).reshape(S, T),
+                            {"description": "verified class-LP verdict of the training data "
+                             "(paper Theorem 3): 1 feasible (collapsed global minimizer), "
+                             "0 infeasible, -1 undecided, -2 infeasible within radius",
+                             "units": "1"})
+    out.update(_upfm_gap_vars(res.objective.reshape(S, T), 2, n, train_cfg, ("sigma", "trial")))
+    ds = xr.Dataset(out, coords={"sigma": sigmas, "trial": np.arange(T),
+                                 "epoch": traj.epoch.values})
+    ds = ds.expand_dims(d=[int(d)]).assign_coords(d_over_n=("d", [int(d) / n]))
+    ds.attrs.update(_recipe_attrs(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
+                                  fig_cfg["batch_size"], 2 * n))
+    ds.attrs.update({"figure": "paper Figure 3 (final NC1), Figures 4-5 (along epochs)",
+                     "K": 2, "n": n, "means": "mu_1 = -mu_2 = mean_norm * e_1",
+                     "mean_norm": float(fig_cfg["mean_norm"]), "wall_s": float(res.wall_s),
+                     "steps_per_s": float(res.steps_per_s)})
+    return ds
+
+
+def digits_balanced(n_per_class: int | None, seed: int):
+    """All ten digits classes, each subsampled to ``n_per_class`` (None: the smallest class
+    count, 174), pixels standardized, each image scaled to unit norm (module docstring)."""
+    X, y = D.load_digits_arrays(list(range(10)), standardize=True)
+    n_min = int(np.bincount(y).min())
+    n = n_min if n_per_class is None else int(n_per_class)
+    if not 1 <= n <= n_min:
+        raise ValueError(f"n_per_class must be in 1..{n_min} (smallest digits class), got {n}")
+    Xs, ys = D.subsample_project(X, y, n, None, seed)
+    nrm = np.linalg.norm(Xs, axis=0)
+    if (nrm == 0).any():
+        raise ValueError("a digits image is constant after standardization")
+    return Xs / nrm, ys
+
+
+def frozen_features(X: np.ndarray, d1: int, seed: int) -> np.ndarray:
+    """X1 = relu(W1^T X) with W1 (D x d1) i.i.d. N(0, 1/d1) (paper Theorem 6, (2.18))."""
+    W1 = np.random.default_rng(seed).standard_normal((X.shape[0], int(d1))) / np.sqrt(d1)
+    return np.maximum(W1.T @ X, 0.0)
+
+
+def fig6_widths(fig_cfg: dict, N: int) -> list[int]:
+    """First-layer widths d1 = round(r N) for r in ``d1_over_N`` (paper: N/2 ... 4N)."""
+    return sorted({max(1, int(round(r * N))) for r in fig_cfg["d1_over_N"]})
+
+
+def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_cfg: dict,
+                device: str = "cpu", checkpoint_dir=None) -> xr.Dataset:
+    """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations)."""
+    from . import training
+
+    X, y = digits_balanced(fig_cfg["n_per_class"] or None,
+                           D.cell_seed(base_seed, 0, purpose="digits"))
+    K, N = 10, X.shape[1]
+    T = int(fig_cfg["trials"])
+    feats, seeds, lp, ranks = [], [], [], []
+    for t in range(T):
+        X1 = frozen_features(X, d1, D.cell_seed(base_seed, t, purpose="paper_fig6_W1", d1=d1))
+        feats.append(X1)
+        ranks.append(int(np.linalg.matrix_rank(X1)))
+        seeds.append(D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31)
+        lp.append(_lp_status(X1, y, solver_cfg) if fig_cfg["lp_check"] else -1)
+    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"])
+    res = training.train(np.stack(feats), y, seeds=seeds, device=device,
+                         checkpoint_dir=checkpoint_dir, name=f"paper_fig6_d1_{d1}", **kw)
+    traj = _keep_traj(res.trajectory).rename(run="trial")
+    traj = traj.assign_coords(trial=np.arange(T))
+    extra = {"nc_all_status": (("trial",), np.asarray(lp, np.int8),
+                               {"description": "verified class-LP verdict on X1 = relu(W1^T X) "
+                                "(paper Theorem 3; -1 also when the check is disabled)",
+                                "units": "1"}),
+             "feature_rank": (("trial",), np.asarray(ranks),
+                              {"description": "numerical rank of relu(W1^T X) (N = full rank, "
+                               "paper Theorem 6)", "units": "1"})}
+    extra.update(_upfm_gap_vars(res.objective, K, N // K, train_cfg, ("trial",)))
+    ds = traj.assign(extra).expand_dims(d1=[int(d1)])
+    ds = ds.assign_coords(d1_over_N=("d1", [d1 / N]))
+    ds = ds.drop_vars([c for c in ("seed", "lambda_W", "lambda_H", "lr", "init_scale")
+                       if c in ds.coords])
+    ds.attrs = _recipe_attrs(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
+                             fig_cfg["batch_size"], N)
+    ds.attrs.update({"figure": "paper Figure 6", "K": K, "N": N, "n": N // K,
+                     "data": "scikit-learn 8x8 digits, all 10 classes, each subsampled to the "
+                             "smallest class count, pixels standardized, images unit norm "
+                             "(Fashion-MNIST of the paper cannot be downloaded here)",
+                     "architecture": "three-layer, first layer W1 ~ N(0, 1/d1) frozen: the "
+                                     "trainable layers see relu(W1^T X)",
+                     "wall_s": float(res.wall_s), "steps_per_s": float(res.steps_per_s)})
+    return ds
+
+
+def combine(parts: list[xr.Dataset], dim: str) -> xr.Dataset:
+    """Concatenate per-job datasets along ``dim`` (d for Figure 3, d1 for Figure 6)."""
+    if not parts:
+        raise ValueError("nothing to combine")
+    parts = sorted(parts, key=lambda p: int(p[dim].values[0]))
+    ds = xr.concat(parts, dim=dim, data_vars="minimal", coords="minimal", compat="equals",
+                   join="outer", combine_attrs="drop_conflicts")
+    ds.attrs["wall_s_total"] = float(sum(float(p.attrs.get("wall_s", 0.0)) for p in parts))
+    ds.attrs["normalization"] = NORMALIZATION
+    return ds
+
+
+def select_sigma(fig3: xr.Dataset, sigma: float, figure: str) -> xr.Dataset:
+    """The Figure 3 runs at one sigma: the data of paper Figure 4 (sigma 0.18) or 5 (1.42)."""
+    sig = fig3.sigma.values
+    i = np.flatnonzero(np.isclose(sig, float(sigma)))
+    if i.size != 1:
+        raise ValueError(f"{figure}: sigma {sigma} is not one of the Figure 3 sigmas {list(sig)}")
+    ds = fig3.isel(sigma=int(i[0]))
+    ds.attrs = dict(fig3.attrs, figure=figure, sigma=float(sig[i[0]]))
+    return ds

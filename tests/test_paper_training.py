@@ -1,0 +1,130 @@
+"""Tests of the paper's training figures (shallownc.paper_training, figures.paper_training) and
+of the Snakemake targets fig3 ... fig6, theorem6, theorem78, paper at toy size."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from shallownc import config
+from shallownc import paper_training as P
+from shallownc.figures import paper_training as FP
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_digits_balanced_all_classes_unit_norm():
+    from sklearn.datasets import load_digits
+
+    counts = np.bincount(load_digits().target)
+    assert counts.min() == P.DIGITS_MIN_CLASS and counts.sum() == 1797
+    X, y = P.digits_balanced(None, seed=3)
+    assert X.shape == (64, 1740) and list(np.bincount(y)) == [174] * 10
+    assert np.allclose(np.linalg.norm(X, axis=0), 1.0)
+    X2, _ = P.digits_balanced(None, seed=3)
+    assert np.array_equal(X, X2)                                     # seeded
+    with pytest.raises(ValueError, match="n_per_class"):
+        P.digits_balanced(175, seed=3)
+
+
+def test_frozen_features_scale():
+    """W1 ~ N(0, 1/d1): for a unit x, E||relu(W1^T x)||^2 = d1 * (1/d1) * 1/2 = 1/2."""
+    x = np.zeros((16, 1))
+    x[3] = 1.0
+    X1 = P.frozen_features(x, 20000, seed=1)
+    assert (X1 >= 0).all() and X1.shape == (20000, 1)
+    assert (X1 ** 2).sum() == pytest.approx(0.5, rel=0.03)
+
+
+def test_recipe_kwargs_and_eval_epochs():
+    from shallownc.normalization import trainer_lambda_factor
+
+    c = config.validate({"paper": {}})["paper"]
+    kw = P.train_kwargs(c["train"], 300, 64, 100)
+    f = trainer_lambda_factor()
+    assert kw["lambda_W"] == pytest.approx(f * 1e-3) and kw["lambda_H"] == pytest.approx(f * 1e-6)
+    assert kw["lr_schedule"] == "step" and kw["momentum"] == 0.0 and kw["batch_size"] == 100
+    assert kw["lr_milestones"] == pytest.approx((1 / 3, 2 / 3)) and kw["lr_gamma"] == 0.1
+    ep = P.eval_epochs(300, 10, (1 / 3, 2 / 3))
+    drops = [int(np.ceil(300 / 3)), int(np.ceil(600 / 3))]   # first epochs at the lower lr
+    assert ep[0] == 0 and ep[-1] == 300 and set(drops) <= set(ep) and (np.diff(ep) > 0).all()
+
+
+def test_nc2w_decay_guide_is_the_step_product():
+    ds = xr.Dataset(coords={"epoch": [0, 1, 10, 20, 30]},
+                    attrs={"epochs": 30, "lr_milestones": "[0.3333333333333333, "
+                           "0.6666666666666666]", "lr": 0.1, "lr_gamma": 0.1,
+                           "lambda_W": 1e-3, "steps_per_epoch": 6})
+    g = FP.nc2w_decay_guide(ds)
+    want = [1.0, (1 - 1e-4) ** 6, (1 - 1e-4) ** 60, (1 - 1e-4) ** 60 * (1 - 1e-5) ** 60,
+            (1 - 1e-4) ** 60 * (1 - 1e-5) ** 60 * (1 - 1e-6) ** 60]
+    assert np.allclose(g, want, rtol=1e-12)
+
+
+def test_w_sum_decays_as_one_minus_lr_lambda_per_step():
+    """K = 2, CE, activation regularization: the loss gradient sums to zero over the classes,
+    so w_1 + w_2 shrinks by exactly (1 - lr_t lambda_W) per SGD step (conventions.md) -- which
+    checks that the paper's lambda_W (2.1) reaches the trainer correctly."""
+    import torch
+
+    from shallownc import models, training
+
+    c = config.validate({"paper": {}})["paper"]
+    X, y, _M, _s = P.D.GMMSpec("antipodal", 2, 10, 12, 0.5).draw(1, 0)
+    kw = P.train_kwargs(dict(c["train"], lambda_W=0.05, dtype="float64"), 30, 6, 5)
+    r = training.train(X, y, seeds=[4], **kw)
+    W0 = models.init_net("two_layer", 12, 2, (6,), [4], 1.0, dtype=torch.float64).weights[1]
+    s0 = W0[0].detach().numpy().sum(axis=0)
+    s1 = r.W2[0].sum(axis=0)
+    f = (1 - 0.1 * 0.05) ** 40 * (1 - 0.01 * 0.05) ** 40 * (1 - 0.001 * 0.05) ** 40
+    assert np.allclose(s1, f * s0, rtol=1e-9, atol=1e-12)
+
+
+def test_select_sigma_rejects_unknown():
+    ds = xr.Dataset({"a": ("sigma", [1.0, 2.0])}, coords={"sigma": [0.18, 1.42]})
+    assert P.select_sigma(ds, 1.42, "Figure 5").attrs["sigma"] == 1.42
+    with pytest.raises(ValueError, match="not one of the Figure 3 sigmas"):
+        P.select_sigma(ds, 0.5, "Figure 4")
+
+
+TOY = """
+results_dir: {d}/results
+report_dir: {d}/reports
+paper:
+  train: {{n_eval: 6, checkpoint_dir: {d}/ckpt, length_label: "toy length (test)"}}
+  fig3: {{n: 10, d_over_n: [1.5, 3.0], sigma: [0.18, 1.42], width: 8, batch_size: 5, epochs: 30}}
+  fig6: {{n_per_class: 5, d1_over_N: [0.5, 2.0], width: 8, batch_size: 10, epochs: 6}}
+  theorem6: {{d1_over_N: [0.5, 2.0], trials: 1, mc_samples: 1000, gaussian: {{n: 10}}}}
+  theorem78: {{n: 6, d_over_n: [1.5, 6.0], snr: [0.5, 2.0], trials: 2}}
+"""
+
+
+def test_paper_targets_toy_size(tmp_path):
+    """snakemake fig3 fig4 fig5 fig6 theorem6 theorem78 paper on a toy config: every target
+    writes <results>/paper/figN.nc (with the normalization attribute) and its figure."""
+    cfg = tmp_path / "toy.yaml"
+    cfg.write_text(TOY.format(d=tmp_path))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, "-m", "snakemake", "fig3", "fig4", "fig5", "fig6", "theorem6",
+           "theorem78", "paper", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+           "--cores", "2", "--configfile", str(cfg)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    for f in ("fig3", "fig4", "fig5", "fig6", "theorem6", "theorem78"):
+        ds = xr.open_dataset(tmp_path / "results" / "paper" / f"{f}.nc")
+        assert ds.attrs["normalization"].startswith("paper (2.1)"), f
+        assert (tmp_path / "reports" / "figures" / "paper" / f"{f}.png").stat().st_size > 10000
+        if f.startswith("fig"):
+            assert ds.attrs["length_label"] == "toy length (test)"
+            assert np.isfinite(ds["final_nc1"]).all()
+            assert (ds["upfm_gap"] >= -1e-6).all()          # every net is above F*_UPFM
+    f3 = xr.open_dataset(tmp_path / "results" / "paper" / "fig3.nc")
+    assert list(f3.d.values) == [15, 30] and list(f3.sigma.values) == [0.18, 1.42]
+    f4 = xr.open_dataset(tmp_path / "results" / "paper" / "fig4.nc")
+    assert f4.attrs["sigma"] == 0.18 and f4.attrs["figure"] == "Figure 4"
+    f6 = xr.open_dataset(tmp_path / "results" / "paper" / "fig6.nc")
+    assert list(f6.d1.values) == [25, 100] and f6.attrs["N"] == 50
+    assert int(f6.feature_rank.sel(d1=100).min()) == 50              # d1 = 2N: full rank

@@ -1,0 +1,133 @@
+"""The paper's recipe in the trainer: normalization (2.1), step schedule, frozen first layer."""
+import numpy as np
+import pytest
+import torch
+
+from shallownc import training as T
+from shallownc.data import GMMSpec
+
+torch.set_num_threads(1)
+
+
+def _data(n=6, d=10, sigma=0.4, seed=2):
+    X, y, _, _ = GMMSpec("antipodal", 2, n, d, sigma).draw(seed, 0)
+    return X, y
+
+
+def paper_objective(Ws, X, y, lam_W, lam_H, frozen=0, reg="feature"):
+    """Paper (2.1) for one run in numpy: (1/N) sum CE + (lam_W/2)||W||^2 + (lam_H/2)||H||^2."""
+    h = X
+    for W in Ws[:-1]:
+        h = np.maximum(W @ h, 0.0)
+    f = Ws[-1] @ h
+    m = f.max(axis=0)
+    ce = np.mean(m + np.log(np.exp(f - m).sum(axis=0)) - f[y, np.arange(f.shape[1])])
+    if reg == "feature":
+        return ce + lam_W / 2 * (Ws[-1] ** 2).sum() + lam_H / 2 * (h ** 2).sum()
+    return ce + lam_W / 2 * sum((W ** 2).sum() for W in Ws[frozen:])
+
+
+def test_recorded_objective_is_the_paper_objective_in_float64():
+    X, y = _data()
+    res = T.train_two_layer(X, y, width=8, lambda_W=2e-2, lambda_H=[1e-3, 4e-3], epochs=30,
+                            seeds=(3, 4), dtype="float64", n_eval=3)
+    for r in range(2):
+        ref = paper_objective([w[r] for w in res.weights], X, y, 2e-2, [1e-3, 4e-3][r])
+        assert float(res.trajectory.objective.isel(run=r, epoch=-1)) == pytest.approx(
+            ref, rel=1e-12)
+    assert "(lambda_W/2)" in res.trajectory.attrs["normalization"]
+    assert "(2.1)" in res.trajectory.attrs["normalization"]
+
+
+def test_step_schedule_defaults_to_the_papers_milestones():
+    assert [T.lr_factor("step", e, 300) for e in (0, 99, 100, 199, 200, 299)] == \
+        pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01])
+    assert T.TrainSpec().lr_milestones == pytest.approx((1 / 3, 2 / 3))
+    assert T.TrainSpec().momentum == 0.0
+    with pytest.raises(ValueError, match="lr_milestones"):
+        T.TrainSpec(lr_milestones=(0.7, 0.2))
+
+
+def test_step_schedule_changes_the_trajectory_only_after_the_first_milestone():
+    X, y = _data()
+    kw = dict(width=8, epochs=30, seeds=(1,), dtype="float64", eval_epochs=range(31), lr=0.3)
+    const = T.train_two_layer(X, y, **kw).trajectory.objective.isel(run=0)
+    step = T.train_two_layer(X, y, lr_schedule="step", lr_milestones=(0.5,),
+                             **kw).trajectory.objective.isel(run=0)
+    np.testing.assert_array_equal(const.sel(epoch=slice(0, 15)), step.sel(epoch=slice(0, 15)))
+    assert not np.array_equal(const.sel(epoch=slice(16, 30)), step.sel(epoch=slice(16, 30)))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(batch_size=4), dict(reg="weight_decay")])
+def test_frozen_first_layer_is_not_trained_nor_regularized(kw):
+    X, y = _data()
+    d1 = 40
+    common = dict(widths=(d1, 8), momentum=0.0, epochs=15, seeds=(5, 6), dtype="float64",
+                  lr=0.2, lambda_W=2e-2, lambda_H=2e-3, freeze_first=True, n_eval=3, **kw)
+    man = T.train_three_layer(X, y, **common)
+    auto = T.train_three_layer(X, y, grad="autograd", **common)
+    init = T.train_three_layer(X, y, **{**common, "epochs": 1, "lr": 1e-300})
+    np.testing.assert_array_equal(man.weights[0], init.weights[0])       # never updated
+    assert not np.allclose(man.weights[1], init.weights[1])             # the rest is
+    for a, b in zip(man.weights, auto.weights):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    reg = kw.get("reg", "feature")
+    for r in range(2):
+        ref = paper_objective([w[r] for w in man.weights], X, y, 2e-2, 2e-3, frozen=1, reg=reg)
+        assert float(man.trajectory.objective.isel(run=r, epoch=-1)) == pytest.approx(
+            ref, rel=1e-12)
+    assert man.trajectory.attrs["freeze_first"] == 1
+
+
+def test_frozen_first_layer_has_the_papers_variance():
+    X, y = _data(d=50)
+    d1 = 400
+    res = T.train_three_layer(X, y, widths=(d1, 4), epochs=1, seeds=(0, 1), lr=1e-300,
+                              freeze_first=True, init_scale=3.0, dtype="float64", n_eval=2)
+    # paper Theorem 6: W1 i.i.d. N(0, 1/d1), whatever init_scale (which scales the rest)
+    np.testing.assert_allclose(res.weights[0].std(axis=(1, 2)), 1 / np.sqrt(d1), rtol=0.02)
+    np.testing.assert_allclose(res.weights[1].std(axis=(1, 2)), 3 / np.sqrt(d1), rtol=0.05)
+    with pytest.raises(ValueError, match="freeze_first"):
+        T.train_two_layer(X, y, width=4, epochs=1, freeze_first=True)
+
+
+def test_experiment_outputs_record_the_normalization():
+    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5, "mean_norm": 1.0,
+                    "angle_deg": 120.0},
+           "train": {"width": 4, "epochs": 3, "n_eval": 2, "lr": 0.1, "lambda_W": 2e-2,
+                     "lambda_H": 2e-3, "lr_schedule": "step", "lr_milestones": [0.5]},
+           "d_over_n": [3.0], "sigma": [0.5], "trials": 1}
+    ds = T.run_dynamics(exp, {"device": "cpu"}, 1)
+    assert ds.attrs["normalization"] == T.NORMALIZATION
+    assert ds.attrs["lr_milestones"] == "[0.5]"
+    for v in ("nc2_h_paper", "nc2_w_paper", "nc3_paper", "nc1_trace", "objective"):
+        assert {"description", "units"} <= set(ds[v].attrs)
+
+
+def test_padded_grid_trains_the_same_runs_as_per_d_calls():
+    """run_padded_grid (one call, inputs zero-padded, per-run input_dims) == run_dynamics.
+
+    Full batch: minibatch orders are drawn per call (training.loop), so with minibatches the
+    two give the same statistics, not the same numbers."""
+    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 4, "n_test": 5, "mean_norm": 1.0,
+                    "angle_deg": 120.0},
+           "train": {"width": 6, "epochs": 25, "n_eval": 4, "lr": 0.2, "lambda_W": 2e-2,
+                     "lambda_H": 2e-3},
+           "d_over_n": [1.5, 3.0], "sigma": [0.2, 0.8], "trials": 2}
+    run = {"device": "cpu", "dtype": "float64"}
+    per_d = T.run_dynamics(exp, run, 11)
+    padded = T.run_padded_grid(exp, run, 11, "dynamics")
+    assert dict(padded.sizes) == dict(per_d.sizes)
+    assert padded.d.values.tolist() == [6, 12] and padded.attrs["padded_to_d"] == 12
+    np.testing.assert_array_equal(padded.lp_status, per_d.lp_status)
+    for v in ("objective", "nc1", "nc3_paper", "test_error"):
+        np.testing.assert_allclose(padded[v].transpose(*per_d[v].dims), per_d[v],
+                                   rtol=1e-9, atol=1e-12, err_msg=v)
+
+
+def test_padding_must_be_zero():
+    X, y = _data(d=6)
+    Xs = np.stack([np.pad(X, ((0, 2), (0, 0))), np.pad(X, ((0, 2), (0, 0)))])
+    Xs[1, 7, 0] = 1.0
+    with pytest.raises(ValueError, match="must be zero"):
+        T.train_two_layer(Xs, y, width=4, epochs=1, seeds=(0, 1), input_dims=(6, 6))

@@ -1,0 +1,197 @@
+# The paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
+# shallownc.paper_training, shallownc.paper_theorems, shallownc.kernels; reports/paper.md.
+# Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
+# fig2 of workflow/rules/paper_lp.smk when that file is included before this one).
+# Jobs: Figure 3 one per d (all sigma values batched), Figure 6 one per d1; Figures 4-5 select
+# sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
+# Constants and input functions: workflow/rules/common.smk (stage 6b).
+
+
+rule paper_fig3_job:
+    output:
+        f"{RESULTS}/paper/fig3/d{{d}}.nc",
+    log:
+        "logs/paper/fig3_d{d}.log",
+    benchmark:
+        "benchmarks/paper/fig3_d{d}.tsv"
+    wildcard_constraints:
+        d=r"[0-9]+",
+    conda:
+        CONDA_ENV
+    threads: PAPER["train"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=1440,
+        gpu=PAPER["train"]["gpus_per_job"],
+    params:
+        fig=canonical({k: v for k, v in PAPER["fig3"].items() if k != "d_over_n"}),
+        train=PAPER_TRAIN,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/paper_train_fig3.py"),
+    script:
+        "../scripts/paper_train_fig3.py"
+
+
+rule paper_fig6_job:
+    output:
+        f"{RESULTS}/paper/fig6/d1_{{d1}}.nc",
+    log:
+        "logs/paper/fig6_d1_{d1}.log",
+    benchmark:
+        "benchmarks/paper/fig6_d1_{d1}.tsv"
+    wildcard_constraints:
+        d1=r"[0-9]+",
+    conda:
+        CONDA_ENV
+    threads: PAPER["train"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=1440,
+        gpu=PAPER["train"]["gpus_per_job"],
+    params:
+        fig=canonical({k: v for k, v in PAPER["fig6"].items() if k != "d1_over_N"}),
+        train=PAPER_TRAIN,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/paper_train_fig6.py"),
+    script:
+        "../scripts/paper_train_fig6.py"
+
+
+rule paper_combine_fig3:
+    input:
+        paper_fig3_parts,
+    output:
+        f"{RESULTS}/paper/fig3.nc",
+    log:
+        "logs/paper/fig3.combine.log",
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        dim="d",
+        code=code_version("../scripts/paper_combine_fig3.py"),
+    script:
+        "../scripts/paper_combine_fig3.py"
+
+
+rule paper_combine_fig6:
+    input:
+        paper_fig6_parts,
+    output:
+        f"{RESULTS}/paper/fig6.nc",
+    log:
+        "logs/paper/fig6.combine.log",
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        dim="d1",
+        code=code_version("../scripts/paper_combine_fig6.py"),
+    script:
+        "../scripts/paper_combine_fig6.py"
+
+
+rule paper_fig45:
+    input:
+        rules.paper_combine_fig3.output[0],
+    output:
+        f"{RESULTS}/paper/{{fig}}.nc",
+    log:
+        "logs/paper/{fig}.select.log",
+    wildcard_constraints:
+        fig="fig4|fig5",
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sigma=paper_fig45_sigma,
+        figure=paper_fig45_title,
+        code=code_version("../scripts/paper_select_sigma.py"),
+    script:
+        "../scripts/paper_select_sigma.py"
+
+
+rule paper_theorem:
+    output:
+        f"{RESULTS}/paper/{{fig}}.nc",
+    log:
+        "logs/paper/{fig}.log",
+    benchmark:
+        "benchmarks/paper/{fig}.tsv"
+    wildcard_constraints:
+        fig="theorem6|theorem78",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=240,
+    params:
+        cfg=paper_theorem_settings,
+        fig6=canonical(PAPER["fig6"]),
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/paper_theorem.py"),
+    script:
+        "../scripts/paper_theorem.py"
+
+
+rule paper_figure:
+    input:
+        f"{RESULTS}/paper/{{fig}}.nc",
+    output:
+        report(
+            f"{REPORTS}/figures/paper/{{fig}}.png",
+            caption="../report/paper_figure.rst",
+            category="Paper figures",
+            labels={"figure": "{fig}"},
+        ),
+    log:
+        "logs/figures/paper_{fig}.log",
+    wildcard_constraints:
+        fig="|".join(PAPER_FIGS),
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        code=code_version("../scripts/paper_plot.py"),
+    script:
+        "../scripts/paper_plot.py"
+
+
+# Targets only (no output): `snakemake fig3` etc. build one figure, `snakemake paper` all.
+for _fig in PAPER_FIGS:
+
+    rule:
+        name:
+            _fig
+        input:
+            f"{RESULTS}/paper/{_fig}.nc",
+            f"{REPORTS}/figures/paper/{_fig}.png",
+        localrule: True
+
+
+rule paper:
+    input:
+        expand(f"{RESULTS}/paper/{{fig}}.nc", fig=PAPER_FIGS),
+        expand(rules.paper_figure.output[0], fig=PAPER_FIGS),
+        globals().get("PAPER_LP_TARGETS", []),
+    localrule: True
