@@ -52,10 +52,14 @@ include: "workflow/rules/verdict.smk"
 include: "workflow/rules/upfm.smk"
 # 6. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
+# 6a. The paper's Figures 1-2 (targets fig1, fig2; before paper_training.smk's `paper`).
+include: "workflow/rules/paper_lp.smk"
 # 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
 include: "workflow/rules/paper_training.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
+# 8. The report's tables and run summary (last: it lists every target above).
+include: "workflow/rules/report.smk"
 
 
 rule all:

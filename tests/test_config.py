@@ -137,7 +137,8 @@ def test_every_list_is_non_empty_or_says_what_empty_means(schema_dir):
     """An empty list must either fail validation or be a documented setting ([] = ...)."""
     schema = C.load_schema(schema_dir)
     bad = [p for p, node in _arrays(schema, schema)
-           if not node.get("minItems") and "[]" not in node.get("description", "")]
+           if not node.get("minItems")
+           and not any(w in node.get("description", "") for w in ("[]", "empty"))]
     assert not bad, f"lists that may be empty without saying what that means: {bad}"
 
 
@@ -243,3 +244,10 @@ def test_paper_figure_sigma_must_be_a_trained_sigma(schema_dir):
                                                "fig5_sigma": 1.42}}})
     assert "'paper.fig3.fig4_sigma' = 0.5 is not one of paper.fig3.sigma" in msg, msg
     assert "fig5_sigma" not in msg
+
+
+def test_verdict_variant_names_are_unique(schema_dir):
+    """(This check lived in verdict.smk: validation belongs to shallownc.config.)"""
+    msg = _err(schema_dir, {"verdict": {"study": {"variants": {"list": [{"name": "a"},
+                                                                        {"name": "a"}]}}}})
+    assert "'verdict.study.variants.list' names must be unique" in msg, msg

@@ -159,7 +159,8 @@ def test_training_hyperparameter_reruns_only_its_experiment(touched):
     reason = next(x for r, w, x in jobs if r == "train_experiment")
     assert "Params have changed" in reason, reason
     # everything else planned must be downstream of the dynamics run (its figure)
-    assert rules_of(jobs) <= {"train_experiment", "plot_training"}, rules_of(jobs)
+    # run_summary (the report's "what was run") lists every result, so it is downstream too
+    assert rules_of(jobs) <= {"train_experiment", "plot_training", "run_summary"}, rules_of(jobs)
 
 
 def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
@@ -170,8 +171,10 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
     assert "train_theory" in rules_of(jobs)
     assert "train_experiment" not in rules_of(jobs)
+    # downstream of the theory runs: their figure, the certified verdicts (verdict.smk) and
+    # the report's tables; nothing of another experiment
     assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training",
-                              "verdict_theory", "plot_verdict"}
+                              "verdict_theory", "plot_verdict", "report_table", "run_summary"}
 
 
 def test_training_grid_value_reruns_only_that_job(touched):

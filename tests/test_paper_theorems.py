@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 from scipy.special import ndtr
+import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from shallownc import config
@@ -53,6 +54,14 @@ def test_theorem78_dataset_and_agreement():
     assert ds.attrs["normalization"].startswith("paper (2.1)")
     ag = T.theorem78_agreement(ds)
     assert ag["cells"] == int(((ds.nc_all_status == 1) & (ds.theorem8_applies == 1)).sum())
+    c = ag["smallest_common_c"]
+    ok = ((ds.nc_all_status == 1) & (ds.theorem8_applies == 1)).values
+    s, d, lo = xr.broadcast(1.0 / ds.snr, ds.d, ds.best_nc_error_lower)
+    b = T.bound_228(s.values, d.values, 6, c, c)
+    assert (b[ok] <= lo.values[ok] + 1e-9).all()                 # c makes (2.28) hold ...
+    if c > 0:                                                    # ... and a smaller one fails
+        b2 = T.bound_228(s.values, d.values, 6, 0.99 * c, 0.99 * c)
+        assert (b2[ok] > lo.values[ok]).any()
     for v in ("bound_228", "bound_228_large_s"):
         assert ds[v].dims == ("snr", "d_over_n") and ds[v].attrs["units"] == "1"
         assert ((ds[v] >= 0) & (ds[v] <= 0.5)).all()

@@ -30,13 +30,24 @@ def test_digits_balanced_all_classes_unit_norm():
         P.digits_balanced(175, seed=3)
 
 
-def test_frozen_features_scale():
-    """W1 ~ N(0, 1/d1): for a unit x, E||relu(W1^T x)||^2 = d1 * (1/d1) * 1/2 = 1/2."""
-    x = np.zeros((16, 1))
-    x[3] = 1.0
-    X1 = P.frozen_features(x, 20000, seed=1)
-    assert (X1 >= 0).all() and X1.shape == (20000, 1)
-    assert (X1 ** 2).sum() == pytest.approx(0.5, rel=0.03)
+def test_figure6_first_layer_is_frozen_gaussian():
+    """The Figure 6 recipe trains a three-layer net whose first layer stays at its
+    N(0, 1/d1) initialization (paper Theorem 6), while the upper layers move."""
+    import torch
+
+    from shallownc import models, training
+
+    c = config.validate({"paper": {}})["paper"]
+    X, y = P.digits_balanced(3, seed=1)
+    kw = P.train_kwargs(dict(c["train"], dtype="float64"), 4, 6, 10, first_width=2000)
+    assert kw["arch"] == "three_layer" and kw["freeze_first"] and kw["widths"] == (2000, 6)
+    r = training.train(X, y, seeds=[5], **kw)
+    W1 = r.weights[0][0]
+    assert W1.shape == (2000, 64) and W1.var() == pytest.approx(1 / 2000, rel=0.05)
+    net = models.init_net("three_layer", 64, 10, (2000, 6), [5], 1.0, dtype=torch.float64,
+                          freeze_first=True)
+    assert np.array_equal(W1, net.weights[0][0].detach().numpy())
+    assert not np.allclose(r.weights[1][0], net.weights[1][0].detach().numpy())
 
 
 def test_recipe_kwargs_and_eval_epochs():

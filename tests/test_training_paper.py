@@ -131,3 +131,27 @@ def test_padding_must_be_zero():
     Xs[1, 7, 0] = 1.0
     with pytest.raises(ValueError, match="must be zero"):
         T.train_two_layer(Xs, y, width=4, epochs=1, seeds=(0, 1), input_dims=(6, 6))
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("lr_gamma", 0.0, "lr_gamma"), ("lr_schedule", "linear", "lr_schedule"),
+    ("dtype", "float16", "dtype"), ("momentum", 1.0, "momentum"), ("arch", "mlp", "arch"),
+    ("input_dims", (3,), "input_dims"), ("batch_size", 0, "batch_size"),
+    ("eval_epochs", (0, 11), "eval_epochs"), ("reg", "l1", "reg"),
+])
+def test_spec_rejects_bad_fields_by_name(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        T.TrainSpec(**{"seeds": (0, 1), "epochs": 10, field: value})
+
+
+def test_spec_is_the_api_of_train():
+    X, y = _data(n=3, d=5)
+    spec = T.TrainSpec(widths=(4,), epochs=3, seeds=(0, 1), dtype="float64", n_eval=2)
+    a = T.train(X, y, spec)
+    b = T.train(X, y, spec, lr=0.05)                     # keywords override the spec
+    c = T.train_two_layer(X, y, width=4, epochs=3, seeds=(0, 1), dtype="float64", n_eval=2,
+                          lr=0.05)
+    np.testing.assert_array_equal(b.weights[0], c.weights[0])
+    assert not np.array_equal(a.weights[0], b.weights[0])
+    with pytest.raises(ValueError, match="batch_size must be in 1..N=6"):
+        T.train(X, y, spec, batch_size=7)

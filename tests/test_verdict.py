@@ -128,15 +128,23 @@ def test_activation_patterns_of_constructed_features():
                   [1, 0, 0, 0, 0, 0],       # class 1 only, not on all of it
                   [1, 0, 0, 0, 2, 0],       # both
                   [0, 0, 0, 0, 0, 0.]])     # dead
-    counts, excl, share = V.activation_pattern(H, y, 2)
+    counts, excl, share = V.activation_pattern(H, y, 2, 0.0)
     assert counts.tolist() == [2, 1, 1, 1]
     assert V.pattern_names(2) == ["class1_only", "class2_only", "several", "none"]
     assert excl.tolist() == [True, True]
     assert share[2].tolist() == pytest.approx([1 / 3, 0.0])
-    _, excl2, _ = V.activation_pattern(H[2:], y, 2)
+    _, excl2, _ = V.activation_pattern(H[2:], y, 2, 0.0)
     assert excl2.tolist() == [False, False]
+    # a remnant below rel * max(H) is not an activation: neuron 4 becomes class-2 only
+    H2 = H.copy()
+    H2[3, 0] = 1e-4
+    assert V.activation_pattern(H2, y, 2, 1e-3)[0].tolist() == [2, 2, 0, 1]
+    assert V.activation_pattern(H2, y, 2, 0.0)[0].tolist() == [2, 1, 1, 1]
+    assert V.activation_pattern(np.zeros((3, 6)), y, 2, 1e-3)[0].tolist() == [0, 0, 0, 3]
     with pytest.raises(ValueError, match="p x N"):
-        V.activation_pattern(H[:, :4], y, 2)
+        V.activation_pattern(H[:, :4], y, 2, 0.0)
+    with pytest.raises(ValueError, match="threshold"):
+        V.activation_pattern(H, y, 2, 1.0)
 
 
 def test_verdict_table_and_flag_attributes():
@@ -153,7 +161,8 @@ def test_verdict_table_and_flag_attributes():
 def _cfg(**train):
     return {"device": "cpu", "dtype": "float64", "checkpoint_dir": None,
             "checkpoint_every_s": 60.0, "log_every_s": 60.0, "mse_scale": 0.5,
-            "tolerance_factor": 10.0, "stall_slope": 0.1, "theory": False,
+            "tolerance_factor": 10.0, "stall_slope": 0.1, "activity_threshold": 1e-3,
+            "theory": False,
             "study": {"data": {"geometry": "antipodal", "K": 2, "n": 5, "mean_norm": 1.0,
                                "angle_deg": 120.0},
                       "train": {"width": 6, "loss": "ce", "reg": "feature", "lambda_W": 2e-2,
@@ -208,3 +217,34 @@ def test_train_kwargs_rejects_unknown_settings():
     kw = V.train_kwargs({"width": 3, "loss": "ce", "reg": "feature", "lambda_W": 1e-2,
                          "lambda_H": 1e-3, "batch_size": 0, "lr_milestones": [0.5]})
     assert kw["widths"] == (3,) and kw["batch_size"] is None and kw["lr_milestones"] == (0.5,)
+
+
+def test_theory_verdict_needs_the_paper_normalization():
+    import xarray as xr
+
+    ds = xr.Dataset({"objective": (("trial", "epoch"), [[1.0, 0.5]])},
+                    attrs={"reg": "feature", "normalization": "lambda ||.||^2"})
+    with pytest.raises(ValueError, match="normalization"):
+        V.verdict_of_trajectories(ds, ("trial",), 0.5, 10.0, 0.1)
+    with pytest.raises(ValueError, match="reg='feature'"):
+        V.verdict_of_trajectories(ds.assign_attrs(reg="none"), ("trial",), 0.5, 10.0, 0.1)
+
+
+def test_cell_and_table_frames():
+    import xarray as xr
+
+    v = np.array([[[V.REACHED, V.STALLED]], [[V.UNDECIDED, V.DIVERGED]]], dtype=np.int8)
+    ds = xr.Dataset({"verdict": (("d_over_n", "sigma", "trial"), v),
+                     "lp_status": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[1, -1]]]),
+                     "rel_gap_final": (("d_over_n", "sigma", "trial"), [[[1e-7, 0.3]],
+                                                                        [[1e-3, np.nan]]]),
+                     "tail_slope": (("d_over_n", "sigma", "trial"), [[[-3, 0.0]], [[-1, np.nan]]]),
+                     "collapsed_pattern": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[0, 0]]])},
+                    coords={"d_over_n": [1.0, 2.0], "sigma": [0.5], "trial": [0, 1]})
+    cells = V.cell_frame(ds)
+    assert cells[["reached", "stalled", "undecided", "other"]].values.tolist() == \
+        [[1, 1, 0, 0], [0, 0, 1, 1]]
+    assert cells["lp_feasible"].tolist() == [1, 1] and cells["collapsed_pattern"].tolist() == [1, 0]
+    t = V.table_frame(ds.merge(V.summary_table(ds)))
+    assert t.shape == (4, 1 + len(V.VERDICT_NAMES))
+    assert t.loc[0, "reached"] == 1 and t.loc[1, "stalled"] == 1 and t.loc[2, "diverged"] == 1

@@ -330,6 +330,13 @@ def _paper_checks(paper: dict) -> Iterator[str]:
             yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
 
 
+def _verdict_checks(v: dict) -> Iterator[str]:
+    """Variant names are job wildcards: they must be unique."""
+    names = [x["name"] for x in v["study"]["variants"]["list"]]
+    if len(set(names)) != len(names):
+        yield f"'verdict.study.variants.list' names must be unique, got {names}"
+
+
 def _cross_checks(config: dict) -> Iterator[str]:
     """Constraints a JSON schema cannot express (combinations of fields)."""
     yield from _path_checks(config)
@@ -339,6 +346,7 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _generalization_checks(config["generalization"])
     yield from _upfm_checks(config["upfm"])
     yield from _paper_checks(config["paper"])
+    yield from _verdict_checks(config["verdict"])
 
 
 # ---- files --------------------------------------------------------------------------------------

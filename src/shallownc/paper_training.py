@@ -13,9 +13,10 @@ The paper's lambdas reach :mod:`shallownc.training` through
   mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, one training job per d = round(d/n * n)
   (all sigma values and trials of that d are trained together in one batched call).
 * Figure 6: three-layer net (2.5) whose first layer W1 (D x d1, i.i.d. N(0, 1/d1), paper
-  Theorem 6) is frozen. A frozen layer is a fixed map, so the net equals the two-layer net of
-  Figure 3 trained on the features X1 = relu(W1^T X) (d1 x N), trained by the same code path;
-  the features are computed once, in float64. Data: scikit-learn's 8x8 digits, all ten
+  Theorem 6) is frozen: the trainer's ``arch="three_layer", freeze_first=True`` (same code path
+  as the Gaussian data; the trainer computes relu(W1^T X) once and trains the two upper
+  layers on it). The rank and the class-LP verdict of relu(W1^T X) are taken from the trained
+  net's W1. Data: scikit-learn's 8x8 digits, all ten
   classes, every class subsampled (without replacement, seeded) to the smallest class count
   (174, so N = 1740), pixels standardized, then every image scaled to unit norm (Theorem 6's
   ||x_i|| = 1).
@@ -61,10 +62,14 @@ def eval_epochs(epochs: int, n_eval: int, milestones=()) -> np.ndarray:
     return np.unique(np.concatenate([[0], lg, li, ms, [epochs]]).astype(np.int64))
 
 
-def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int) -> dict:
-    """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring)."""
+def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int,
+                 first_width: int | None = None) -> dict:
+    """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring);
+    ``first_width`` = d1: the three-layer net with a frozen first layer of that width."""
     lw, lh = trainer_lambdas(train_cfg["lambda_W"], train_cfg["lambda_H"])
-    return dict(arch="two_layer", widths=(int(width),), loss="ce", reg="feature",
+    arch = dict(arch="two_layer", widths=(int(width),)) if first_width is None else \
+        dict(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
+    return dict(**arch, loss="ce", reg="feature",
                 lambda_W=lw, lambda_H=lh, epochs=int(epochs), lr=float(train_cfg["lr"]),
                 init_scale=float(train_cfg["init_scale"]), dtype=train_cfg["dtype"],
                 batch_size=int(batch_size), momentum=0.0, lr_schedule="step",
@@ -165,12 +170,6 @@ def digits_balanced(n_per_class: int | None, seed: int):
     return Xs / nrm, ys
 
 
-def frozen_features(X: np.ndarray, d1: int, seed: int) -> np.ndarray:
-    """X1 = relu(W1^T X) with W1 (D x d1) i.i.d. N(0, 1/d1) (paper Theorem 6, (2.18))."""
-    W1 = np.random.default_rng(seed).standard_normal((X.shape[0], int(d1))) / np.sqrt(d1)
-    return np.maximum(W1.T @ X, 0.0)
-
-
 def fig6_widths(fig_cfg: dict, N: int) -> list[int]:
     """First-layer widths d1 = round(r N) for r in ``d1_over_N`` (paper: N/2 ... 4N)."""
     return sorted({max(1, int(round(r * N))) for r in fig_cfg["d1_over_N"]})
@@ -185,16 +184,17 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                            D.cell_seed(base_seed, 0, purpose="digits"))
     K, N = 10, X.shape[1]
     T = int(fig_cfg["trials"])
-    feats, seeds, lp, ranks = [], [], [], []
+    seeds = [D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31
+             for t in range(T)]
+    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"],
+                      first_width=d1)
+    res = training.train(X, y, seeds=seeds, device=device, checkpoint_dir=checkpoint_dir,
+                         name=f"paper_fig6_d1_{d1}", **kw)
+    lp, ranks = [], []
     for t in range(T):
-        X1 = frozen_features(X, d1, D.cell_seed(base_seed, t, purpose="paper_fig6_W1", d1=d1))
-        feats.append(X1)
+        X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features
         ranks.append(int(np.linalg.matrix_rank(X1)))
-        seeds.append(D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31)
         lp.append(_lp_status(X1, y, solver_cfg) if fig_cfg["lp_check"] else -1)
-    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"])
-    res = training.train(np.stack(feats), y, seeds=seeds, device=device,
-                         checkpoint_dir=checkpoint_dir, name=f"paper_fig6_d1_{d1}", **kw)
     traj = _keep_traj(res.trajectory).rename(run="trial")
     traj = traj.assign_coords(trial=np.arange(T))
     extra = {"nc_all_status": (("trial",), np.asarray(lp, np.int8),

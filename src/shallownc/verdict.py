@@ -191,10 +191,13 @@ def pattern_names(K: int) -> list[str]:
     return [f"class{k + 1}_only" for k in range(K)] + ["several", "none"]
 
 
-def activation_pattern(H, y, K: int):
+def activation_pattern(H, y, K: int, rel: float):
     """(counts, exclusive, share) of a feature matrix H (p x N) >= 0 (V§5).
 
-    share[j, k] = fraction of class-k samples with h_j > 0 (neuron j active). counts: number of
+    Neuron j is active on sample i when h_ji > rel * max(H): an entry below it carries less
+    than rel^2 of the largest entry's share of the regularizer (lambda_H/2)||H||^2 (rel = 1e-3:
+    1e-6, the scale of the gap tolerance), so decaying remnants are not counted as active.
+    share[j, k] = fraction of class-k samples on which neuron j is active. counts: number of
     neurons active on class k only (k = 1..K), on several classes, on none (dead).
     exclusive[k]: some neuron is active on every class-k sample and on no other sample — the
     activation pattern of the collapsed minimizer (a verified LP solution w_k, paper (2.12)).
@@ -203,7 +206,9 @@ def activation_pattern(H, y, K: int):
     y = np.asarray(y, dtype=np.int64)
     if H.ndim != 2 or H.shape[1] != y.size:
         raise ValueError(f"H must be p x N with N = {y.size} labels, got {H.shape}")
-    act = H > 0
+    if not 0 <= rel < 1:
+        raise ValueError(f"relative activity threshold must be in [0, 1), got {rel!r}")
+    act = H > rel * H.max() if H.size and H.max() > 0 else np.zeros(H.shape, dtype=bool)
     share = np.stack([act[:, y == k].mean(axis=1) for k in range(K)], axis=1)   # (p, K)
     on = share > 0
     n_on = on.sum(axis=1)
@@ -299,6 +304,12 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     """
     if ds.attrs.get("reg") != "feature":
         raise ValueError(f"the UPFM bound needs reg='feature', got {ds.attrs.get('reg')!r}")
+    norm = str(ds.attrs.get("normalization", ""))
+    if not norm.startswith("paper (2.1)"):
+        raise ValueError("training result without the paper (2.1) normalization attribute "
+                         f"(got {norm!r}): its objective cannot be compared with F*; re-run it")
+    # no weights are stored here: the recorded objective is trusted as F_net (the study jobs,
+    # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
     K, n = int(ds.attrs["K"]), int(ds.attrs["n"])
     # the trajectory's lambdas are the trainer's; F* takes paper (2.1) lambdas
@@ -375,7 +386,7 @@ def check_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, recorded) -> fl
 
 def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
                 base_seed: int, mse_scale: float, tol_factor: float, stall_slope: float,
-                solver_cfg: dict | None, name: str) -> xr.Dataset:
+                activity: float, solver_cfg: dict | None, name: str) -> xr.Dataset:
     """Train one run per (sigma, trial) cell at input dimension d; assess every run.
 
     Data: training.draw_cell (the study's data set of the cell); network seed: data.cell_seed
@@ -406,7 +417,7 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
     excl = np.zeros((R, K), dtype=np.int8)
     for r in range(R):
         H = bridge.relu_features(W1[r], Xs[r])
-        c, e, _ = activation_pattern(H, ys[r], K)
+        c, e, _ = activation_pattern(H, ys[r], K, activity)
         counts[r], excl[r] = c, e
     lw, lh = np.full(R, lw0), np.full(R, lh0)
     if reg == "feature":
@@ -446,8 +457,9 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
         "description": "last finite NC1 (metrics.nc1; the state before divergence)"})
     ds["pattern_count"] = (("run", "kind"), counts, {
         "long_name": "neurons by activation pattern", "units": "1",
-        "description": "final features: neurons active (h > 0) on class k only, on several "
-                       "classes, on none (verdict.activation_pattern, V§5)"})
+        "description": "final features: neurons active (h > activity_threshold max H) on "
+                       "class k only, on several classes, on none (verdict.activation_pattern, "
+                       "V§5)"})
     ds["exclusive_neuron"] = (("run", "class"), excl, {
         "long_name": "class has an exclusive neuron", "units": "1",
         "description": "1 if some neuron is active on every sample of the class and on no "
@@ -497,7 +509,8 @@ def unstack_cells(ds: xr.Dataset) -> xr.Dataset:
 
 def _settings(vcfg: dict) -> dict:
     return dict(mse_scale=float(vcfg["mse_scale"]), tol_factor=float(vcfg["tolerance_factor"]),
-                stall_slope=float(vcfg["stall_slope"]))
+                stall_slope=float(vcfg["stall_slope"]),
+                activity=float(vcfg["activity_threshold"]))
 
 
 def run_config(vcfg: dict) -> dict:
@@ -570,3 +583,38 @@ def summary_table(ds: xr.Dataset) -> xr.Dataset:
                 "verdict_name": ("verdict_name", [VERDICT_NAMES[c] for c in codes],
                                  {"long_name": "verdict", "units": "1",
                                   "description": "verdict.VERDICT_NAMES"})})
+
+
+def table_frame(ds: xr.Dataset):
+    """The LP status x verdict counts of ``ds['table']`` as a pandas DataFrame (CSV/report)."""
+    import pandas as pd
+
+    t = ds["table"]
+    df = pd.DataFrame(t.values, columns=[str(v) for v in ds["verdict_name"].values])
+    df.insert(0, "lp_status", [f"{int(s)} {n}" for s, n in zip(
+        ds["lp"].values, ("feasible", "infeasible", "undecided", "infeasible_within_radius"))])
+    return df
+
+
+def cell_frame(study: xr.Dataset):
+    """Per (d/n, sigma) cell of the study: runs, LP feasible, reached / stalled / undecided /
+    other counts, median final gap/F*, median tail slope, runs with the collapsed pattern."""
+    import pandas as pd
+
+    rows = []
+    for r in study["d_over_n"].values:
+        for s in study["sigma"].values:
+            c = study.sel(d_over_n=r, sigma=s)
+            v, lp = c["verdict"].values.ravel(), c["lp_status"].values.ravel()
+            rows.append({"d_over_n": float(r), "sigma": float(s), "runs": v.size,
+                         "lp_feasible": int((lp == 1).sum()),
+                         "reached": int((v == REACHED).sum()),
+                         "stalled": int((v == STALLED).sum()),
+                         "undecided": int((v == UNDECIDED).sum()),
+                         "other": int((~np.isin(v, (REACHED, STALLED, UNDECIDED))).sum()),
+                         "median_rel_gap": float(np.nanmedian(c["rel_gap_final"].values))
+                         if np.isfinite(c["rel_gap_final"].values).any() else np.nan,
+                         "median_tail_slope": float(np.nanmedian(c["tail_slope"].values))
+                         if np.isfinite(c["tail_slope"].values).any() else np.nan,
+                         "collapsed_pattern": int(c["collapsed_pattern"].sum())})
+    return pd.DataFrame(rows)

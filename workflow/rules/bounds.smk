@@ -34,6 +34,10 @@ rule validate_bounds:
             caption="../report/bounds_summary.rst",
             category="Theory curves",
             subcategory="Validation",
+            labels={
+                "entry": "validation table (CSV download)",
+                "paper": "Theorems 4-5 checked",
+            },
         ),
         md=f"{RESULTS}/bounds/summary.md",
     log:
@@ -85,7 +89,11 @@ rule figure_bounds_phase:
             caption="../report/bounds_phase.rst",
             category="Theory curves",
             subcategory="Phase diagrams",
-            labels={"grid": "{grid}"},
+            labels={
+                "entry": "phase diagram with the theory curves",
+                "parameters": "grid {grid}",
+                "paper": "cf. Figures 1-2 (Theorems 4, 5)",
+            },
         ),
     log:
         "logs/bounds/figure_phase_{grid}.log",
@@ -112,6 +120,10 @@ rule figure_bounds_noise:
             caption="../report/bounds_noise.rst",
             category="Theory curves",
             subcategory="Pure noise",
+            labels={
+                "entry": "pure noise vs the theory",
+                "paper": "Theorem 5(b): d/n = (K+1)/2",
+            },
         ),
     log:
         "logs/bounds/figure_pure_noise.log",
@@ -137,6 +149,7 @@ rule figure_random_features:
             caption="../report/bounds_random_features.rst",
             category="Theory curves",
             subcategory="Random features",
+            labels={"entry": "random first layer: width d1", "paper": "cf. Theorem 6"},
         ),
     log:
         "logs/bounds/figure_random_features.log",

@@ -7,6 +7,7 @@ from shallownc import config as sncconfig
 from shallownc import phase
 from shallownc import bridge as _bridge
 from shallownc import generalization as _gen
+from shallownc import paper_figures as _paper_figures
 from shallownc import paper_training as _paper_training
 from shallownc import random_features as _rf
 from shallownc import integrity
@@ -260,6 +261,69 @@ def verdict_variant(wildcards):
     return canonical(VERDICT_VARIANTS[wildcards.variant])
 
 
+# ---- stage 6a. the paper's Figures 1-2 (paper_lp.smk)
+PAPER_LP = {f: config["paper"][f] for f in ("fig1", "fig2") if f in config["paper"]}
+PAPER_LP_GRIDS = {f: phase.paper_grids(f, b) for f, b in PAPER_LP.items()}
+PAPER_LP_TARGETS = [
+    p
+    for f in PAPER_LP
+    for p in (f"{RESULTS}/paper/{f}.nc", f"{REPORTS}/figures/paper/{f}.png")
+]
+
+
+def paper_lp_block(fig):
+    if fig not in PAPER_LP:
+        raise ValueError(
+            f"paper.{fig} is not configured; run with --configfile presets/paper.yaml"
+        )
+    return PAPER_LP[fig]
+
+
+def paper_lp_missing(wildcards):
+    """Input of the fig1/fig2 target when that figure is not configured: a clear error."""
+    raise ValueError(
+        "paper.fig1/fig2 not configured; run with --configfile presets/paper.yaml"
+    )
+
+
+def paper_lp_figure_targets(fig):
+    """The NetCDF and the drawing of one figure."""
+    paper_lp_block(fig)
+    return [f"{RESULTS}/paper/{fig}.nc", f"{REPORTS}/figures/paper/{fig}.png"]
+
+
+def paper_lp_job_files(wildcards):
+    block = paper_lp_block(wildcards.fig)
+    return [
+        f"{RESULTS}/paper/jobs/{wildcards.fig}/{panel}/{job}.nc"
+        for panel, grid in PAPER_LP_GRIDS[wildcards.fig].items()
+        for job in grid.jobs(block["trials_per_job"])
+    ]
+
+
+def paper_lp_grid_params(wildcards):
+    """The panel's grid without its trial count and (unless nested in d, where every job
+    covers every d) its d list: both are in the job name."""
+    paper_lp_block(wildcards.fig)
+    spec = PAPER_LP_GRIDS[wildcards.fig][wildcards.panel].as_dict()
+    drop = ("trials",) if spec["nested_d"] else ("d", "trials")
+    return canonical({k: v for k, v in spec.items() if k not in drop})
+
+
+def paper_lp_classes(wildcards):
+    return list(phase.paper_classes(paper_lp_block(wildcards.fig)))
+
+
+def paper_lp_settings(wildcards):
+    """The paper.fig1 or paper.fig2 block."""
+    return canonical(paper_lp_block(wildcards.fig))
+
+
+def paper_report_labels(wildcards):
+    """Report labels of one paper figure (shallownc.paper_figures)."""
+    return _paper_figures.report_labels(wildcards.fig)
+
+
 # ---- stage 6b. the paper's training figures and theorem panels (paper_training.smk)
 PAPER = config["paper"]
 PAPER_TRAIN = result_settings("paper.train")
@@ -295,3 +359,58 @@ def paper_fig45_title(wildcards):
 def paper_theorem_settings(wildcards):
     """The paper.theorem6 or paper.theorem78 section."""
     return canonical(PAPER[wildcards.fig])
+
+
+# ---- stage 8. the report's tables and run summary (report.smk)
+# CSV tables shown in the report: name -> (csv, title, category, subcategory).
+_REPORT_TABLES = {
+    "bounds_summary": (
+        f"{RESULTS}/bounds/summary.csv",
+        "Validation of the theory curves (capture shares, 50% gaps, soundness)",
+        "Theory curves",
+        "Validation",
+    ),
+    "verdict_theory": (
+        f"{RESULTS}/verdict/theory_table.csv",
+        "Theory experiment: runs by LP status and certified verdict",
+        "Verdicts",
+        "Tables",
+    ),
+    "verdict_study": (
+        f"{RESULTS}/verdict/study_table.csv",
+        "Verdict study: runs by LP status and certified verdict",
+        "Verdicts",
+        "Tables",
+    ),
+    "verdict_cells": (
+        f"{RESULTS}/verdict/study_cells.csv",
+        "Verdict study per (d/n, sigma) cell: reached / stalled / undecided",
+        "Verdicts",
+        "Tables",
+    ),
+}
+
+
+def report_tables(targets):
+    """The tables whose CSV this run builds."""
+    return {k: v for k, v in _REPORT_TABLES.items() if v[0] in targets}
+
+
+def report_table_csv(wildcards):
+    return _REPORT_TABLES[wildcards.table][0]
+
+
+def report_table_title(wildcards):
+    return _REPORT_TABLES[wildcards.table][1]
+
+
+def report_table_category(wildcards):
+    return _REPORT_TABLES[wildcards.table][2]
+
+
+def report_table_subcategory(wildcards):
+    return _REPORT_TABLES[wildcards.table][3]
+
+
+def report_table_labels(wildcards):
+    return {"entry": f"table: {_REPORT_TABLES[wildcards.table][1]}"}

@@ -11,7 +11,11 @@ rule figure_phase_diagram:
             caption="../report/feasibility_phase.rst",
             category="Feasibility",
             subcategory="Phase diagrams",
-            labels={"grid": "{grid}"},
+            labels={
+                "entry": "verified phase diagram",
+                "parameters": "grid {grid}",
+                "paper": "cf. Figures 1-2 (Theorem 3)",
+            },
         ),
     log:
         "logs/figures/phase_{grid}.log",
@@ -37,6 +41,10 @@ rule figure_separability:
             caption="../report/feasibility_separability.rst",
             category="Feasibility",
             subcategory="Separability",
+            labels={
+                "entry": "separability vs NC-feasibility",
+                "paper": "beyond the paper",
+            },
         ),
     log:
         "logs/figures/separability_vs_nc.log",
@@ -62,6 +70,7 @@ rule figure_pure_noise:
             caption="../report/feasibility_pure_noise.rst",
             category="Feasibility",
             subcategory="Pure noise",
+            labels={"entry": "pure noise", "paper": "Theorem 5(b): d/n = (K+1)/2"},
         ),
     log:
         "logs/figures/pure_noise.log",
@@ -87,6 +96,11 @@ rule figure_real_data:
             caption="../report/feasibility_real.rst",
             category="Feasibility",
             subcategory="Real data",
+            labels={
+                "entry": "digits (real data)",
+                "parameters": "grid {grid}",
+                "paper": "beyond the paper (real data, Theorem 3)",
+            },
         ),
     log:
         "logs/figures/real_{grid}.log",

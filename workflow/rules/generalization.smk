@@ -82,7 +82,11 @@ rule figure_generalization:
             f"{REPORTS}/figures/generalization/{{name}}.png",
             caption="../report/generalization_error_vs_snr.rst",
             category="Generalization",
-            labels={"experiment": "{name}"},
+            labels={
+                "entry": "NC vs test error",
+                "parameters": "experiment {name}",
+                "paper": "Theorems 7-8",
+            },
         ),
     log:
         "logs/figures/generalization_{name}.log",

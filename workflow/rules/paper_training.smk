@@ -158,7 +158,7 @@ rule paper_figure:
             f"{REPORTS}/figures/paper/{{fig}}.png",
             caption="../report/paper_figure.rst",
             category="Paper figures",
-            labels={"figure": "{fig}"},
+            labels=paper_report_labels,
         ),
     log:
         "logs/figures/paper_{fig}.log",

@@ -97,21 +97,31 @@ rule plot_training:
             f"{REPORTS}/figures/training/dynamics.png",
             caption="../report/training_dynamics.rst",
             category="Training",
+            labels={"entry": "NC metrics vs epoch", "paper": "cf. Figures 4-5"},
         ),
         theory=report(
             f"{REPORTS}/figures/training/theory_vs_training.png",
             caption="../report/training_theory.rst",
             category="Training",
+            labels={
+                "entry": "LP verdict vs trained collapse",
+                "paper": "cf. Figure 3 (Theorem 3)",
+            },
         ),
         three_layer=report(
             f"{REPORTS}/figures/training/three_layer.png",
             caption="../report/training_three_layer.rst",
             category="Training",
+            labels={"entry": "three-layer net, SGD", "paper": "cf. Figure 6"},
         ),
         regularization=report(
             f"{REPORTS}/figures/training/regularization.png",
             caption="../report/training_regularization.rst",
             category="Training",
+            labels={
+                "entry": "regularizers",
+                "paper": "beyond the paper (its future work)",
+            },
         ),
     log:
         "logs/training/plot.log",

@@ -78,6 +78,7 @@ rule figure_upfm_gram:
             caption="../report/upfm_gram.rst",
             category="UPFM",
             subcategory="Gram matrices",
+            labels={"entry": "Gram matrices of the class means", "paper": "Theorem 2"},
         ),
     log:
         "logs/figures/upfm_gram.log",
@@ -103,7 +104,11 @@ rule figure_upfm_sweep:
             caption="../report/upfm_sweep.rst",
             category="UPFM",
             subcategory="Closed form vs numerical",
-            labels={"loss": "{loss}"},
+            labels={
+                "entry": "closed form vs numerical minimizers",
+                "parameters": "loss {loss}",
+                "paper": "Theorem 2",
+            },
         ),
     log:
         "logs/figures/upfm_sweep_{loss}.log",
@@ -131,7 +136,11 @@ rule figure_upfm_bridge:
             caption="../report/upfm_bridge.rst",
             category="UPFM",
             subcategory="Bridge to the network",
-            labels={"grid": "{grid}"},
+            labels={
+                "entry": "bridge: LP solution to network",
+                "parameters": "grid {grid}",
+                "paper": "Theorems 1, 3",
+            },
         ),
     log:
         "logs/figures/upfm_bridge_{grid}.log",

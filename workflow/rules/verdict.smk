@@ -65,6 +65,8 @@ rule verdict_combine:
     output:
         study=f"{RESULTS}/verdict/study.nc",
         variants=f"{RESULTS}/verdict/variants.nc",
+        table=f"{RESULTS}/verdict/study_table.csv",
+        cells=f"{RESULTS}/verdict/study_cells.csv",
     log:
         "logs/verdict/combine.log",
     localrule: True
@@ -84,7 +86,8 @@ rule verdict_theory:
     input:
         rules.combine_training_theory.output[0],
     output:
-        f"{RESULTS}/verdict/theory.nc",
+        nc=f"{RESULTS}/verdict/theory.nc",
+        table=f"{RESULTS}/verdict/theory_table.csv",
     log:
         "logs/verdict/theory.log",
     localrule: True
@@ -107,11 +110,17 @@ rule plot_verdict:
     input:
         study=rules.verdict_combine.output.study,
         variants=rules.verdict_combine.output.variants,
-        theory=rules.verdict_theory.output if VERDICT["theory"] else [],
+        theory=[rules.verdict_theory.output.nc] if VERDICT["theory"] else [],
     output:
         **{
             k: report(
-                f"{FIG_VERDICT}/{f}", caption=f"../report/{c}", category="Verdicts"
+                f"{FIG_VERDICT}/{f}",
+                caption=f"../report/{c}",
+                category="Verdicts",
+                labels={
+                    "entry": f"verdict {k}",
+                    "paper": "beyond the paper (Theorem 3 on trained nets)",
+                },
             )
             for k, (f, c) in VERDICT_FIGS.items()
         },

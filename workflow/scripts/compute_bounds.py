@@ -1,10 +1,10 @@
 """Theory curves of one GMM grid (reports/theory.md) into results/bounds/<grid>.nc."""
-from shallownc import bounds, io, phase
+from shallownc import bounds, io
+from shallownc.grid import Grid
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
-                         for k, v in snakemake.params.grid.items()})
+    grid = Grid.from_dict(dict(snakemake.params.grid))
     cfg = snakemake.params.bounds
     opts = bounds.BoundOptions(delta=cfg["delta"], sigma_points=cfg["sigma_points"],
                                prediction_starts=cfg["prediction_starts"])

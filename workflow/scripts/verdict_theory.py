@@ -10,6 +10,7 @@ with logged(snakemake) as log:
                                           cfg["mse_scale"], cfg["tolerance_factor"],
                                           cfg["stall_slope"])
     out = out.merge(verdict.summary_table(out))
-    io.write_netcdf(out, snakemake.output[0], snakemake.config)
+    io.write_netcdf(out, snakemake.output.nc, snakemake.config)
+    verdict.table_frame(out).to_csv(snakemake.output.table, index=False)
     log.info("theory table (rows LP 1, 0, -1, -2; cols %s):\n%s",
              list(out["verdict_name"].values), out["table"].values)

@@ -74,6 +74,11 @@ def plot_theorem78(path_nc: str, path_png: str):
                 "-" if applies else ":", color="C3",
                 label=f"(2.28), c1 = {ds.attrs['c1']:g}, c2 = {ds.attrs['c2']:g}"
                       + ("" if applies else " (d < 2n log n: not claimed)"))
+        cmin = float(ds.attrs.get("agreement_smallest_common_c", np.nan))
+        if applies and np.isfinite(cmin) and cmin > 0:
+            ax.plot(sf, bound_228(sf, float(s.d), n, cmin, cmin), "-.", color="C1",
+                    label=f"(2.28) with c1 = c2 = {cmin:.3g}: smallest constants our exact "
+                          "errors allow")
         ax.plot(x, s.bound_228_large_s, "x--", color="C3", ms=4, lw=0.8,
                 label="large-s form 1 − Φ(√(d/n) s^(−3/2))")
         ax.plot(x, s.bayes_error.mean("trial"), "k:", label="Bayes error")
