@@ -1,11 +1,9 @@
 """Certified verdicts of the training stage's theory experiment (replaces the NC1 threshold)."""
-import json
-
 from shallownc import io, verdict
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    cfg = json.loads(snakemake.params.cfg)
+    cfg = snakemake.params.cfg
     ds = io.read_netcdf(snakemake.input[0],
                         required_vars=["objective", "lp_status", "diverged", "final_nc1"])
     out = verdict.verdict_of_trajectories(ds, ("d_over_n", "sigma", "trial"),
