@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 # deterministic), one sbatch job.
 TRAINING_EXPERIMENTS = ["dynamics"]
 # Attributes that legitimately differ between two runs of the same config.
-PROVENANCE_ATTRS = {"created_utc", "git_commit", "package_versions_json"}
+PROVENANCE_ATTRS = {"created_utc", "git_commit", "package_versions_json", "history"}
 # ... and speed measurements stored as attributes (e.g. training's steps_per_s)
 TIMING_ATTR = re.compile(r"per_s$|_seconds$|elapsed|wall|(^|_)time($|_)")
 
