@@ -373,7 +373,8 @@ def test_paper_panel_curves_masks_and_inapplicable_curves():
                 assert np.array_equal(c, smax[:, None] > sig[None, :]), name
             elif kind == "d":
                 thr = float(cur.d_over_n_threshold.sel(curve=name))
-                assert np.array_equal(c, np.repeat((d / 30 >= thr - 1e-12)[:, None], 5, 1))
+                want = (d / 30 >= thr - 1e-12)[:, None] & (sig > 0)[None, :]
+                assert np.array_equal(c, want), name     # sigma = 0: the means, rank K
         assert np.isnan(cur.boundary_d_over_n.sel(curve="ours_predicted").values[0])
         assert float(cur.d_over_n_threshold.sel(curve="paper_thm3b")) == 2.0
         if angle == 0.0:      # mu_1 = mu_2: no sigma-curve of a proof certifies anything
