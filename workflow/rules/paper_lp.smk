@@ -2,10 +2,16 @@
 # blocks paper.fig1 / paper.fig2 (workflow/schemas/paper.schema.yaml). Targets: fig1, fig2.
 # One job per (figure, panel, d, block of trials); all sigma of a (d, trial) share their noise.
 
-PAPER_LP = {f: config.get("paper", {})[f] for f in ("fig1", "fig2") if f in config.get("paper", {})}
+PAPER_LP = {
+    f: config.get("paper", {})[f]
+    for f in ("fig1", "fig2")
+    if f in config.get("paper", {})
+}
 PAPER_LP_GRIDS = {f: phase.paper_grids(f, b) for f, b in PAPER_LP.items()}
 PAPER_LP_TARGETS = [
-    p for f in PAPER_LP for p in (f"{RESULTS}/paper/{f}.nc", f"{REPORTS}/figures/paper/{f}.png")
+    p
+    for f in PAPER_LP
+    for p in (f"{RESULTS}/paper/{f}.nc", f"{REPORTS}/figures/paper/{f}.png")
 ]
 
 
@@ -40,8 +46,6 @@ def paper_lp_classes(wildcards):
 
 
 rule paper_lp_job:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/paper/jobs/{{fig}}/{{panel}}/{{job}}.nc",
     log:
@@ -52,23 +56,23 @@ rule paper_lp_job:
         fig="fig[12]",
         panel=r"[a-z0-9.]+",
         job=r"(d\d+_)?t\d+-\d+",
+    conda:
+        CONDA_ENV
+    threads: config["solver"]["workers"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
     params:
         grid=paper_lp_grid_params,
         classes=paper_lp_classes,
         seed=config["seed"],
         solver=as_json(config["solver"]),
         code=code_version("data", "feasibility", "phase", "grid", "sweep"),
-    threads: config["solver"]["workers"]
-    resources:
-        mem_mb=2000,
-        runtime=60,
     script:
         "../scripts/paper_lp_job.py"
 
 
 rule paper_lp_combine:
-    conda:
-        CONDA_ENV
     input:
         paper_lp_job_files,
     output:
@@ -77,20 +81,20 @@ rule paper_lp_combine:
         "logs/paper/{fig}.combine.log",
     wildcard_constraints:
         fig="fig[12]",
-    params:
-        block=lambda wc: as_json(paper_lp_block(wc.fig)),
-        code=code_version("bounds", "phase", "grid", "sweep"),
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
+    params:
+        block=lambda wc: as_json(paper_lp_block(wc.fig)),
+        code=code_version("bounds", "phase", "grid", "sweep"),
     script:
         "../scripts/paper_lp_combine.py"
 
 
 rule paper_lp_figure:
-    conda:
-        CONDA_ENV
     input:
         f"{RESULTS}/paper/{{fig}}.nc",
     output:
@@ -104,13 +108,15 @@ rule paper_lp_figure:
         "logs/paper/{fig}.figure.log",
     wildcard_constraints:
         fig="fig[12]",
-    params:
-        code=code_version("figures/__init__", "figures/paper_lp"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=5,
+    params:
+        code=code_version("figures/__init__", "figures/paper_lp"),
     script:
         "../scripts/plot_paper_lp.py"
 
@@ -132,12 +138,12 @@ for _fig in ("fig1", "fig2"):
         log:
             f"logs/paper/target_{_fig}.log",
         localrule: True
+        conda:
+            CONDA_ENV
         threads: 1
         resources:
             mem_mb=100,
             runtime=1,
-        conda:
-            CONDA_ENV
         shell:
             "echo {input} > {log}"
 
