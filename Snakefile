@@ -5,12 +5,16 @@
 
 from snakemake.utils import min_version
 
+from shallownc import config as sncconfig
+
 min_version("9.0")
 
 
 # config.yaml is the default; a --configfile on the command line replaces it entirely
 # (Snakemake would otherwise merge the two, mixing e.g. the quick and the paper grids).
 if not workflow.config_settings.configfiles:
+    # a YAML syntax error: one line naming the file and the line (Snakemake's names neither)
+    sncconfig.read_yaml_or_exit("config.yaml")
 
     configfile: "config.yaml"
 
@@ -20,6 +24,20 @@ report: "workflow/report/workflow.rst"
 
 # Helpers and config validation (JSON schema with defaults; no rules in common.smk).
 include: "workflow/rules/common.smk"
+
+
+# Wildcards name grids and experiments (config keys: lower case, digits, underscores).
+wildcard_constraints:
+    grid=r"[a-z][a-z0-9_]*",
+    name=r"[a-z][a-z0-9_]*",
+
+
+# Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
+# stops the run, naming the file and how to rebuild it; nothing is deleted.
+onstart:
+    integrity.check_results_intact(RESULTS, workflow)
+
+
 # 1. Data: Gaussian mixtures and the real data set, as NetCDF.
 include: "workflow/rules/data.smk"
 # 2. Feasibility: verified class LPs and separability over parameter grids.
@@ -46,6 +64,6 @@ include: "workflow/rules/report.smk"
 
 rule all:
     default_target: True
-    localrule: True
     input:
         ALL_TARGETS,
+    localrule: True

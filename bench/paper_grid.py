@@ -149,7 +149,7 @@ def profile_summary(rows, opts, seed):
     rules = [("HiGHS simplex (run)", ("highspy._core.run",)),
              ("HiGHS model setup", ("passModel", "setOptionValue", "_highs", "Highs")),
              ("QR reduction (geqrf + ormqr)", ("_decomp_qr", "(_apply)", "feasibility.py&(__init__)")),
-             ("NNLS (scipy.optimize.nnls)", ("_nnls",)),
+             ("NNLS (scipy.optimize.nnls)", ("_slsqplib.nnls", "_nnls")),
              ("active set (Gram + Cholesky)", ("cholesky", "active_set_candidate")),
              ("exact proof (certify: inverse, bound)", ("certify.py", "(inv)")),
              ("LU solves (d = n, d = N shortcuts)", ("(solve)", "(lstsq)")),
@@ -174,6 +174,25 @@ def counts(vs):
     return dict(c)
 
 
+def methods(vs):
+    return dict(collections.Counter(v.method for v in vs).most_common())
+
+
+def project(per_fig):
+    """Class-1 projection to the full grids from the mean CPU per LP of the sample."""
+    print("projection to the full grids (class-1 LP only; mean CPU per LP over the sample, "
+          "the sampled d spread evenly):")
+    total_cpu = 0.0
+    for fig, f in FIGS.items():
+        vs = per_fig[fig]
+        n_full = len(f["d"]) * len(f["sigma"]) * f["trials"] * len(f["angles"])
+        cpu = sum(v.cpu for v in vs) / len(vs) * n_full
+        total_cpu += cpu
+        print(f"  {fig}: {n_full} LPs -> {cpu:.0f} s CPU, {cpu / 2 / 60:.1f} min wall on 2 cores")
+    print(f"  Figures 1+2: {total_cpu:.0f} s CPU -> {total_cpu / 2 / 60:.1f} min wall on 2 cores"
+          f" (target < 15 min)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=20260101)
@@ -188,6 +207,8 @@ def main(argv=None):
                     help="scipy linprog defaults on every k-th sampled LP (sigma > 0)")
     ap.add_argument("--all-classes", action="store_true", help="also time every class")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--counts-only", action="store_true",
+                    help="ours only: status counts and the projection (no baselines)")
     a = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -205,8 +226,11 @@ def main(argv=None):
     for fig, vs in per_fig.items():
         tf = sum(v.cpu for v in vs)
         print(f"ours {fig}: {len(vs)} LPs, {tf:.2f} s ({tf / len(vs) * 1e3:.1f} ms/LP) "
-              f"statuses {counts(vs)}")
+              f"statuses {counts(vs)}\n  deciding methods {methods(vs)}")
     print(f"ours total CPU: {t_ours:.2f} s for {len(ours)} LPs")
+    if a.counts_only:
+        project(per_fig)
+        return
 
     keys = [k for k in ours if k[4] > 0]
     bkeys = keys[::a.base_every]
@@ -241,17 +265,7 @@ def main(argv=None):
             print(f"  {label:38s} {tt:7.2f} s  {100 * tt / total:5.1f}%")
         print(top)
 
-    print("projection to the full grids (class-1 LP only; mean CPU per LP over the sample, "
-          "the sampled d spread evenly):")
-    total_cpu = 0.0
-    for fig, f in FIGS.items():
-        vs = per_fig[fig]
-        n_full = len(f["d"]) * len(f["sigma"]) * f["trials"] * len(f["angles"])
-        cpu = sum(v.cpu for v in vs) / len(vs) * n_full
-        total_cpu += cpu
-        print(f"  {fig}: {n_full} LPs -> {cpu:.0f} s CPU, {cpu / 2 / 60:.1f} min wall on 2 cores")
-    print(f"  Figures 1+2: {total_cpu:.0f} s CPU -> {total_cpu / 2 / 60:.1f} min wall on 2 cores"
-          f" (target < 15 min)")
+    project(per_fig)
     if a.all_classes:
         sub = rows[::2]
         allc = {}

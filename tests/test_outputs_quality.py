@@ -72,7 +72,7 @@ def test_cfchecks_reference_checker_finds_no_errors(tiny):
                               "-a", str(tables / "area_types.xml"),
                               "-r", str(tables / "regions.xml"), str(f)],
                              capture_output=True, text=True, timeout=300).stdout
-        errors = [ln for ln in out.splitlines() if ln.startswith("ERROR")]
+        errors = [ln for ln in out.splitlines() if ln.startswith("ERROR:")]
         assert not errors, f"{f}: {errors}"
 
 
@@ -128,3 +128,18 @@ def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
     plt.close(fig)
     for part in ("legend covers", "x limits exceed", "smallest text", "2000 px wide"):
         assert part in probs
+
+
+def test_hygiene_judges_shared_and_categorical_axes_fairly():
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, sharey=True, figsize=(6, 3))
+    a.plot([1, 2], [0.001, 0.002])
+    b.plot([1, 2], [1.0, 2.0])  # shared y: a's limits reach b's data, which is fine
+    m = hygiene.measure(fig, 130)
+    assert all(ax["y_excess"] <= hygiene.LIMIT_MARGIN for ax in m["axes"]), m
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(["base", "weight_decay"], [1, 2])  # category slots: limits are not data
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    plt.close(fig)

@@ -228,3 +228,23 @@ def test_theory_verdict_needs_the_paper_normalization():
         V.verdict_of_trajectories(ds, ("trial",), 0.5, 10.0, 0.1)
     with pytest.raises(ValueError, match="reg='feature'"):
         V.verdict_of_trajectories(ds.assign_attrs(reg="none"), ("trial",), 0.5, 10.0, 0.1)
+
+
+def test_cell_and_table_frames():
+    import xarray as xr
+
+    v = np.array([[[V.REACHED, V.STALLED]], [[V.UNDECIDED, V.DIVERGED]]], dtype=np.int8)
+    ds = xr.Dataset({"verdict": (("d_over_n", "sigma", "trial"), v),
+                     "lp_status": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[1, -1]]]),
+                     "rel_gap_final": (("d_over_n", "sigma", "trial"), [[[1e-7, 0.3]],
+                                                                        [[1e-3, np.nan]]]),
+                     "tail_slope": (("d_over_n", "sigma", "trial"), [[[-3, 0.0]], [[-1, np.nan]]]),
+                     "collapsed_pattern": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[0, 0]]])},
+                    coords={"d_over_n": [1.0, 2.0], "sigma": [0.5], "trial": [0, 1]})
+    cells = V.cell_frame(ds)
+    assert cells[["reached", "stalled", "undecided", "other"]].values.tolist() == \
+        [[1, 1, 0, 0], [0, 0, 1, 1]]
+    assert cells["lp_feasible"].tolist() == [1, 1] and cells["collapsed_pattern"].tolist() == [1, 0]
+    t = V.table_frame(ds.merge(V.summary_table(ds)))
+    assert t.shape == (4, 1 + len(V.VERDICT_NAMES))
+    assert t.loc[0, "reached"] == 1 and t.loc[1, "stalled"] == 1 and t.loc[2, "diverged"] == 1

@@ -58,6 +58,15 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
   t* > 0: w*/t* separates; t* < 0: its duals are a Farkas certificate (all verified).
 * ``shortcut_nc_combination`` — separability of class k from the NC solutions w_j of every
   class: w = w_k - c sum_{j!=k} w_j, rescaled to margin 1, verified like any other w.
+* ``active_set`` and ``nnls`` — the class LP alone (:func:`decide_class_lp`, the paper's
+  Figures 1-2 through :func:`decide_sigma_sequence`): the minimum-norm point by an active-set
+  iteration, and one non-negative least-squares problem that yields either a Farkas vector
+  or a point; no LP in most cells (reports/lp_exact.md §4).
+* ``exact_noiseless`` — sigma = 0 data decided in exact rational arithmetic on the Gram
+  matrix of the means (:func:`decide_noiseless`, reports/lp_exact.md §3).
+
+Derivations of the verdicts' meaning (relative residuals, exact proofs, status -2):
+reports/lp_exact.md.
 """
 
 from __future__ import annotations
@@ -101,10 +110,21 @@ class SolverOptions:
 
     @classmethod
     def from_config(cls, solver_cfg: dict | None) -> "SolverOptions":
-        c = dict(solver_cfg or {})
-        c.pop("workers", None)
-        if "methods" in c:
-            c["methods"] = tuple(c["methods"])
+        """Options from the validated ``solver`` section (the schema supplies every default,
+        so every field must be present; nothing is re-defaulted here). ``None`` (library and
+        test use without a config) gives the dataclass values, which mirror the schema's."""
+        if solver_cfg is None:
+            return cls()
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        c = {k: v for k, v in solver_cfg.items() if k != "workers"}
+        missing = [n for n in names if n not in c]
+        unknown = [k for k in c if k not in names]
+        if missing or unknown:
+            raise ValueError(f"solver config: missing {missing}, unknown {unknown} (pass the "
+                             "section validated by workflow/schemas/solver.schema.yaml)")
+        c["methods"] = tuple(c["methods"])
         return cls(**c)
 
 

@@ -124,6 +124,9 @@ COORDINATES = {
     "start": ("random start index", "1"), "sample": ("sample index", "1"),
     "feature": ("feature index", "1"), "seed_index": ("seed index", "1"),
     "first_width": ("first-layer width d1", "1"), "d1": ("first-layer width d1", "1"),
+    "d1_over_N": ("first-layer width over the number of samples d1/N", "1"),
+    "d_curve": ("input dimension d of the theory curve", "1"),
+    "sigma_curve": ("noise standard deviation of the theory curve", "1"),
     "model": ("model name", None), "loss": ("loss name", None),
     "source": ("source of the values", None), "variant": ("regularization variant", None),
 }

@@ -583,3 +583,38 @@ def summary_table(ds: xr.Dataset) -> xr.Dataset:
                 "verdict_name": ("verdict_name", [VERDICT_NAMES[c] for c in codes],
                                  {"long_name": "verdict", "units": "1",
                                   "description": "verdict.VERDICT_NAMES"})})
+
+
+def table_frame(ds: xr.Dataset):
+    """The LP status x verdict counts of ``ds['table']`` as a pandas DataFrame (CSV/report)."""
+    import pandas as pd
+
+    t = ds["table"]
+    df = pd.DataFrame(t.values, columns=[str(v) for v in ds["verdict_name"].values])
+    df.insert(0, "lp_status", [f"{int(s)} {n}" for s, n in zip(
+        ds["lp"].values, ("feasible", "infeasible", "undecided", "infeasible_within_radius"))])
+    return df
+
+
+def cell_frame(study: xr.Dataset):
+    """Per (d/n, sigma) cell of the study: runs, LP feasible, reached / stalled / undecided /
+    other counts, median final gap/F*, median tail slope, runs with the collapsed pattern."""
+    import pandas as pd
+
+    rows = []
+    for r in study["d_over_n"].values:
+        for s in study["sigma"].values:
+            c = study.sel(d_over_n=r, sigma=s)
+            v, lp = c["verdict"].values.ravel(), c["lp_status"].values.ravel()
+            rows.append({"d_over_n": float(r), "sigma": float(s), "runs": v.size,
+                         "lp_feasible": int((lp == 1).sum()),
+                         "reached": int((v == REACHED).sum()),
+                         "stalled": int((v == STALLED).sum()),
+                         "undecided": int((v == UNDECIDED).sum()),
+                         "other": int((~np.isin(v, (REACHED, STALLED, UNDECIDED))).sum()),
+                         "median_rel_gap": float(np.nanmedian(c["rel_gap_final"].values))
+                         if np.isfinite(c["rel_gap_final"].values).any() else np.nan,
+                         "median_tail_slope": float(np.nanmedian(c["tail_slope"].values))
+                         if np.isfinite(c["tail_slope"].values).any() else np.nan,
+                         "collapsed_pattern": int(c["collapsed_pattern"].sum())})
+    return pd.DataFrame(rows)

@@ -1,48 +1,41 @@
 # Stage 8 — the report's own entries: CSV tables rendered as HTML, and the run summary that the
 # landing page (workflow/report/workflow.rst) links to. Included last: it sees ALL_TARGETS.
+# Constants and input functions: workflow/rules/common.smk (stage 8).
 
-# CSV tables shown in the report: name -> (csv, title, category, subcategory).
-REPORT_TABLES = {
-    "bounds_summary": (f"{RESULTS}/bounds/summary.csv",
-                       "Validation of the theory curves (capture shares, 50% gaps, soundness)",
-                       "Theory curves", "Validation"),
-}
-REPORT_TABLES = {k: v for k, v in REPORT_TABLES.items() if v[0] in ALL_TARGETS}
+REPORT_TABLES = report_tables(ALL_TARGETS)
+RUN_INPUTS = list(ALL_TARGETS) + expand(
+    f"{REPORTS}/tables/{{table}}.html", table=REPORT_TABLES
+)
 
 
 rule report_table:
-    conda:
-        CONDA_ENV
     input:
-        lambda wc: REPORT_TABLES[wc.table][0],
+        report_table_csv,
     output:
         report(
             f"{REPORTS}/tables/{{table}}.html",
             caption="../report/table.rst",
-            category=lambda wc: REPORT_TABLES[wc.table][2],
-            subcategory=lambda wc: REPORT_TABLES[wc.table][3],
-            labels=lambda wc: {"entry": "table: " + REPORT_TABLES[wc.table][1]},
+            category=report_table_category,
+            subcategory=report_table_subcategory,
+            labels=report_table_labels,
         ),
-    params:
-        title=lambda wc: REPORT_TABLES[wc.table][1],
-        code=code_version("runinfo", "paper_figures"),
     log:
         "logs/report/table_{table}.log",
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        title=report_table_title,
+        code=code_version("../scripts/report_table.py"),
     script:
         "../scripts/report_table.py"
 
 
-RUN_INPUTS = list(ALL_TARGETS) + expand(f"{REPORTS}/tables/{{table}}.html", table=REPORT_TABLES)
-
-
 rule run_summary:
-    conda:
-        CONDA_ENV
     input:
         RUN_INPUTS,
     output:
@@ -52,19 +45,22 @@ rule run_summary:
             category="About this run",
             labels={"entry": "what was run: config, sizes, wall time, versions"},
         ),
-    params:
-        configfiles=[str(p) for p in workflow.config_settings.configfiles] or ["config.yaml"],
-        code=code_version("runinfo", "paper_figures"),
     log:
         "logs/report/run_summary.log",
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        configfiles=[str(p) for p in workflow.config_settings.configfiles]
+        or ["config.yaml"],
+        code=code_version("../scripts/run_summary.py"),
     script:
         "../scripts/run_summary.py"
 
 
-ALL_TARGETS += expand(f"{REPORTS}/tables/{{table}}.html", table=REPORT_TABLES)
-ALL_TARGETS.append(f"{REPORTS}/run_summary.html")
+ALL_TARGETS += expand(rules.report_table.output[0], table=REPORT_TABLES)
+ALL_TARGETS += rules.run_summary.output

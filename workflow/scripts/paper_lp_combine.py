@@ -1,13 +1,11 @@
 """Combine the jobs of one paper LP figure, add every curve and its scores: <results>/paper/figN.nc."""
-import json
-
 from shallownc import bounds, io, phase
 from shallownc import sweep as SW
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
     fig = snakemake.wildcards.fig
-    block = json.loads(snakemake.params.block)
+    block = snakemake.params.block
     grids = phase.paper_grids(fig, block)
     panels = {}
     for name in grids:

@@ -1,14 +1,12 @@
 """Solve one feasibility job (one d value, a block of trials, every sigma) and verify it."""
-import json
-
 from shallownc import data, feasibility, io, phase
 from shallownc.grid import Grid, parse_job
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
     d, _t0, t1 = parse_job(snakemake.wildcards.job)
-    grid = Grid.from_dict({**json.loads(snakemake.params.grid), "d": (d,), "trials": t1})
-    opts = feasibility.SolverOptions.from_config(json.loads(snakemake.params.solver))
+    grid = Grid.from_dict({**snakemake.params.grid, "d": (d,), "trials": t1})
+    opts = feasibility.SolverOptions.from_config(snakemake.params.solver)
     digits = None
     if grid.source == "digits":
         ds = io.read_netcdf(snakemake.input[0], required_vars=["X", "label"])

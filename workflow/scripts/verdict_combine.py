@@ -9,6 +9,8 @@ with logged(snakemake) as log:
                             for p in snakemake.input.grid], "d_over_n").sortby("d_over_n")
     grid = grid.merge(verdict.summary_table(grid))
     io.write_netcdf(grid, snakemake.output.study, snakemake.config)
+    verdict.table_frame(grid).to_csv(snakemake.output.table, index=False)
+    verdict.cell_frame(grid).to_csv(snakemake.output.cells, index=False)
     log.info("study table (rows LP 1, 0, -1, -2):\n%s", grid["table"].values)
     parts = [io.read_netcdf(p, required_vars=REQ) for p in snakemake.input.variants]
     if not parts:

@@ -8,14 +8,17 @@ names a folder (one JSON file per figure), so a test can audit every figure of a
 
 What counts as data: points of ``Line2D`` artists in data coordinates (reference lines drawn
 with ``axvline``/``axhline`` use blended transforms and are excluded), scatter offsets,
-``QuadMesh`` cell centres (heatmaps), and the vertices of filled bands (range only).
+``QuadMesh`` cell centres (heatmaps), and the vertices of filled bands and the extent of bars
+(range only). Limits of a string-category axis are not judged.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
+from matplotlib.category import StrCategoryConverter
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 MAX_LEGEND_OVERLAP = 0.03   # share of an axes' data points a legend box may cover
@@ -70,8 +73,30 @@ def _axes_data(ax) -> tuple[np.ndarray, np.ndarray]:
             rng.append(xy)
             if is_pts:
                 pts.append(xy)
+    for patch in ax.patches:  # bars: their extent is data (range only)
+        if isinstance(patch, Rectangle) and patch.get_transform() == ax.transData \
+                and patch.get_visible():
+            x, y, w, h = patch.get_x(), patch.get_y(), patch.get_width(), patch.get_height()
+            rng.append(np.array([[x, y], [x + w, y + h]], float))
     cat = (lambda a: np.concatenate(a) if a else np.empty((0, 2)))
     return cat(pts), cat(rng)
+
+
+def _categorical(axis) -> bool:
+    """A string-category axis (seaborn bar/strip plots): its limits are slots, not data."""
+    if isinstance(axis.get_converter(), StrCategoryConverter):
+        return True
+    # positions 0, 1, ... named by set_xticklabels(["base", "weight_decay"]): also slots
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text().strip()]
+    return bool(labels) and all(_is_word(t) for t in labels)
+
+
+def _is_word(text: str) -> bool:
+    try:
+        float(text.replace("\u2212", "-"))
+        return False
+    except ValueError:
+        return not text.startswith("$")
 
 
 def _legend_boxes(fig, ax, renderer):
@@ -138,8 +163,10 @@ def measure(fig, dpi: float) -> dict:
             rng = np.concatenate([data[a][1] for a in shared.get_siblings(ax) if a in data])
             lim = ax.get_xlim() if k == "x" else ax.get_ylim()
             scale = ax.get_xscale() if k == "x" else ax.get_yscale()
+            cat = any(_categorical(a.xaxis if k == "x" else a.yaxis)
+                      for a in shared.get_siblings(ax))
             entry[f"{k}_excess"] = (_limit_excess(lim, rng[:, col], scale == "log")
-                                    if len(rng) else 0.0)
+                                    if len(rng) and not cat else 0.0)
         axes.append(entry)
     sizes = [(t.get_fontsize(), t.get_text()) for t in fig.findobj(Text)
              if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]

@@ -109,6 +109,17 @@ class _Tensors:
         self.lr = torch.as_tensor(spec.per_run("lr"), dtype=td, device=device)
         self.K, self.device, self.dtype = data.K, device, td
         self._rows = None
+        self._grad_bufs = None
+
+    def grad_buffers(self, tnet, compiled: bool):
+        """Reused weight-gradient buffers on the CPU (objective_and_grad grad_out); None on a
+        GPU (its caching allocator makes fresh tensors free) and for compiled steps."""
+        if self.device != "cpu" or compiled:
+            return None
+        if self._grad_bufs is None:
+            self._grad_bufs = [torch.empty_like(w, requires_grad=False).detach()
+                               for w in tnet.weights]
+        return self._grad_bufs
 
     def rows(self) -> torch.Tensor:
         """X with samples as contiguous rows, (N, d) or (R, N, d), for minibatch gathers
@@ -178,15 +189,18 @@ class _GradFn:
 
 
 def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn):
-    """One SGD step with the hand-written gradient, run chunk by run chunk."""
+    """One SGD step with the hand-written gradient, run chunk by run chunk (on the CPU the
+    weight gradients go to reused buffers, T.grad_buffers)."""
     tnet = state.net.layers(spec.frozen)
     neg_lr = -lr_e
+    bufs = T.grad_buffers(tnet, spec.compile)
     for c0, c1 in chunks:
         sub = tnet.runs(c0, c1)
         obj, _, grads = grad_fn(
             sub, Xb if Xb.dim() == 2 else Xb[c0:c1], Yb if Yb.dim() == 2 else Yb[c0:c1],
             loss=spec.loss, reg=spec.reg, lambda_W=T.lam_W[c0:c1], lambda_H=T.lam_H[c0:c1],
-            h_scale=h_scale, weight=state.active_d[c0:c1])
+            h_scale=h_scale, weight=state.active_d[c0:c1],
+            **({} if bufs is None else {"grad_out": [b[c0:c1] for b in bufs]}))
         with torch.no_grad():
             _flag_bad(state.first_bad[c0:c1], obj, epoch, spec.blowup)
             for p, g, buf in zip(sub.parameters(), grads, state.bufs):
