@@ -573,7 +573,8 @@ def paper_panel_curves(M: np.ndarray, n: int, d_grid, sigma_grid, *, angle_deg=N
                        drawn_C=None, delta: float = 0.05, starts: int = 4) -> xr.Dataset:
     """Every curve of :data:`PAPER_CURVES` for one panel (fixed means M, d x K with d >= K).
 
-    Returns (curve, d) ``certified_sigma_max`` (+inf / 0 for d-threshold curves, NaN for the
+    Returns (curve, d) ``certified_sigma_max`` (+inf / 0 for d-threshold curves, which hold
+    for sigma > 0 only: at sigma = 0 the data are the means, rank X = K; NaN for the
     prediction), (curve, d, sigma) ``certified``, (curve, sigma) ``boundary_d_over_n``, the
     fine (curve, d_fine) ``sigma_max_fine`` for drawing and (curve) ``d_over_n_threshold``.
     A curve that does not apply (e.g. theta = 0, s_min(Pi) = 0, K != 2) certifies nothing.
@@ -621,8 +622,9 @@ def paper_panel_curves(M: np.ndarray, n: int, d_grid, sigma_grid, *, angle_deg=N
             thr[i] = thresholds[name]
             ok = d_grid / n >= thr[i] - 1e-12
             smax[i] = np.where(ok, np.inf, 0.0)
-            bnd[i] = thr[i] if thr[i] <= d_grid.max() / n else np.nan
-            cert[i] = np.repeat(ok[:, None], S, 1)
+            bnd[i] = np.where(pos, thr[i] if thr[i] <= d_grid.max() / n else np.nan, np.nan)
+            # statements about Gaussian noise (rank X = Kn, kinematic formula): sigma > 0 only
+            cert[i] = ok[:, None] & pos[None, :]
         else:
             bnd[i] = pred
             cert[i] = (d_grid[:, None] / n >= pred[None, :]).astype(np.int8)
