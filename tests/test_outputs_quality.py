@@ -26,8 +26,7 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 def tiny(tmp_path_factory):
     wd = tmp_path_factory.mktemp("quality")
     cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
-    cfg["results_dir"], cfg["report_dir"] = str(wd / "results"), str(wd / "reports")
-    cfg["allow_external_paths"] = True  # outputs in the test's tmp dir, outside the checkout
+    cfg["results_dir"], cfg["report_dir"] = "results", "reports"  # inside --directory wd
     (wd / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     env = dict(os.environ, SHALLOWNC_FIGURE_AUDIT=str(wd / "audit"),
                PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
