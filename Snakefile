@@ -5,12 +5,16 @@
 
 from snakemake.utils import min_version
 
+from shallownc import config as sncconfig
+
 min_version("9.0")
 
 
 # config.yaml is the default; a --configfile on the command line replaces it entirely
 # (Snakemake would otherwise merge the two, mixing e.g. the quick and the paper grids).
 if not workflow.config_settings.configfiles:
+    # a YAML syntax error: one line naming the file and the line (Snakemake's names neither)
+    sncconfig.read_yaml_or_exit("config.yaml")
 
     configfile: "config.yaml"
 
@@ -20,6 +24,20 @@ report: "workflow/report/workflow.rst"
 
 # Helpers and config validation (JSON schema with defaults; no rules in common.smk).
 include: "workflow/rules/common.smk"
+
+
+# Wildcards name grids and experiments (config keys: lower case, digits, underscores).
+wildcard_constraints:
+    grid=r"[a-z][a-z0-9_]*",
+    name=r"[a-z][a-z0-9_]*",
+
+
+# Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
+# stops the run, naming the file and how to rebuild it; nothing is deleted.
+onstart:
+    integrity.check_results_intact(RESULTS, workflow)
+
+
 # 1. Data: Gaussian mixtures and the real data set, as NetCDF.
 include: "workflow/rules/data.smk"
 # 2. Feasibility: verified class LPs and separability over parameter grids.
@@ -28,18 +46,24 @@ include: "workflow/rules/feasibility.smk"
 include: "workflow/rules/bounds.smk"
 # 4. Training: two- and three-layer ReLU nets with NC metrics over time.
 include: "workflow/rules/training.smk"
+# 4b. Certified verdicts: did training reach the collapsed global minimizer?
+include: "workflow/rules/verdict.smk"
 # 5. Unconstrained positive feature model and the bridge to the network.
 include: "workflow/rules/upfm.smk"
 # 6. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
+# 6a. The paper's Figures 1-2 (targets fig1, fig2; before paper_training.smk's `paper`).
+include: "workflow/rules/paper_lp.smk"
 # 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
 include: "workflow/rules/paper_training.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
+# 8. The report's tables and run summary (last: it lists every target above).
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
-    localrule: True
     input:
         ALL_TARGETS,
+    localrule: True

@@ -79,12 +79,19 @@ def sample(a):
 
 
 def run_ours(rows, opts, seed, classes=(0,)):
+    """Verdicts of the sample; each verdict's ``cpu`` is its share of its row's CPU time
+    (the row's process time split in proportion to the verdicts' wall times)."""
     out = {}
     t0 = time.process_time()
     for fig, angle, d, t, sig in rows:
         M, Z = means(fig, d, angle), noise(fig, d, t, seed)
         for k in classes:
-            for s, v in zip(sig, F.decide_sigma_sequence(M, Z, sig, k, opts)):
+            c0 = time.process_time()
+            vs = F.decide_sigma_sequence(M, Z, sig, k, opts)
+            cpu = time.process_time() - c0
+            wall = sum(v.solve_time for v in vs) or 1.0
+            for s, v in zip(sig, vs):
+                v.cpu = cpu * v.solve_time / wall
                 out[(fig, angle, d, t, s, k)] = v
     return out, time.process_time() - t0
 
@@ -111,24 +118,24 @@ def run_baselines(keys, seed, which):
     return out, time.process_time() - t0
 
 
-def floor_time(keys, seed, opts, verdicts):
-    """Per LP: QR reduction + the faster reduced form (a lower bound for an LP-based path)."""
-    tot = 0.0
-    for key in keys:
-        fig, angle, d, t, s, _k = key
+def floor_time(keys, seed, opts):
+    """(QR reduction, fastest reduced LP) CPU seconds summed over ``keys``: the floor of an
+    LP-based path is one factorization of the equality block plus one small LP solve."""
+    t_qr = t_lp = 0.0
+    for fig, angle, d, t, s, _k in keys:
         X, y = D.gmm_from_noise(means(fig, d, angle), noise(fig, d, t, seed), s)
         p = F.equilibrate(F.class_lp(X, y, 0))
         t0 = time.process_time()
         red = F.Reduction(p)
-        tq = time.process_time() - t0
-        best = np.inf
-        for form in ("primal", "farkas"):
-            t1 = time.process_time()
-            if red.ok:
+        t_qr += time.process_time() - t0
+        if red.ok:
+            best = np.inf
+            for form in ("primal", "farkas"):
+                t1 = time.process_time()
                 F.solve_reduced(p, opts, form, red)
-            best = min(best, time.process_time() - t1)
-        tot += tq + (best if red.ok else 0.0)
-    return tot
+                best = min(best, time.process_time() - t1)
+            t_lp += best
+    return t_qr, t_lp
 
 
 def profile_summary(rows, opts, seed):
@@ -139,20 +146,23 @@ def profile_summary(rows, opts, seed):
     st = pstats.Stats(pr)
     total = sum(v[2] for v in st.stats.values())
     groups = collections.Counter()
-    rules = [("HiGHS run", ("run",), "highspy"), ("HiGHS pass/setup", ("passModel", "Highs",
-             "setOptionValue"), ""), ("QR + apply Q (reduction)", ("safecall", "_apply", "qr"),
-             ""), ("exact proof (certify.prove_square)", ("inv", "prove_square"), ""),
-             ("verification (residuals)", ("relative_residuals",), ""),
-             ("noiseless exact", ("exact_dot", "exact_gram", "_noiseless_face"), ""),
-             ("data (X = M + sigma Z)", ("gmm_from_noise", "standard_normal"), "")]
-    for (fn, _line, name), v in st.stats.items():
-        tt = v[2]
-        for label, names, where in rules:
-            if name in names or any(name.endswith(n) for n in names) and where in fn:
-                groups[label] += tt
-                break
-        else:
-            groups["other (numpy glue, Python)"] += tt
+    rules = [("HiGHS simplex (run)", ("highspy._core.run",)),
+             ("HiGHS model setup", ("passModel", "setOptionValue", "_highs", "Highs")),
+             ("QR reduction (geqrf + ormqr)", ("_decomp_qr", "(_apply)", "feasibility.py&(__init__)")),
+             ("NNLS (scipy.optimize.nnls)", ("_slsqplib.nnls", "_nnls")),
+             ("active set (Gram + Cholesky)", ("cholesky", "active_set_candidate")),
+             ("exact proof (certify: inverse, bound)", ("certify.py", "(inv)")),
+             ("LU solves (d = n, d = N shortcuts)", ("(solve)", "(lstsq)")),
+             ("verification (relative residuals)", ("relative_residuals",)),
+             ("noiseless exact (sigma = 0)", ("exact_dot", "exact_gram", "_noiseless_face",
+                                              "fractions.py")),
+             ("data (X = M + sigma Z, noise)", ("data.py",))]
+    for (fn, line, name), v in st.stats.items():
+        where = f"{fn}:{line}({name})"
+        label = next((lab for lab, keys in rules
+                      if any(all(p in where for p in k.split("&")) for k in keys)),
+                     "other (numpy glue, Python)")
+        groups[label] += v[2]
     buf = io.StringIO()
     pstats.Stats(pr, stream=buf).sort_stats("tottime").print_stats(10)
     return total, groups, buf.getvalue()
@@ -164,6 +174,25 @@ def counts(vs):
     return dict(c)
 
 
+def methods(vs):
+    return dict(collections.Counter(v.method for v in vs).most_common())
+
+
+def project(per_fig):
+    """Class-1 projection to the full grids from the mean CPU per LP of the sample."""
+    print("projection to the full grids (class-1 LP only; mean CPU per LP over the sample, "
+          "the sampled d spread evenly):")
+    total_cpu = 0.0
+    for fig, f in FIGS.items():
+        vs = per_fig[fig]
+        n_full = len(f["d"]) * len(f["sigma"]) * f["trials"] * len(f["angles"])
+        cpu = sum(v.cpu for v in vs) / len(vs) * n_full
+        total_cpu += cpu
+        print(f"  {fig}: {n_full} LPs -> {cpu:.0f} s CPU, {cpu / 2 / 60:.1f} min wall on 2 cores")
+    print(f"  Figures 1+2: {total_cpu:.0f} s CPU -> {total_cpu / 2 / 60:.1f} min wall on 2 cores"
+          f" (target < 15 min)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=20260101)
@@ -172,10 +201,14 @@ def main(argv=None):
     ap.add_argument("--trials", type=int, default=1)
     ap.add_argument("--base-every", type=int, default=4,
                     help="current engine on every k-th sampled LP (sigma > 0)")
-    ap.add_argument("--linprog-every", type=int, default=25,
+    ap.add_argument("--floor-every", type=int, default=3,
+                    help="floor measured on every k-th LP of the current-engine subsample")
+    ap.add_argument("--linprog-every", type=int, default=40,
                     help="scipy linprog defaults on every k-th sampled LP (sigma > 0)")
     ap.add_argument("--all-classes", action="store_true", help="also time every class")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--counts-only", action="store_true",
+                    help="ours only: status counts and the projection (no baselines)")
     a = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -191,35 +224,39 @@ def main(argv=None):
     for key, v in ours.items():
         per_fig[key[0]].append(v)
     for fig, vs in per_fig.items():
-        tf = sum(v.solve_time for v in vs)
+        tf = sum(v.cpu for v in vs)
         print(f"ours {fig}: {len(vs)} LPs, {tf:.2f} s ({tf / len(vs) * 1e3:.1f} ms/LP) "
-              f"statuses {counts(vs)}")
+              f"statuses {counts(vs)}\n  deciding methods {methods(vs)}")
     print(f"ours total CPU: {t_ours:.2f} s for {len(ours)} LPs")
+    if a.counts_only:
+        project(per_fig)
+        return
 
     keys = [k for k in ours if k[4] > 0]
     bkeys = keys[::a.base_every]
     base, t_base = run_baselines(bkeys, a.seed, "engine")
-    t_ours_b = sum(ours[k].solve_time for k in bkeys)
+    t_ours_b = sum(ours[k].cpu for k in bkeys)
     agree = sum(base[k] == ours[k].status for k in bkeys if base[k] in F.DECISIVE)
     dec = sum(base[k] in F.DECISIVE for k in bkeys)
     print(f"current engine on {len(bkeys)} LPs: {t_base:.2f} s CPU vs ours {t_ours_b:.2f} s "
           f"-> {t_base / t_ours_b:.1f}x; verdicts identical {agree}/{dec} where it decides "
           f"(undecided {len(bkeys) - dec})")
-    by_fig = collections.defaultdict(lambda: [0.0, 0.0])
-    for k in bkeys:
-        by_fig[k[0]][1] += ours[k].solve_time
     lkeys = keys[::a.linprog_every]
     lp, t_lp = run_baselines(lkeys, a.seed, "linprog")
-    t_ours_l = sum(ours[k].solve_time for k in lkeys)
+    t_ours_l = sum(ours[k].cpu for k in lkeys)
     agree = sum(lp[k] == ours[k].status for k in lkeys if lp[k] in F.DECISIVE)
     dec = sum(lp[k] in F.DECISIVE for k in lkeys)
     print(f"scipy linprog defaults on {len(lkeys)} LPs: {t_lp:.2f} s CPU vs ours "
           f"{t_ours_l:.2f} s -> {t_lp / t_ours_l:.1f}x; verdicts identical {agree}/{dec} "
           f"where it decides")
-    t_floor = floor_time(bkeys, a.seed, opts, ours)
-    print(f"floor (QR + one reduced LP, best form) on the same {len(bkeys)} LPs: "
-          f"{t_floor:.2f} s = {t_floor / len(bkeys) * 1e3:.1f} ms/LP; ours "
-          f"{t_ours_b / len(bkeys) * 1e3:.1f} ms/LP ({t_ours_b / t_floor:.2f}x the floor)")
+    fkeys = bkeys[::a.floor_every]
+    t_qr, t_lp1 = floor_time(fkeys, a.seed, opts)
+    t_ours_f = sum(ours[k].cpu for k in fkeys)
+    nf = len(fkeys)
+    print(f"floor on {nf} LPs: QR reduction {t_qr / nf * 1e3:.1f} ms/LP + fastest reduced LP "
+          f"{t_lp1 / nf * 1e3:.1f} ms/LP = {(t_qr + t_lp1) / nf * 1e3:.1f} ms/LP; ours "
+          f"{t_ours_f / nf * 1e3:.1f} ms/LP ({t_ours_f / (t_qr + t_lp1):.2f}x the floor, "
+          f"{t_ours_f / t_qr:.1f}x the QR alone)")
 
     if not a.no_profile:
         total, groups, top = profile_summary(rows[::3], opts, a.seed)
@@ -228,17 +265,7 @@ def main(argv=None):
             print(f"  {label:38s} {tt:7.2f} s  {100 * tt / total:5.1f}%")
         print(top)
 
-    print("projection to the full grids (class-1 LP only; mean CPU per LP over the sample, "
-          "the sampled d spread evenly):")
-    total_cpu = 0.0
-    for fig, f in FIGS.items():
-        vs = per_fig[fig]
-        n_full = len(f["d"]) * len(f["sigma"]) * f["trials"] * len(f["angles"])
-        cpu = sum(v.solve_time for v in vs) / len(vs) * n_full
-        total_cpu += cpu
-        print(f"  {fig}: {n_full} LPs -> {cpu:.0f} s CPU, {cpu / 2 / 60:.1f} min wall on 2 cores")
-    print(f"  Figures 1+2: {total_cpu:.0f} s CPU -> {total_cpu / 2 / 60:.1f} min wall on 2 cores"
-          f" (target < 15 min)")
+    project(per_fig)
     if a.all_classes:
         sub = rows[::2]
         allc = {}

@@ -158,3 +158,29 @@ def test_bench_baseline_reads_scipy_statuses():
     high = bench_feas.baseline_cell(g, 40, 0.1, 0, 1)  # d > N: feasible
     assert [s for s, _, _ in low] == [F.INFEASIBLE] * 3
     assert [s for s, _, _ in high] == [F.FEASIBLE] * 3
+
+
+def test_gpu_run_script_runs_end_to_end_on_cpu_at_toy_size(tmp_path):
+    """bench/gpu_run.sh, the script a GPU machine runs (issue 16 item 3), rehearsed on the
+    CPU at toy size so that it cannot rot: benchmark output, then the Figure 3 grid file."""
+    import os
+    import subprocess
+
+    import xarray as xr
+
+    env = {**os.environ, "DEVICE": "cpu", "SCALE": "toy", "OUT": str(tmp_path),
+           "PYTHON": sys.executable, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_run.sh")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    bench = (tmp_path / "bench_training.txt").read_text()
+    assert "practical peak" in bench and "summary: ours/baseline" in bench
+    assert "[gpu_run] done" in (tmp_path / "gpu_run.log").read_text()
+    ds = xr.load_dataset(tmp_path / "fig3_grid.nc")
+    assert dict(ds.sizes)["d_over_n"] == 6 and dict(ds.sizes)["sigma"] == 6
+    assert ds.d_over_n.values.tolist() == [1.1, 1.3, 1.5, 2.0, 3.0, 4.0]
+    assert ds.attrs["lr_schedule"] == "step" and ds.attrs["momentum"] == 0.0
+    assert ds.attrs["normalization"].startswith("paper (2.1)")
+    for v in ("objective", "nc1", "nc1_trace", "nc2_h_paper", "nc2_w_paper", "nc3_paper"):
+        assert np.isfinite(ds[v].isel(epoch=-1)).all(), v
+    assert int(ds.diverged.sum()) == 0

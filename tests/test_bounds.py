@@ -1,7 +1,6 @@
 """Theory curves (shallownc.bounds, reports/theory.md): soundness on fresh seeds, exactness of
 the kinematic formula, tightness where each bound is tight, and the predicted boundary."""
 import math
-import secrets
 
 import numpy as np
 import pytest
@@ -18,9 +17,13 @@ DELTA = 0.05
 ALPHA = 1e-3  # per-test level of the one-sided binomial soundness test
 
 
+SEED = 20261201  # fixed and recorded (issue 13: reproducible failures)
+
+
 def fresh_seed() -> int:
-    """A new base seed every test run (the bounds must hold for all data, not chosen seeds)."""
-    return secrets.randbits(48)
+    """The recorded base seed of these soundness tests. The bounds must hold for all data,
+    not chosen seeds: the seed was fixed once, not selected; change it to re-draw."""
+    return SEED
 
 
 def p_all(geometry, K, n, d, sigma, trials, seed, angle=120.0):
@@ -300,3 +303,102 @@ def test_config_section_validated(schema_dir):
         C.validate({"bounds": {"delta": 1.5}}, schema_dir)
     with pytest.raises(C.ConfigError, match="unknown key"):
         C.validate({"bounds": {"deltaa": 0.1}}, schema_dir)
+
+
+# ------------------------------------------------ the paper's curves (Figures 1-2)
+
+def test_drawn_constants_are_the_constant_one_forms_with_log_Kn():
+    """paper.md reads C = 0.399 (theta = 180, 90), 0.199 (30) and 0.222 (Figure 2) off the
+    figures; sqrt(1/((K-1) log(Kn))) (x sin theta below 90 degrees) gives them within 1.5%,
+    while Theorem 4's own log n gives 0.4187 (5% off)."""
+    for angle, drawn in ((180, 0.399), (90, 0.399), (30, 0.199)):
+        c = B.constant_one_C(2, 300, angle)
+        assert c["log_Kn"] == pytest.approx(drawn, rel=0.015)
+        g = 1.0 if angle >= 90 else math.sin(math.radians(angle))
+        assert c["thm4_log_n"] == pytest.approx(g * 0.418717, rel=1e-5)
+    assert B.constant_one_C(4, 250)["log_Kn"] == pytest.approx(0.222, rel=0.015)
+    assert B.constant_one_C(2, 300, 0)["log_Kn"] == 0.0          # theta = 0: no red curve
+    assert B.drawn_red_sigma(600, 300, 0.399) == pytest.approx(0.399 / math.sqrt(2))
+    assert B.drawn_red_sigma(300, 300, 0.399) == 0.0
+
+
+def test_thm4_explicit_constant_4_8():
+    """(4.8) with eps -> 0: sigma = sqrt((d-n)/d) g(theta) / (2 sqrt(log n))."""
+    assert B.thm4_explicit_sigma(600, 300, 90) == pytest.approx(
+        math.sqrt(0.5) / (2 * math.sqrt(math.log(300))))
+    assert B.thm4_explicit_sigma(600, 300, 180) == pytest.approx(
+        B.thm4_explicit_sigma(600, 300, 90))
+    assert B.thm4_explicit_sigma(600, 300, 30) == pytest.approx(
+        0.5 * B.thm4_explicit_sigma(600, 300, 90))
+    assert B.thm4_explicit_sigma(450, 300, 0) == 0.0
+
+
+def test_thm4_jl_factor_by_simulation():
+    """The factor sqrt((d-n)/d) of (4.8) is E||Phi^T mu||^2 = (d-n)/d ||mu||^2 for Phi an
+    orthonormal basis of null(Z_1^T), Z_1 a d x n Gaussian matrix (exact: a uniformly random
+    (d-n)-dimensional subspace). 400 draws at n = 20, d = 50: standard error ~0.004."""
+    rng = np.random.default_rng(20261201)
+    n, d = 20, 50
+    mu = np.zeros(d)
+    mu[0] = 1.0
+    vals = []
+    for _ in range(400):
+        Z1 = rng.standard_normal((d, n))
+        Q, _ = np.linalg.qr(Z1, mode="complete")
+        Phi = Q[:, n:]                       # orthonormal basis of null(Z_1^T)
+        vals.append(float(np.sum((Phi.T @ mu) ** 2)))
+    assert np.mean(vals) == pytest.approx((d - n) / d, abs=0.015)
+
+
+def test_thm5a_2_16_and_thm5b_2_17_values():
+    """(2.16) eps -> 0 and (2.17), against hand-evaluated numbers."""
+    assert B.thm5a_sigma(500, 250, 4, 1.0) == pytest.approx(0.0776651003)
+    assert B.thm5a_sigma(250, 250, 4, 1.0) == 0.0
+    assert B.thm5a_sigma(500, 250, 4, 0.0) == 0.0
+    assert B.thm5b_d_over_n(300, 2) == pytest.approx(1.8204643129)
+    assert B.thm5b_d_over_n(250, 4) == pytest.approx(3.0749824526)
+
+
+def test_paper_panel_curves_masks_and_inapplicable_curves():
+    d = np.arange(30, 61, 3)
+    sig = np.array([0.0, 0.05, 0.1, 0.3, 0.8])
+    for angle in (180.0, 30.0, 0.0):
+        M = D.mean_matrix("angle", 2, 3, 1.0, angle)
+        cur = B.paper_panel_curves(M, 30, d, sig, angle_deg=angle, drawn_C=0.399,
+                                   starts=2)
+        for name, (_g, kind, _l) in B.PAPER_CURVES.items():
+            c = cur.certified.sel(curve=name).values == 1
+            if kind == "sigma":
+                smax = cur.certified_sigma_max.sel(curve=name).values
+                assert np.array_equal(c, smax[:, None] > sig[None, :]), name
+            elif kind == "d":
+                thr = float(cur.d_over_n_threshold.sel(curve=name))
+                assert np.array_equal(c, np.repeat((d / 30 >= thr - 1e-12)[:, None], 5, 1))
+        assert np.isnan(cur.boundary_d_over_n.sel(curve="ours_predicted").values[0])
+        assert float(cur.d_over_n_threshold.sel(curve="paper_thm3b")) == 2.0
+        if angle == 0.0:      # mu_1 = mu_2: no sigma-curve of a proof certifies anything
+            for name in ("paper_thm4_4_8", "paper_thm5a_2_16", "ours_union"):
+                assert cur.certified.sel(curve=name).sum() == 0, name
+        if angle == 180.0:    # Pi has rank 1: Theorem 5(a) does not apply
+            assert cur.certified.sel(curve="paper_thm5a_2_16").sum() == 0
+            assert cur.certified.sel(curve="paper_thm4_4_8").sum() > 0
+
+
+def test_curve_scores_by_hand():
+    """capture, soundness shares and the largest gap on a 3 x 2 example."""
+    p = xr.DataArray([[0.0, 0.0], [1.0, 0.4], [1.0, 1.0]], dims=("d", "sigma"),
+                     coords={"d": [10, 20, 30], "sigma": [0.1, 0.2]})
+    x = np.array([1.0, 2.0, 3.0])
+    cert = np.zeros((2, 3, 2), dtype=np.int8)
+    cert[0, 1:, 0] = 1           # curve a: certifies (20, .1), (30, .1): both feasible
+    cert[1, :, 1] = 1            # curve b: certifies the whole sigma = .2 column
+    cur = xr.Dataset({"certified": (("curve", "d", "sigma"), cert),
+                      "boundary_d_over_n": (("curve", "sigma"), [[2.0, np.nan], [1.0, 1.0]])},
+                     coords={"curve": ["a", "b"]})
+    sc = B.curve_scores(cur, p, x, 0.95)
+    assert sc.capture.values.tolist() == [2 / 3, 1 / 3]       # feasible cells: 3
+    assert sc.certified_infeasible.values.tolist() == [0.0, 1 / 3]
+    assert sc.certified_not_feasible.values.tolist() == [0.0, 2 / 3]
+    # empirical 50%: sigma .1 crosses between d/n 1 and 2 at 1.5; sigma .2 at 2 + 0.1/0.6
+    assert sc.empirical_50.values == pytest.approx([1.5, 2 + 0.1 / 0.6])
+    assert sc.max_gap.values == pytest.approx([0.5, 1 + 0.1 / 0.6])

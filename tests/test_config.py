@@ -91,18 +91,19 @@ def test_load_reports_missing_and_bad_yaml(tmp_path, schema_dir):
     with pytest.raises(C.ConfigError, match="not found"):
         C.load(tmp_path / "nope.yaml", schema_dir)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("seed: [1, 2\n")
-    with pytest.raises(C.ConfigError, match="not valid YAML"):
+    bad.write_text("seed: 1\nsolver:\n  tolerance: [1, 2\n  workers: 2\n")
+    with pytest.raises(C.ConfigError) as exc:
         C.load(bad, schema_dir)
+    # names the file and the line of the syntax error
+    assert f"{bad} is not valid YAML: line 4" in str(exc.value), exc.value
 
 
 def test_validation_does_not_accept_then_mutate_user_values(root, schema_dir):
     cfg = _load(root, "config.yaml")
     before = copy.deepcopy(cfg)
     C.validate(cfg, schema_dir)
-    for key, val in before.items():
-        if not isinstance(val, dict):
-            assert cfg[key] == val
+    scalars = {k: v for k, v in before.items() if not isinstance(v, dict)}
+    assert scalars and {k: cfg[k] for k in scalars} == scalars
 
 
 def test_cross_field_training_geometry(root, schema_dir):
@@ -110,3 +111,143 @@ def test_cross_field_training_geometry(root, schema_dir):
     cfg["training"]["dynamics"]["data"]["K"] = 3
     msg = _err(schema_dir, cfg)
     assert "training.dynamics.data.K" in msg and "must be 2" in msg
+
+
+# ---- configs that validate must run; bad ones fail before any job (issue 14, items 5-7) ----
+
+@pytest.mark.parametrize("section, key", [("pure_noise", "d_over_n"), ("real_data", "d")])
+def test_empty_grid_lists_fail_validation(root, schema_dir, section, key):
+    cfg = _load(root, "config.yaml")
+    cfg["feasibility"][section][key] = []
+    msg = _err(schema_dir, cfg)
+    assert f"'feasibility.{section}.{key}' must not be empty" in msg, msg
+
+
+def _arrays(schema, node, path=""):
+    node = C._resolve(node, schema)
+    if node.get("type") == "array":
+        yield path, node
+    for k, v in node.get("properties", {}).items():
+        yield from _arrays(schema, v, f"{path}.{k}")
+    if isinstance(node.get("additionalProperties"), dict):
+        yield from _arrays(schema, node["additionalProperties"], f"{path}.<name>")
+
+
+def test_every_list_is_non_empty_or_says_what_empty_means(schema_dir):
+    """An empty list must either fail validation or be a documented setting ([] = ...)."""
+    schema = C.load_schema(schema_dir)
+    bad = [p for p, node in _arrays(schema, schema)
+           if not node.get("minItems")
+           and not any(w in node.get("description", "") for w in ("[]", "empty"))]
+    assert not bad, f"lists that may be empty without saying what that means: {bad}"
+
+
+def test_sections_left_out_are_reported(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    del cfg["upfm"]
+    del cfg["feasibility"]["real_data"]
+    lines = C.validate_or_exit(cfg, schema_dir)
+    assert len(lines) == 1 and "schema defaults" in lines[0]
+    assert "upfm" in lines[0] and "feasibility.real_data" in lines[0], lines
+    full = _load(root, "config.yaml")
+    assert "upfm" not in " ".join(C.validate_or_exit(full, schema_dir))
+
+
+@pytest.mark.parametrize("value", ["", ".", "/", "/tmp/out", "~/out", "../out", "a/../../b"])
+@pytest.mark.parametrize("key", ["results_dir", "report_dir"])
+def test_output_dirs_must_stay_inside_the_working_directory(schema_dir, key, value):
+    msg = _err(schema_dir, {key: value})
+    assert f"'{key}'" in msg, msg
+
+
+def test_external_paths_only_when_allowed(schema_dir):
+    msg = _err(schema_dir, {"training": {"checkpoint_dir": "/var/ckpt"}})
+    assert "training.checkpoint_dir" in msg and "allow_external_paths" in msg
+    cfg = C.validate({"results_dir": "/data/out", "allow_external_paths": True,
+                      "training": {"checkpoint_dir": "../ckpt"}}, schema_dir)
+    assert cfg["results_dir"] == "/data/out"
+    assert C.validate({"results_dir": "out/quick"}, schema_dir)["results_dir"] == "out/quick"
+
+
+def test_validate_or_exit_is_one_clean_message(schema_dir):
+    with pytest.raises(SystemExit) as exc:
+        C.validate_or_exit({"results_dir": ""}, schema_dir)
+    assert str(exc.value).startswith("error: invalid configuration:")
+    assert "'results_dir' must not be empty" in str(exc.value)
+
+
+def test_command_line_check_prints_one_line_per_problem(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("feasibility:\n  pure_noise: {d_over_n: []}\nresults_dir: ''\n")
+    syntax = tmp_path / "syntax.yaml"
+    syntax.write_text("seed: 1\nfoo: [bar: 3\nbaz: 4\n")
+    assert C.main([str(tmp_path / "missing.yaml"), str(bad), str(syntax)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"error: {tmp_path / 'missing.yaml'}: config file not found: " \
+                     f"{tmp_path / 'missing.yaml'}"
+    assert len(err) == 4, err  # missing (1) + two problems of bad.yaml (2) + syntax (1)
+    assert "line 3, column 4" in err[3], err[3]
+    assert C.main([str(ROOT_CONFIG)]) == 0
+
+
+ROOT_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[1] / "config.yaml"
+
+
+def test_generalization_rules_are_checked_by_the_config_module(root, schema_dir):
+    """(They lived in generalization.smk: validation belongs to shallownc.config.)"""
+    cfg = _load(root, "config.yaml")
+    name = next(iter(cfg["generalization"]["experiments"]))
+    cfg["generalization"]["experiments"][name]["panel_d_over_n"] = [123.0]
+    msg = _err(schema_dir, cfg)
+    assert f"generalization.experiments.{name}.panel_d_over_n" in msg and "not in" in msg
+
+
+def test_k_must_be_2_is_one_rule_for_every_cell(root, schema_dir):
+    """Phase diagrams, data examples, bridge grids, random features, training data."""
+    cfg = _load(root, "config.yaml")
+    cfg["data"]["examples"]["bad"] = {"geometry": "angle", "K": 3, "n": 2, "d": 4, "sigma": 1.0}
+    cfg["upfm"]["bridge"]["grids"]["bad"] = {"geometry": "antipodal", "K": 4, "n": 2,
+                                             "d_over_n": [2.0], "sigma": [0.1], "trials": 1}
+    cfg["bounds"]["random_features"]["bad"] = {"geometry": "antipodal", "K": 3, "n": 4,
+                                               "d": 3, "sigma": 0.5, "d1_over_N": [1, 2],
+                                               "trials": 1}
+    msg = _err(schema_dir, cfg)
+    for where in ("data.examples.bad.K", "upfm.bridge.grids.bad.K",
+                  "bounds.random_features.bad.K"):
+        assert f"'{where}' must be 2" in msg, msg
+
+
+def test_schema_ships_inside_the_package():
+    """A non-editable install validates with the schema in shallownc/schemas (package data)."""
+    assert C.default_schema_dir() == C.SCHEMA_DIR
+    assert C.SCHEMA_DIR.parent == __import__("pathlib").Path(C.__file__).resolve().parent
+    import tomllib
+    pyproject = tomllib.loads((ROOT_CONFIG.parent / "pyproject.toml").read_text())
+    assert "schemas/*.yaml" in pyproject["tool"]["setuptools"]["package-data"]["shallownc"]
+    assert (ROOT_CONFIG.parent / "workflow" / "schemas").resolve() == C.SCHEMA_DIR
+
+
+def test_runtime_knobs_are_schema_keys(schema_dir):
+    """The keys rules leave out of their params (no re-run) must exist in the schema."""
+    schema = C.load_schema(schema_dir)
+    for section, keys in C.RUNTIME_KNOBS.items():
+        node = schema
+        for key in section.split("."):
+            node = C._resolve(node, schema)["properties"][key]
+        props = C._resolve(node, schema)["properties"]
+        assert set(keys) <= set(props), (section, set(keys) - set(props))
+
+
+def test_paper_figure_sigma_must_be_a_trained_sigma(schema_dir):
+    """(This check lived in paper_training.smk: validation belongs to shallownc.config.)"""
+    msg = _err(schema_dir, {"paper": {"fig3": {"sigma": [0.18, 1.42], "fig4_sigma": 0.5,
+                                               "fig5_sigma": 1.42}}})
+    assert "'paper.fig3.fig4_sigma' = 0.5 is not one of paper.fig3.sigma" in msg, msg
+    assert "fig5_sigma" not in msg
+
+
+def test_verdict_variant_names_are_unique(schema_dir):
+    """(This check lived in verdict.smk: validation belongs to shallownc.config.)"""
+    msg = _err(schema_dir, {"verdict": {"study": {"variants": {"list": [{"name": "a"},
+                                                                        {"name": "a"}]}}}})
+    assert "'verdict.study.variants.list' names must be unique" in msg, msg

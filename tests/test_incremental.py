@@ -4,10 +4,11 @@ Covered here (tests/test_workflow.py already covers "second run does nothing" an
 feasibility grid value re-runs only its jobs"):
 - one training hyper-parameter changed -> only the jobs of that experiment (and what reads
   their output) re-run;
-- the src/ edit policy: every rule passes ``code=code_version(<modules>)`` as a param
-  (workflow/rules/common.smk), so an edit of a module under src/ re-runs exactly the rules that
-  use it, and nothing else; an edit of a rule's script re-runs that rule (Snakemake's "code"
-  trigger);
+- computed code versions: every rule passes ``code=code_version(<its script>)`` as a param
+  (workflow/rules/common.smk, shallownc.codehash): a hash of the script and of the package
+  modules it imports, transitively, without comments and docstrings. A comment or docstring
+  edit re-runs nothing; a real edit re-runs exactly the rules whose scripts reach the module;
+  runtime knobs (solver.workers, training threads/logging) re-run nothing;
 - an interrupted job (snakemake killed with SIGKILL while the job runs) is detected as
   incomplete and re-run under the shipped workstation profile (rerun-incomplete).
 
@@ -32,7 +33,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shallownc import io
+from shallownc import codehash, io
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -79,12 +80,53 @@ def rules_of(jobs) -> set[str]:
     return {r for r, _, _ in jobs if r != "all"}
 
 
+def write_pkg(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def test_codehash_follows_imports_transitively(tmp_path):
+    """Absolute, relative, `from pkg import submodule`, parent packages and lazy imports inside
+    functions are followed; other packages and unused modules are not."""
+    src = write_pkg(tmp_path / "src", {
+        "shallownc/__init__.py": "",
+        "shallownc/a.py": "from . import b\nimport numpy\n",
+        "shallownc/b.py": "def f():\n    from .sub import c\n    return c\n",
+        "shallownc/sub/__init__.py": "from .. import d\n",
+        "shallownc/sub/c.py": "X = 1\n",
+        "shallownc/d.py": "",
+        "shallownc/unused.py": "",
+    })
+    script = write_pkg(tmp_path, {"s.py": "from shallownc import a\nimport os\n"}) / "s.py"
+    assert codehash.module_closure(script, src) == [
+        "shallownc", "shallownc.a", "shallownc.b", "shallownc.d", "shallownc.sub",
+        "shallownc.sub.c"]
+
+
+def test_codehash_ignores_comments_docstrings_and_layout(tmp_path):
+    base = 'X = (1,\n     2)\n\n\ndef f(a=3):\n    return a\n'
+    same = ('"""Module docstring."""\n# comment\nX = (1, 2)  # trailing\n'
+            'def f(a=3):\n    """Docstring."""\n    # inside\n    return a\n')
+    changed = [base.replace("a=3", "a=4"), base.replace("return a", "return -a"),
+               base + "Y = 'new'\n", base.replace("(1,", "(1.0,")]
+    norm = {}
+    for i, text in enumerate([base, same, *changed]):
+        (tmp_path / f"m{i}.py").write_text(text)
+        norm[i] = codehash.normalized_source(tmp_path / f"m{i}.py")
+    assert norm[0] == norm[1]
+    assert len({norm[0], *(norm[i] for i in range(2, 2 + len(changed)))}) == 1 + len(changed)
+
+
 @pytest.fixture(scope="module")
 def touched(tmp_path_factory):
     """A copy of the tree whose whole tiny DAG is registered as up to date (no job run)."""
     wd = copy_tree(tmp_path_factory.mktemp("incremental"))
     shutil.copy(ROOT / "presets" / "tiny.yaml", wd / "cfg.yaml")
     dry = smk(wd, "-n", "--forceall")
+    (wd / "dag_rules.txt").write_text("\n".join(sorted(rules_of(planned(dry)))))
     outputs = []
     for line in re.findall(r"\n\s+output: (.*)", dry.stdout + dry.stderr):
         outputs += line.split(", ")
@@ -117,7 +159,8 @@ def test_training_hyperparameter_reruns_only_its_experiment(touched):
     reason = next(x for r, w, x in jobs if r == "train_experiment")
     assert "Params have changed" in reason, reason
     # everything else planned must be downstream of the dynamics run (its figure)
-    assert rules_of(jobs) <= {"train_experiment", "plot_training"}, rules_of(jobs)
+    # run_summary (the report's "what was run") lists every result, so it is downstream too
+    assert rules_of(jobs) <= {"train_experiment", "plot_training", "run_summary"}, rules_of(jobs)
 
 
 def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
@@ -128,7 +171,10 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
     assert "train_theory" in rules_of(jobs)
     assert "train_experiment" not in rules_of(jobs)
-    assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training"}
+    # downstream of the theory runs: their figure, the certified verdicts (verdict.smk) and
+    # the report's tables; nothing of another experiment
+    assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training",
+                              "verdict_theory", "plot_verdict", "report_table", "run_summary"}
 
 
 def test_training_grid_value_reruns_only_that_job(touched):
@@ -147,32 +193,116 @@ def test_training_grid_value_reruns_only_that_job(touched):
     assert not unchanged, f"unchanged theory jobs re-run: {unchanged}"
 
 
-def edited_module(wd: Path, rel: str):
-    """Append a comment to a source file of the copy; returns a restore callable."""
+def edited_module(wd: Path, rel: str, edit=None):
+    """Edit a source file of the copy (default: append a comment); returns a restore callable."""
     p = wd / rel
-    old = p.read_bytes()
-    p.write_bytes(old + b"\n# edited by tests/test_incremental.py\n")
-    return lambda: p.write_bytes(old)
+    old, st = p.read_text(), p.stat()
+    p.write_text(edit(old) if edit else old + "\n# edited by tests/test_incremental.py\n")
+
+    def restore():  # contents and modification time, so later tests see the original
+        p.write_text(old)
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return restore
+
+
+def rule_scripts(wd: Path) -> dict[str, Path]:
+    """rule name -> its script, read from the rule files of the copy."""
+    out = {}
+    for smk_file in (wd / "workflow" / "rules").glob("*.smk"):
+        text = smk_file.read_text()
+        for m in re.finditer(r"^rule (\w+):\n(?:(?:[ \t].*)?\n)*?    script:\n\s+\"([^\"]+)\"",
+                             text, re.M):
+            out[m.group(1)] = (smk_file.parent / m.group(2)).resolve()
+    return out
+
+
+def rules_importing(wd: Path, module: str) -> set[str]:
+    """Rules whose script reaches ``module`` through its imports (codehash.module_closure)."""
+    return {r for r, script in rule_scripts(wd).items()
+            if module in codehash.module_closure(script, wd / "src")}
+
+
+def directly_changed(jobs) -> set[str]:
+    """Rules re-run for their own params (not merely because an upstream job re-runs)."""
+    return {r for r, _, reason in jobs if "Params have changed" in reason}
+
+
+def comment_and_docstring_edit(src: str) -> str:
+    """Change every comment-free part of the text that is not code: module docstring, a
+    function docstring, new comment lines, a trailing comment."""
+    lines = src.splitlines()
+    out = ["# a new leading comment", *lines]
+    for i, line in enumerate(out):
+        if line.startswith("def ") and '"""' in out[i + 1]:
+            out.insert(i + 1, "    # a comment inside a function")
+            out[i + 2] = out[i + 2].replace('"""', '"""Reworded docstring. ', 1)
+            break
+    text = "\n".join(out) + "\n\n\n# trailing comment\n"
+    return text.replace('"""', '"""A changed module docstring. ', 1)
+
+
+def test_comment_or_docstring_edit_reruns_nothing(touched):
+    """The code hash ignores comments, docstrings and layout (shallownc.codehash)."""
+    before = (touched / "src/shallownc/phase.py").read_text()
+    assert comment_and_docstring_edit(before) != before
+    restore = edited_module(touched, "src/shallownc/phase.py", comment_and_docstring_edit)
+    restore2 = edited_module(touched, "workflow/scripts/combine_feasibility.py",
+                             comment_and_docstring_edit)
+    try:
+        res = smk(touched, "-n", profile=str(touched / "profiles" / "default"))
+    finally:
+        restore()
+        restore2()
+    assert "Nothing to be done" in res.stdout + res.stderr, rules_of(planned(res))
 
 
 def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
-    restore = edited_module(touched, "src/shallownc/phase.py")
+    """A real code change of phase.py: the rules whose scripts import it (directly or through
+    another module) re-run, and the other planned jobs only as their downstream jobs."""
+    restore = edited_module(touched, "src/shallownc/phase.py",
+                            lambda s: s + "\n_EDITED_BY_TEST = 1\n")
     try:
         jobs = planned(smk(touched, "-n"))
     finally:
         restore()
-    rules = rules_of(jobs)
-    # code_version("data", "feasibility", "phase") and code_version("phase")
-    assert {"solve_feasibility", "combine_feasibility"} <= rules, rules
-    for r, _, reason in jobs:
-        if r == "solve_feasibility":
-            assert "Params have changed" in reason, reason
-    # rules that do not list phase in code_version stay up to date (data: code_version("data"))
-    assert not rules & {"gmm_example", "digits_data"}, rules
+    in_dag = set((touched / "dag_rules.txt").read_text().split())
+    expected = rules_importing(touched, "shallownc.phase") & in_dag
+    # sanity of the import analysis itself: these scripts do / do not import phase
+    assert {"solve_feasibility", "combine_feasibility", "bounds_curves"} <= expected, expected
+    assert not expected & {"gmm_example", "digits_data", "upfm_sweep", "plot_training"}
+    # Snakemake reports a changed param only for jobs whose inputs are not re-made anyway
+    assert {"solve_feasibility", "bounds_curves"} <= directly_changed(jobs) <= expected
+    assert expected <= rules_of(jobs)
+    others = [(r, reason) for r, _, reason in jobs if r not in expected | {"all"}]
+    assert all("updated by another job" in why for _, why in others), others
+    assert not rules_of(jobs) & {"gmm_example", "digits_data", "upfm_sweep", "upfm_gram"}
+
+
+def test_figure_module_edit_reruns_only_its_figures(touched):
+    """A leaf module (figures/upfm.py) re-runs only the figure rules that draw with it."""
+    restore = edited_module(touched, "src/shallownc/figures/upfm.py",
+                            lambda s: s + "\n_EDITED_BY_TEST = 2\n")
+    try:
+        jobs = planned(smk(touched, "-n"))
+    finally:
+        restore()
+    assert rules_of(jobs) == {"figure_upfm_gram", "figure_upfm_sweep", "figure_upfm_bridge"}
+    assert directly_changed(jobs) == rules_of(jobs)
+
+
+def test_runtime_knobs_are_not_rerun_triggers(touched):
+    """solver.workers and the training threads/logging/checkpoint knobs change no result."""
+    def edit(cfg):
+        cfg.setdefault("solver", {})["workers"] = 2
+        tr = cfg.setdefault("training", {})
+        tr.update(threads=2, log_every_s=1.5, checkpoint_every_s=7.0,
+                  checkpoint_dir=".checkpoints/elsewhere")
+    res = smk(touched, "-n", cfg=with_change(touched, edit))
+    assert "Nothing to be done" in res.stdout + res.stderr, rules_of(planned(res))
 
 
 def test_src_edit_of_unused_file_reruns_nothing(touched):
-    """A file no rule lists in code_version (here: a new helper module) changes nothing."""
+    """A file no script imports (here: a new helper module) changes nothing."""
     extra = touched / "src" / "shallownc" / "_scratch_helper.py"
     extra.write_text("X = 1\n")
     try:
@@ -183,13 +313,15 @@ def test_src_edit_of_unused_file_reruns_nothing(touched):
 
 
 def test_script_edit_reruns_that_rule(touched):
-    """Edits of workflow/scripts/ are seen by Snakemake's own "code" trigger."""
-    restore = edited_module(touched, "workflow/scripts/combine_feasibility.py")
+    """A real edit of a rule's script changes its code hash (the shipped profiles do without
+    Snakemake's mtime-based "code" trigger, so only real edits count)."""
+    restore = edited_module(touched, "workflow/scripts/combine_feasibility.py",
+                            lambda s: s + "\n_EDITED_BY_TEST = 3\n")
     try:
-        jobs = planned(smk(touched, "-n"))
+        jobs = planned(smk(touched, "-n", profile=str(touched / "profiles" / "default")))
     finally:
         restore()
-    assert "combine_feasibility" in rules_of(jobs)
+    assert directly_changed(jobs) == {"combine_feasibility"}
     assert "solve_feasibility" not in rules_of(jobs)
 
 

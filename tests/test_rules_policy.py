@@ -49,10 +49,17 @@ def trains(name: str, body: str) -> bool:
     return name.startswith("train") or bool(re.search(r"scripts/train\w*\.py", body))
 
 
+def is_target(body: str) -> bool:
+    """A target-only rule (like `all`): inputs, no output, nothing to run."""
+    return directive(body, "output") is None
+
+
 def violations(root: Path = ROOT) -> list[str]:
     out = []
     for name, (fname, body) in rule_blocks(root).items():
-        if name == "all":
+        if is_target(body):
+            if any(directive(body, d) is not None for d in ("script", "shell", "run")):
+                out.append(f"{fname}: rule {name} has no output but runs something")
             continue
         where = f"{fname}: rule {name}"
         for d in ("log", "threads"):
@@ -106,3 +113,43 @@ def test_checker_catches_a_bad_rule(tmp_path):
                 "train_net: trains but declares no `gpu`", "figure_x: figure rule is not"):
         assert msg in bad, bad
     assert "figure_x: no `log:`" not in bad
+
+
+def test_every_rule_passes_the_code_version_of_its_own_script():
+    """`code=code_version("<script>")` with the rule's own script (the hash of what it runs,
+    shallownc.codehash); and no shell:/run: rule, whose code the shipped profiles would not
+    watch (they leave out Snakemake's mtime-based "code" trigger)."""
+    bad = []
+    for name, (fname, body) in rule_blocks().items():
+        if is_target(body):
+            continue
+        for d in ("shell", "run"):
+            if directive(body, d) is not None:
+                bad.append(f"{fname}: rule {name} uses `{d}:`; use a script")
+        script = re.search(r'^\s+script:\s*\n\s+"([^"]+)"', body, re.M)
+        if not script:
+            bad.append(f"{fname}: rule {name} has no script")
+            continue
+        code = re.search(r'\bcode=code_version\("([^"]+)"\)', body)
+        if not code or code.group(1) != script.group(1):
+            bad.append(f"{fname}: rule {name}: code=code_version({script.group(1)!r}) missing")
+    assert not bad, "\n".join(bad)
+
+
+def test_one_script_per_rule_and_no_inline_lambdas():
+    """Idiomatic thin rules: named input functions, and no script serves two rules (so no
+    script switches on snakemake.rule)."""
+    seen, bad = {}, []
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        if re.search(r"\blambda\b[^_]", smk.read_text()):
+            bad.append(f"{smk.name}: inline lambda; use a named input function")
+    for name, (fname, body) in rule_blocks().items():
+        script = re.search(r'^\s+script:\s*\n\s+"([^"]+)"', body, re.M)
+        if script:
+            if script.group(1) in seen:
+                bad.append(f"{script.group(1)} serves {seen[script.group(1)]} and {name}")
+            seen[script.group(1)] = name
+    for script in (ROOT / "workflow" / "scripts").glob("*.py"):
+        if "snakemake.rule" in script.read_text():
+            bad.append(f"{script.name} switches on snakemake.rule")
+    assert not bad, "\n".join(bad)

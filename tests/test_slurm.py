@@ -3,7 +3,7 @@
 scripts/slurm/setup.sh installs (apt, Debian packages) and starts munged, slurmctld and slurmd
 on localhost if they are not running; this module stops only what that call started, and
 cancels only the job ids its own run submitted. Every Snakemake call is bounded by
-``timeout -k`` (without accounting the plugin can hang, ignoring SIGTERM: conventions.md).
+``timeout -k`` (without accounting the plugin can hang, ignoring SIGTERM: docs/conventions.md §3).
 
 Skipped (with the reason) only where the cluster cannot be installed (no apt-get or not root)
 and the CI variable is unset; in CI it must run.
@@ -228,7 +228,7 @@ def test_setup_is_idempotent_and_reuses_running_daemons(cluster):
 
 
 def test_local_slurm_profile_is_safe_without_accounting():
-    """The settings that keep the plugin from hanging without slurmdbd (conventions.md)."""
+    """The settings that keep the plugin from hanging without slurmdbd (docs/conventions.md §3)."""
     prof = yaml.safe_load((ROOT / "profiles" / "local-slurm" / "config.yaml").read_text())
     assert prof["executor"] == "slurm"
     assert prof["slurm-status-command"] == "squeue"

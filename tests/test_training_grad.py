@@ -71,3 +71,15 @@ def test_cpu_run_chunk():
     assert T.cpu_run_chunk(64, [10 ** 6]) == 2
     assert T.cpu_run_chunk(64, [10 ** 7]) == 1
     assert T.cpu_run_chunk(3, [10]) == 3
+
+
+def test_compiled_step_equals_eager_or_falls_back():
+    """spec.compile: torch.compile'd objective_and_grad (or eager after a logged failure)
+    gives the eager trajectory up to rounding."""
+    X = np.random.default_rng(4).standard_normal((5, 8))
+    y = np.repeat([0, 1], 4)
+    kw = dict(width=6, epochs=4, seeds=(1, 2), dtype="float64", n_eval=2, lr=0.3)
+    eager = T.train_two_layer(X, y, **kw)
+    comp = T.train_two_layer(X, y, compile=True, **kw)
+    for a, b in zip(comp.weights, eager.weights):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

@@ -102,3 +102,56 @@ def test_experiment_outputs_record_the_normalization():
     assert ds.attrs["lr_milestones"] == "[0.5]"
     for v in ("nc2_h_paper", "nc2_w_paper", "nc3_paper", "nc1_trace", "objective"):
         assert {"description", "units"} <= set(ds[v].attrs)
+
+
+def test_padded_grid_trains_the_same_runs_as_per_d_calls():
+    """run_padded_grid (one call, inputs zero-padded, per-run input_dims) == run_dynamics.
+
+    Full batch: minibatch orders are drawn per call (training.loop), so with minibatches the
+    two give the same statistics, not the same numbers."""
+    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 4, "n_test": 5, "mean_norm": 1.0,
+                    "angle_deg": 120.0},
+           "train": {"width": 6, "epochs": 25, "n_eval": 4, "lr": 0.2, "lambda_W": 2e-2,
+                     "lambda_H": 2e-3},
+           "d_over_n": [1.5, 3.0], "sigma": [0.2, 0.8], "trials": 2}
+    run = {"device": "cpu", "dtype": "float64"}
+    per_d = T.run_dynamics(exp, run, 11)
+    padded = T.run_padded_grid(exp, run, 11, "dynamics")
+    assert dict(padded.sizes) == dict(per_d.sizes)
+    assert padded.d.values.tolist() == [6, 12] and padded.attrs["padded_to_d"] == 12
+    np.testing.assert_array_equal(padded.lp_status, per_d.lp_status)
+    for v in ("objective", "nc1", "nc3_paper", "test_error"):
+        np.testing.assert_allclose(padded[v].transpose(*per_d[v].dims), per_d[v],
+                                   rtol=1e-9, atol=1e-12, err_msg=v)
+
+
+def test_padding_must_be_zero():
+    X, y = _data(d=6)
+    Xs = np.stack([np.pad(X, ((0, 2), (0, 0))), np.pad(X, ((0, 2), (0, 0)))])
+    Xs[1, 7, 0] = 1.0
+    with pytest.raises(ValueError, match="must be zero"):
+        T.train_two_layer(Xs, y, width=4, epochs=1, seeds=(0, 1), input_dims=(6, 6))
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("lr_gamma", 0.0, "lr_gamma"), ("lr_schedule", "linear", "lr_schedule"),
+    ("dtype", "float16", "dtype"), ("momentum", 1.0, "momentum"), ("arch", "mlp", "arch"),
+    ("input_dims", (3,), "input_dims"), ("batch_size", 0, "batch_size"),
+    ("eval_epochs", (0, 11), "eval_epochs"), ("reg", "l1", "reg"),
+])
+def test_spec_rejects_bad_fields_by_name(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        T.TrainSpec(**{"seeds": (0, 1), "epochs": 10, field: value})
+
+
+def test_spec_is_the_api_of_train():
+    X, y = _data(n=3, d=5)
+    spec = T.TrainSpec(widths=(4,), epochs=3, seeds=(0, 1), dtype="float64", n_eval=2)
+    a = T.train(X, y, spec)
+    b = T.train(X, y, spec, lr=0.05)                     # keywords override the spec
+    c = T.train_two_layer(X, y, width=4, epochs=3, seeds=(0, 1), dtype="float64", n_eval=2,
+                          lr=0.05)
+    np.testing.assert_array_equal(b.weights[0], c.weights[0])
+    assert not np.array_equal(a.weights[0], b.weights[0])
+    with pytest.raises(ValueError, match="batch_size must be in 1..N=6"):
+        T.train(X, y, spec, batch_size=7)

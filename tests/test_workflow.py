@@ -76,6 +76,8 @@ def test_outputs_have_promised_structure(tiny_run):
 def test_second_run_does_nothing(tiny_run):
     res = smk(tiny_run, "-n")
     assert "Nothing to be done" in res.stdout + res.stderr, res.stdout[-3000:]
+    # tiny.yaml leaves out the solver section: the log says it takes the defaults
+    assert re.search(r"filled with the schema defaults: .*\bsolver\b", res.stdout + res.stderr)
 
 
 def test_changing_one_grid_value_reruns_only_affected_jobs(tiny_run):
@@ -109,20 +111,83 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-def test_corrupt_input_gives_clear_error(tiny_run):
+def test_corrupt_result_stops_before_any_job_and_deletes_nothing(tiny_run):
+    """A truncated NetCDF among the results: the run stops before any job starts, names the
+    file and the recovery command, and deletes no downstream result; following the message
+    rebuilds the file and what was computed from it."""
     cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
     res_dir = tiny_run / cfg.get("results_dir", "results")
     digits = res_dir / "data" / "digits.nc"
     backup = digits.read_bytes()
+    downstream = sorted((res_dir / "feasibility" / "digits" / "jobs").glob("*.nc"))
+    assert downstream
     try:
-        digits.write_bytes(b"not a netcdf file at all" * 10)
-        target = next((res_dir / "feasibility" / "digits" / "jobs").glob("*.nc"))
-        log = tiny_run / "logs" / "feasibility" / "digits" / f"{target.stem}.log"
-        log.unlink()
-        res = smk(tiny_run, "--forcerun", "solve_feasibility", "--allowed-rules",
-                  "solve_feasibility", "--", str(target.relative_to(tiny_run)), check=False)
-        assert res.returncode != 0, res.stdout[-3000:]
-        text = log.read_text()
-        assert "digits.nc" in text and "corrupt or not NetCDF" in text
+        digits.write_bytes(backup[: len(backup) // 2])  # e.g. a full disk or a killed copy
+        target = downstream[0].relative_to(tiny_run)
+        res = smk(tiny_run, "--forcerun", "solve_feasibility", "--", str(target), check=False)
+        out = res.stdout + res.stderr
+        assert res.returncode != 0, out[-3000:]
+        assert "results/data/digits.nc: truncated" in out, out[-3000:]
+        assert "--forcerun results/data/digits.nc" in out
+        assert all(p.exists() for p in downstream), "a downstream result was deleted"
+        # the documented recovery rebuilds the file and what depends on it
+        smk(tiny_run, "--forcerun", "results/data/digits.nc", "--", str(target))
+        assert io.read_netcdf(digits, required_vars=["X", "label"]).sizes["sample"] > 0
+        assert downstream[0].stat().st_mtime >= digits.stat().st_mtime
     finally:
-        digits.write_bytes(backup)
+        if not digits.exists():
+            digits.write_bytes(backup)
+
+
+# ---- one-line errors and the Makefile (issue 14, item 7) ---------------------------------------
+
+def make(*args):
+    return subprocess.run(["make", "-C", str(ROOT), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_make_rejects_zero_cores_at_once():
+    """`make run CORES=0` used to hang; now make stops before setup, naming the variable
+    (-n: nothing would run anyway if the check were missing, and the test would fail)."""
+    for cores in ("0", "-1", "two"):
+        res = make("-n", "run", f"CORES={cores}")
+        assert res.returncode != 0 and f"CORES={cores} is not a positive number" in res.stderr
+    assert make("-n", "run", "CORES=all").returncode == 0
+
+
+def test_make_run_checks_the_config_first_and_clean_removes_checkpoints():
+    recipe = make("-n", "run", "CONFIG=presets/tiny.yaml").stdout.splitlines()
+    check = next(i for i, line in enumerate(recipe) if "-m shallownc.config presets/tiny.yaml"
+                 in line)
+    first_snakemake = next(i for i, line in enumerate(recipe) if "snakemake --cores" in line)
+    assert check < first_snakemake
+    assert ".checkpoints" in make("-n", "clean").stdout.split()
+
+
+def test_yaml_syntax_error_in_config_yaml_is_one_line(tmp_path):
+    """Without --configfile the Snakefile reads config.yaml; a syntax error names the file
+    and the line instead of Snakemake's "not valid JSON or YAML" traceback."""
+    for name in ("Snakefile", "workflow", "src", "profiles"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    (tmp_path / "config.yaml").write_text("seed: 1\nsolver: {tolerance: 1e-7\nfoo: 2\n")
+    res = subprocess.run([SNAKEMAKE, "-n", "--cores", "1"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode != 0
+    lines = [ln for ln in (res.stdout + res.stderr).splitlines() if ln.startswith("error:")]
+    assert lines == [lines[0]] and "config.yaml is not valid YAML: line 3" in lines[0], \
+        res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_snakemake_lint_and_snakefmt_are_clean(tmp_path):
+    """The CI lint step: `snakemake --lint` finds nothing, `snakefmt --check` (pinned in the
+    test extra) would change nothing."""
+    shutil.copy(ROOT / "presets" / "tiny.yaml", tmp_path / "tiny.yaml")
+    lint = smk(tmp_path, "--lint", configfile=tmp_path / "tiny.yaml", check=False)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, \
+        lint.stdout[-4000:] + lint.stderr[-4000:]
+    fmt = subprocess.run([str(Path(sys.executable).parent / "snakefmt"), "--check",
+                          "Snakefile", "workflow/rules/"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr

@@ -5,7 +5,7 @@ pair (y, z), z >= 0, with A_eq^T y + A_ub^T z = 0 and b_eq^T y + b_ub^T z < 0 (F
 Schrijver, Theory of Linear and Integer Programming, Cor. 7.1e). A solver's certificate only
 satisfies the identity up to rounding; it then excludes the solutions of norm <= 1/||r||
 (r the residual), not all of them. This module turns it into an exact statement
-(reports/performance.md §6, "exact Farkas proofs"):
+(reports/lp_exact.md §2):
 
 1. *Support.* Keep every equality multiplier (free sign) and the largest inequality
    multipliers so that s = d + 1 columns are kept (a basic solution of the Farkas LP has at

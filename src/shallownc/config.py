@@ -1,22 +1,61 @@
 """Configuration: load, merge the JSON-schema fragments, fill defaults, validate.
 
-The schema lives in ``workflow/schemas/``: ``config.schema.yaml`` is the root, every other
-``<key>.schema.yaml`` validates the top-level key ``<key>``. Validation fills defaults in place
-and fails with a :class:`ConfigError` whose message names the offending key, the value and
-what is allowed.
+The schema ships inside the package (``shallownc/schemas/``; ``workflow/schemas`` links
+there): ``config.schema.yaml`` is the root and holds the ``$defs`` shared by several sections
+(the Gaussian-mixture cell fields, the training settings), every other ``<key>.schema.yaml``
+validates the top-level key ``<key>``. The schema is the single source of defaults and of
+per-field constraints; the constraints that combine fields (a JSON schema cannot express them)
+are the ``_cross_checks`` below, each stated once. Validation fills defaults in place and fails
+with a :class:`ConfigError` whose message names the offending key, the value and what is
+allowed.
+
+Command line: ``python -m shallownc.config FILE`` validates a config file and prints one line
+per problem (exit status 2), or ``ok``.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
-from typing import Any, Iterable
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Iterator
 
 import jsonschema
 import yaml
 
 ROOT_SCHEMA = "config.schema.yaml"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+# Parallelism and logging knobs: they never change a result, so rules leave them out of their
+# params (no re-run when they change) and scripts read them from the config.
+RUNTIME_KNOBS = {
+    "solver": ("workers",),
+    "training": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
+                 "log_every_s"),
+    "verdict": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
+                "log_every_s"),
+    "paper.train": ("threads", "gpus_per_job", "checkpoint_dir"),
+}
+
+
+def section(config: dict, name: str) -> dict:
+    """The config section ``name`` ("a" or "a.b")."""
+    node = config
+    for key in name.split("."):
+        node = node[key]
+    return node
+
+
+def runtime_knobs(config: dict, name: str) -> dict:
+    """The parallelism/logging knobs of section ``name`` (read by scripts from the config,
+    since rules keep them out of their params)."""
+    node = section(config, name)
+    return {k: node[k] for k in RUNTIME_KNOBS[name]}
+# Path settings that must stay inside the working directory (unless allow_external_paths).
+_PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
+              ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
+# Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
+_TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
 
 
 class ConfigError(ValueError):
@@ -24,15 +63,10 @@ class ConfigError(ValueError):
 
 
 def default_schema_dir() -> Path:
-    """``workflow/schemas`` of the source checkout this package was installed from."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent / "workflow" / "schemas"
-        if (cand / ROOT_SCHEMA).exists():
-            return cand
-    raise ConfigError(
-        "cannot find workflow/schemas/config.schema.yaml; pass schema_dir explicitly"
-    )
+    """The schema folder shipped inside the package (works for non-editable installs)."""
+    if not (SCHEMA_DIR / ROOT_SCHEMA).is_file():
+        raise ConfigError(f"schema not found: {SCHEMA_DIR / ROOT_SCHEMA} (broken install?)")
+    return SCHEMA_DIR
 
 
 def load_schema(schema_dir: str | Path | None = None) -> dict:
@@ -45,27 +79,48 @@ def load_schema(schema_dir: str | Path | None = None) -> dict:
             continue
         key = frag_path.name[: -len(".schema.yaml")]
         frag = yaml.safe_load(frag_path.read_text())
-        root["$defs"].update(frag.pop("$defs", {}))
+        for name, sub in frag.pop("$defs", {}).items():
+            if name in root["$defs"]:
+                raise ConfigError(f"schema {frag_path.name}: $defs/{name} is already defined")
+            root["$defs"][name] = sub
         frag.pop("$schema", None)
         root["properties"][key] = frag
     return root
 
 
-def _extend_with_default(validator_class):
-    """Validator that fills ``default`` values of missing properties (jsonschema FAQ recipe)."""
+def _resolve(schema: Any, root: dict) -> Any:
+    """Follow ``$ref`` (local ``#/...`` references only) to the schema it names."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        node = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        # keywords beside the $ref (e.g. a narrower enum or a default) take precedence
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _default_of(sub: Any, root: dict):
+    """(True, default) if the property schema (after ``$ref``) has a default."""
+    sub = _resolve(sub, root)
+    if isinstance(sub, dict) and "default" in sub:
+        return True, sub["default"]
+    return False, None
+
+
+def _extend_with_default(validator_class, root: dict):
+    """Validator that fills ``default`` values of missing properties (jsonschema FAQ recipe,
+    extended to defaults reached through ``$ref``)."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
         if isinstance(instance, dict):
             for name, sub in properties.items():
-                if "default" in sub and name not in instance:
-                    instance[name] = copy.deepcopy(sub["default"])
+                has, default = _default_of(sub, root)
+                if has and name not in instance:
+                    instance[name] = copy.deepcopy(default)
         yield from validate_properties(validator, properties, instance, schema)
 
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
-
-
-_FillingValidator = _extend_with_default(jsonschema.Draft202012Validator)
 
 
 def _path_str(path: Iterable[Any]) -> str:
@@ -75,26 +130,26 @@ def _path_str(path: Iterable[Any]) -> str:
     return out or "<top level>"
 
 
-def _resolve(schema: dict, root: dict) -> dict:
-    while isinstance(schema, dict) and "$ref" in schema:
-        ref = schema["$ref"]
-        node = root
-        for part in ref.lstrip("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
+def _range_text(sch: dict) -> str:
+    rng = []
+    for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"),
+                     ("maximum", "<="), ("exclusiveMaximum", "<")):
+        if key in sch:
+            rng.append(f"{sym} {sch[key]}")
+    return " and ".join(rng)
 
 
 def _explain(err: jsonschema.ValidationError, root: dict) -> str:
     where = _path_str(err.absolute_path)
     sch = _resolve(err.schema, root) if isinstance(err.schema, dict) else {}
     desc = sch.get("description", "") if isinstance(sch, dict) else ""
+    why = f" ({desc.strip()})" if desc else ""
     v = err.validator
     if v == "additionalProperties" and isinstance(err.instance, dict):
         allowed = sorted(sch.get("properties", {}))
         unknown = sorted(set(err.instance) - set(allowed))
         if allowed:
-            return (f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}")
+            return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
         return f"invalid entry at '{where}': {err.message}"
     if v == "propertyNames":
         return (f"invalid name {err.instance!r} at '{where}': names must match "
@@ -102,31 +157,50 @@ def _explain(err: jsonschema.ValidationError, root: dict) -> str:
     if v == "required":
         return f"missing key at '{where}': {err.message}"
     if v == "enum":
-        return (f"invalid value {err.instance!r} for '{where}'; allowed values: "
-                f"{err.validator_value}" + (f" ({desc.strip()})" if desc else ""))
+        return f"invalid value {err.instance!r} for '{where}'; allowed values: " \
+               f"{err.validator_value}{why}"
     if v == "type":
         return (f"wrong type for '{where}': {err.instance!r} is not of type "
-                f"{err.validator_value!r}" + (f" ({desc.strip()})" if desc else ""))
+                f"{err.validator_value!r}{why}")
+    if v == "minItems":
+        return f"'{where}' must not be empty (at least {err.validator_value} item(s)){why}"
+    if v == "minLength":
+        return f"'{where}' must not be empty{why}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        rng = []
-        for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"),
-                         ("maximum", "<="), ("exclusiveMaximum", "<")):
-            if key in sch:
-                rng.append(f"{sym} {sch[key]}")
-        return (f"value {err.instance!r} out of range for '{where}'; allowed: "
-                f"{' and '.join(rng)}" + (f" ({desc.strip()})" if desc else ""))
-    return f"invalid value for '{where}': {err.message}" + (f" ({desc.strip()})" if desc else "")
+        return f"value {err.instance!r} out of range for '{where}'; allowed: " \
+               f"{_range_text(sch)}{why}"
+    return f"invalid value for '{where}': {err.message}{why}"
+
+
+def defaulted_sections(config: dict, schema: dict, prefix: str = "", depth: int = 2) -> list[str]:
+    """Dotted names of the sections (objects with a default, down to ``depth`` levels) that
+    ``config`` leaves out, i.e. that validation will fill entirely from the schema defaults."""
+    out = []
+    for name, sub in _resolve(schema, schema).get("properties", {}).items():
+        sub = _resolve(sub, schema)
+        if sub.get("type") != "object" or "default" not in sub:
+            continue
+        if name not in config:
+            out.append(prefix + name)
+        elif depth > 1 and isinstance(config[name], dict):
+            out += _sub_defaulted(config[name], sub, schema, f"{prefix}{name}.", depth - 1)
+    return out
+
+
+def _sub_defaulted(config: dict, sub: dict, root: dict, prefix: str, depth: int) -> list[str]:
+    return defaulted_sections(config, {**root, "properties": sub.get("properties", {})},
+                              prefix, depth)
 
 
 def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
-    """Validate ``config`` in place (defaults filled) and run cross-field checks.
+    """Validate ``config`` in place (defaults filled) and run the cross-field checks.
 
     Raises :class:`ConfigError` listing every problem, each naming its key.
     """
     if not isinstance(config, dict):
         raise ConfigError(f"the configuration must be a mapping, got {type(config).__name__}")
     schema = load_schema(schema_dir)
-    validator = _FillingValidator(schema)
+    validator = _extend_with_default(jsonschema.Draft202012Validator, schema)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     msgs = [_explain(e, schema) for e in errors]
     if not msgs:
@@ -136,75 +210,198 @@ def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
     return config
 
 
-def _cross_checks(config: dict) -> Iterable[str]:
-    """Constraints a JSON schema cannot express (combinations of fields)."""
-    for name, g in config.get("feasibility", {}).get("phase_diagrams", {}).items():
-        where = f"feasibility.phase_diagrams.{name}"
-        if g["geometry"] in ("antipodal", "angle") and g["K"] != 2:
-            yield f"'{where}.K' must be 2 for geometry {g['geometry']!r} (got {g['K']})"
-        for r in g["d_over_n"]:
-            d = round(r * g["n"])
-            if d < 1:
-                yield f"'{where}.d_over_n' value {r} gives d = {d} < 1 for n = {g['n']}"
-            if g["geometry"] == "orthogonal" and d < g["K"]:
-                yield (f"'{where}.d_over_n' value {r} gives d = {d} < K = {g['K']}: "
-                       "orthogonal means need d >= K")
-        ds = [round(r * g["n"]) for r in g["d_over_n"]]
-        if len(set(ds)) != len(ds):
-            yield f"'{where}.d_over_n' values round to duplicate d for n = {g['n']}: {ds}"
-    pn = config.get("feasibility", {}).get("pure_noise", {})
-    if pn:
-        ds = [round(r * pn["n"]) for r in pn["d_over_n"]]
-        if len(set(ds)) != len(ds):
-            yield f"'feasibility.pure_noise.d_over_n' values round to duplicate d: {ds}"
-    for exp, section in (config.get("training") or {}).items():
-        dat = section.get("data") if isinstance(section, dict) else None
-        if isinstance(dat, dict) and dat.get("geometry") in ("antipodal", "angle") \
-                and dat.get("K", 2) != 2:
-            yield (f"'training.{exp}.data.K' must be 2 for geometry {dat['geometry']!r} "
-                   f"(got {dat.get('K')})")
-    for name, g in config.get("data", {}).get("examples", {}).items():
-        if g["geometry"] in ("antipodal", "angle") and g["K"] != 2:
-            yield f"'data.examples.{name}.K' must be 2 for geometry {g['geometry']!r}"
-        if g["geometry"] == "orthogonal" and g["d"] < g["K"]:
-            yield f"'data.examples.{name}.d' must be >= K for orthogonal means"
-    yield from _upfm_checks(config.get("upfm", {}))
+def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list[str]:
+    """Validate for the Snakefile: on a problem, print it and exit (no traceback, no job run);
+    otherwise return the lines to log (the sections taken entirely from the defaults)."""
+    given = copy.deepcopy(config)
+    try:
+        validate(config, schema_dir)
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
+    missing = defaulted_sections(given, load_schema(schema_dir))
+    if not missing:
+        return []
+    return [f"config: section(s) not given, filled with the schema defaults: {', '.join(missing)}"]
 
 
-def _upfm_checks(u: dict) -> Iterable[str]:
-    """upfm: widths must hold the closed form (p >= K); bridge grids as for phase diagrams."""
-    w = u.get("solver", {}).get("width", 0)
+# ---- cross-field rules (each stated once) -----------------------------------------------------
+
+def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """Every mapping inside the config with its key path."""
+    if isinstance(node, dict):
+        yield path, node
+        for k, v in node.items():
+            yield from _walk(v, path + (k,))
+
+
+def _where(path: tuple) -> str:
+    return _path_str(path)
+
+
+def _cell_checks(config: dict) -> Iterator[str]:
+    """Every Gaussian-mixture cell, wherever it sits: two-class geometries need K = 2, and
+    orthogonal means need d >= K (d given directly or as d_over_n * n)."""
+    for path, g in _walk(config):
+        geometry, K = g.get("geometry"), g.get("K")
+        if not isinstance(geometry, str) or not isinstance(K, int):
+            continue
+        where = _where(path)
+        if geometry in _TWO_CLASS_GEOMETRIES and K != 2:
+            yield f"'{where}.K' must be 2 for geometry {geometry!r} (got {K})"
+        if isinstance(g.get("d"), int) and geometry == "orthogonal" and g["d"] < K:
+            yield f"'{where}.d' = {g['d']} < K = {K}: orthogonal means need d >= K"
+        if isinstance(g.get("n"), int) and isinstance(g.get("d_over_n"), list):
+            yield from _d_over_n_checks(where, g, min_d=K if geometry == "orthogonal" else 1)
+
+
+def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
+    """d = round(d_over_n * n) must be >= min_d and distinct across the list."""
+    ds = [round(r * g["n"]) for r in g["d_over_n"]]
+    for r, d in zip(g["d_over_n"], ds):
+        if d < min_d:
+            yield (f"'{where}.d_over_n' value {r} gives d = {d} < {min_d} for n = {g['n']}"
+                   + (" (orthogonal means need d >= K)" if min_d > 1 else ""))
+    if len(set(ds)) != len(ds):
+        yield f"'{where}.d_over_n' values round to duplicate d for n = {g['n']}: {ds}"
+
+
+def _path_checks(config: dict) -> Iterator[str]:
+    """Output and checkpoint folders: non-empty relative paths inside the working directory."""
+    if config.get("allow_external_paths"):
+        return
+    for keys in _PATH_KEYS:
+        node = config
+        for k in keys:
+            node = node.get(k) if isinstance(node, dict) else None
+        if not isinstance(node, str):
+            continue
+        where = ".".join(keys)
+        p = PurePosixPath(node)
+        if not node.strip() or p == PurePosixPath("."):
+            yield f"'{where}' = {node!r} must name a folder inside the working directory"
+        elif p.is_absolute() or node.startswith("~"):
+            yield (f"'{where}' = {node!r} is absolute; use a path relative to the working "
+                   "directory, or set allow_external_paths: true")
+        elif ".." in p.parts:
+            yield (f"'{where}' = {node!r} leaves the working directory ('..'); set "
+                   "allow_external_paths: true to allow it")
+
+
+def _generalization_checks(gen: dict) -> Iterator[str]:
+    """Generalization experiments: d >= 2, distinct d, figure panels and training subsets
+    drawn from the experiment's own grid (reports/generalization.md)."""
+    for name, exp in gen.get("experiments", {}).items():
+        where = f"generalization.experiments.{name}"
+        yield from _d_over_n_checks(where, exp, min_d=2)
+        extra = [p for p in exp["panel_d_over_n"] if p not in exp["d_over_n"]]
+        if extra:
+            yield f"'{where}.panel_d_over_n' values {extra} are not in d_over_n {exp['d_over_n']}"
+        if exp["low_snr"] and exp["low_snr"] not in exp["snr"]:
+            yield f"'{where}.low_snr' = {exp['low_snr']} is not one of snr {exp['snr']}"
+        tr = exp["trained"]
+        for key in ("snr", "d_over_n"):
+            extra = [v for v in tr[key] if v not in exp[key]]
+            if extra:
+                yield f"'{where}.trained.{key}' values {extra} are not in {key} {exp[key]}"
+        if tr["trials"] > exp["trials"]:
+            yield f"'{where}.trained.trials' = {tr['trials']} exceeds trials = {exp['trials']}"
+
+
+def _upfm_checks(u: dict) -> Iterator[str]:
+    """upfm: widths must hold the closed form (p >= K; 0 means 2K)."""
+    w = u["solver"]["width"]
     if w:
-        for key, Ks in (("sweep.K", u.get("sweep", {}).get("K", [])),
-                        ("gram.K", [u.get("gram", {}).get("K", 0)])):
-            if max(Ks, default=0) > w:
+        for key, Ks in (("sweep.K", u["sweep"]["K"]), ("gram.K", [u["gram"]["K"]])):
+            if max(Ks) > w:
                 yield f"'upfm.solver.width' = {w} is smaller than 'upfm.{key}' {max(Ks)}"
-    tw = u.get("bridge", {}).get("train", {}).get("width", 0)
-    for name, g in u.get("bridge", {}).get("grids", {}).items():
-        where = f"upfm.bridge.grids.{name}"
+    tw = u["bridge"]["train"]["width"]
+    for name, g in u["bridge"]["grids"].items():
         if tw and tw < g["K"]:
-            yield f"'upfm.bridge.train.width' = {tw} is smaller than '{where}.K' = {g['K']}"
-        if g["geometry"] in ("antipodal", "angle") and g["K"] != 2:
-            yield f"'{where}.K' must be 2 for geometry {g['geometry']!r} (got {g['K']})"
-        for r in g["d_over_n"]:
-            d = round(r * g["n"])
-            if d < 1 or (g["geometry"] == "orthogonal" and d < g["K"]):
-                yield (f"'{where}.d_over_n' value {r} gives d = {d}: need d >= 1 "
-                       "(and d >= K for orthogonal means)")
+            yield (f"'upfm.bridge.train.width' = {tw} is smaller than "
+                   f"'upfm.bridge.grids.{name}.K' = {g['K']}")
+
+
+def _paper_checks(paper: dict) -> Iterator[str]:
+    """Figures 4-5 show one sigma of Figure 3's runs: it must be one of paper.fig3.sigma."""
+    fig3 = paper["fig3"]
+    for fig in ("fig4", "fig5"):
+        s = fig3[f"{fig}_sigma"]
+        if not any(abs(s - v) < 1e-12 for v in fig3["sigma"]):
+            yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
+
+
+def _verdict_checks(v: dict) -> Iterator[str]:
+    """Variant names are job wildcards: they must be unique."""
+    names = [x["name"] for x in v["study"]["variants"]["list"]]
+    if len(set(names)) != len(names):
+        yield f"'verdict.study.variants.list' names must be unique, got {names}"
+
+
+def _cross_checks(config: dict) -> Iterator[str]:
+    """Constraints a JSON schema cannot express (combinations of fields)."""
+    yield from _path_checks(config)
+    yield from _cell_checks(config)
+    pn = config["feasibility"]["pure_noise"]
+    yield from _d_over_n_checks("feasibility.pure_noise", pn)
+    yield from _generalization_checks(config["generalization"])
+    yield from _upfm_checks(config["upfm"])
+    yield from _paper_checks(config["paper"])
+    yield from _verdict_checks(config["verdict"])
+
+
+# ---- files --------------------------------------------------------------------------------------
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML config file as a mapping; errors name the file (and the line of a syntax error)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"config file {path} is not valid YAML:{at}: {problem}") from exc
+    if cfg is None:
+        return {}
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"config file {path} must hold a mapping, not {type(cfg).__name__}")
+    return cfg
+
+
+def read_yaml_or_exit(path: str | Path) -> dict:
+    """:func:`read_yaml` for the Snakefile: a problem exits with one line, no traceback."""
+    try:
+        return read_yaml(path)
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
 
 
 def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:
     """Read a YAML config file and validate it (defaults filled)."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        cfg = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
-    return validate(cfg, schema_dir)
+    return validate(read_yaml(path), schema_dir)
 
 
-def to_json(config: dict) -> str:
-    """Canonical JSON of a config (sorted keys), for NetCDF provenance attributes."""
-    return json.dumps(config, sort_keys=True, default=str)
+def main(argv: list[str] | None = None) -> int:
+    """``python -m shallownc.config FILE...``: one line per problem, exit status 2; else ok."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m shallownc.config CONFIG.yaml [...]", file=sys.stderr)
+        return 2
+    status = 0
+    for path in argv:
+        try:
+            load(path)
+        except ConfigError as exc:
+            text = str(exc).replace("invalid configuration:\n  - ", "").split("\n  - ")
+            for line in text:
+                print(f"error: {path}: {line}", file=sys.stderr)
+            status = 2
+        else:
+            print(f"ok: {path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

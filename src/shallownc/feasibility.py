@@ -58,6 +58,15 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
   t* > 0: w*/t* separates; t* < 0: its duals are a Farkas certificate (all verified).
 * ``shortcut_nc_combination`` — separability of class k from the NC solutions w_j of every
   class: w = w_k - c sum_{j!=k} w_j, rescaled to margin 1, verified like any other w.
+* ``active_set`` and ``nnls`` — the class LP alone (:func:`decide_class_lp`, the paper's
+  Figures 1-2 through :func:`decide_sigma_sequence`): the minimum-norm point by an active-set
+  iteration, and one non-negative least-squares problem that yields either a Farkas vector
+  or a point; no LP in most cells (reports/lp_exact.md §4).
+* ``exact_noiseless`` — sigma = 0 data decided in exact rational arithmetic on the Gram
+  matrix of the means (:func:`decide_noiseless`, reports/lp_exact.md §3).
+
+Derivations of the verdicts' meaning (relative residuals, exact proofs, status -2):
+reports/lp_exact.md.
 """
 
 from __future__ import annotations
@@ -66,6 +75,12 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+# imported here, not lazily: a BLAS thread limit set after importing this module
+# (phase._one_blas_thread, threadpoolctl) must also reach scipy's own OpenBLAS, which is
+# loaded with scipy.linalg; loaded later it kept its default threads (measured 5-10x slower
+# small factorizations on 2 shared cores, bench/README.md)
+import scipy.linalg  # noqa: F401
+import scipy.optimize  # noqa: F401
 
 from . import certify
 
@@ -79,7 +94,8 @@ DECISIVE = (FEASIBLE, INFEASIBLE)
 # Codes are stored in NetCDF files (``nc_method``/``sep_method``): append, never reorder.
 METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
            "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
-           "shortcut_nc_combination", "reduced_max_margin", "exact_noiseless", "constructive")
+           "shortcut_nc_combination", "reduced_max_margin", "exact_noiseless", "constructive",
+           "active_set", "nnls")
 METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
 
 
@@ -94,10 +110,21 @@ class SolverOptions:
 
     @classmethod
     def from_config(cls, solver_cfg: dict | None) -> "SolverOptions":
-        c = dict(solver_cfg or {})
-        c.pop("workers", None)
-        if "methods" in c:
-            c["methods"] = tuple(c["methods"])
+        """Options from the validated ``solver`` section (the schema supplies every default,
+        so every field must be present; nothing is re-defaulted here). ``None`` (library and
+        test use without a config) gives the dataclass values, which mirror the schema's."""
+        if solver_cfg is None:
+            return cls()
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        c = {k: v for k, v in solver_cfg.items() if k != "workers"}
+        missing = [n for n in names if n not in c]
+        unknown = [k for k in c if k not in names]
+        if missing or unknown:
+            raise ValueError(f"solver config: missing {missing}, unknown {unknown} (pass the "
+                             "section validated by workflow/schemas/solver.schema.yaml)")
+        c["methods"] = tuple(c["methods"])
         return cls(**c)
 
 
@@ -836,8 +863,9 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
                   separability: bool = True):
     """Verdicts of every class LP (and separability LP) of one data set: two lists of K.
 
-    With shortcuts on, each class LP goes through the exact shortcuts, then (when
-    separability is wanted) the max-margin LP (:func:`solve_max_margin`), which often decides
+    Without separability (and with shortcuts on) each class LP is decided by
+    :func:`decide_class_lp` (shortcuts, active set, NNLS, then the LPs). Otherwise each class
+    LP goes through the exact shortcuts, then the max-margin LP (:func:`solve_max_margin`), which often decides
     separability too; then :func:`solve`. Separability not yet decided is tried from the NC
     solutions (:func:`separability_from_nc`), and otherwise its LP is solved.
     """
@@ -845,6 +873,9 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
     K = int(y.max()) + 1
     nc, sep_mm = [], [None] * K
     for k in range(K):
+        if not separability and opts.shortcuts:
+            nc.append(decide_class_lp(X, y, k, opts))  # the class LP alone: fastest path
+            continue
         p = class_lp(X, y, k)
         v = None
         if opts.shortcuts:
@@ -981,59 +1012,119 @@ def decide_noiseless(means: np.ndarray, n: int, k: int, opts: SolverOptions | No
 
 # ------------------------------------------------------- paper grids: one (d, trial) row
 
-def constructive(red: "Reduction", opts: SolverOptions) -> Verdict | None:
-    """A candidate w without an LP: w = w0 - alpha Q2 h with h = B^T 1 (reduced variables).
+def active_set_candidate(red: "Reduction", opts: SolverOptions, active0=None,
+                         max_iter: int = 40, add_frac: float = 0.1):
+    """A feasible w from the minimum-norm problem  min ||u||  s.t.  B u <= c  by a primal
+    active-set iteration (Nocedal & Wright, Numerical Optimization, 2nd ed., §16.5), no LP.
 
-    w0 (minimum-norm solution of the equalities) meets X_k^T w = 1; moving along
-    u = -alpha B^T 1 lowers every inequality row j by alpha g_j, g = B B^T 1 (the direction
-    that pushes all other-class points down at once, the reduced analogue of the paper's
-    construction w = w0 - alpha P mu_2, proof of Theorem 4). The smallest alpha that brings
-    every row with g_j > 0 below its bound is taken if no row with g_j <= 0 is violated;
-    the result is verified like every other w (None when it does not verify).
+    With a working set A of rows held at equality, u = B_A^T m with (B_A B_A^T) m = c_A is
+    the minimum-norm point of {B_A u = c_A}; KKT of the inequality problem needs m <= 0, so
+    rows with m_j > 0 leave A; the most violated rows (a fraction ``add_frac`` of the d - n
+    unknowns at a time) enter. ``active0`` (the working set of the previous sigma, issue
+    16.1) starts it. Returns (Verdict or None, working set): the Verdict only when the point
+    verifies on the original system (a heuristic: failure costs time, never a verdict).
     """
-    if not red.ok or red.B.shape[0] == 0:
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    B, c = red.B, red.c
+    mu, k = B.shape
+    A = np.zeros(mu, bool)
+    if active0 is not None:
+        A[np.asarray(active0, dtype=int)] = True
+    u = np.zeros(k)
+    tol = 1e-13 * max(1.0, float(np.abs(c).max(initial=0.0)))
+    for _ in range(max_iter):
+        idx = np.flatnonzero(A)
+        if idx.size >= k:
+            return None, idx
+        if idx.size:
+            BA = B[idx]
+            try:
+                m = cho_solve(cho_factor(BA @ BA.T), c[idx])
+            except (LinAlgError, ValueError):
+                return None, idx
+            if (m > 0).any():
+                A[idx[m > 0]] = False
+                continue
+            u = BA.T @ m
+        r = B @ u - c
+        viol = np.flatnonzero(r > tol)
+        if not viol.size:
+            v = red.point(u, opts, "active_set")
+            return (v if v.status == FEASIBLE else None), idx
+        A[viol[np.argsort(-r[viol])][:max(1, int(add_frac * k))]] = True
+    return None, np.flatnonzero(A)
+
+
+def solve_nnls(red: "Reduction", opts: SolverOptions) -> Verdict | None:
+    """Decide the reduced system B u <= c by one non-negative least-squares problem.
+
+    min ||E z - f||, z >= 0, with E = [B^T; c^T], f = (0, ..., 0, -1) (Lawson & Hanson,
+    Solving Least Squares Problems, 1974, ch. 23; scipy.optimize.nnls). Residual 0: E z = f,
+    i.e. B^T z = 0, c^T z = -1, z >= 0, a reduced Farkas vector (extended and proven by
+    :meth:`Reduction.farkas`). Residual r = f - E z* != 0: the NNLS optimality conditions
+    E^T r <= 0 and z*^T E^T r = 0 give r^T f = ||r||^2 > 0, so r_t = -||r||^2 < 0; dividing
+    B r_u + c r_t <= 0 by -r_t shows that u = -r_u / r_t satisfies B u <= c, a primal point
+    (verified). Both answers come from one solve; None when the reduction does not apply.
+    """
+    from scipy.optimize import nnls
+
+    if not red.ok:
         return None
     B, c = red.B, red.c
-    h = B.T @ np.ones(B.shape[0])
-    g = B @ h
-    neg = c < 0
-    if np.any(neg & (g <= 0)):
-        return None
-    lo = float(np.max(-c[neg] / g[neg], initial=0.0))
-    pos_c = (g < 0) & ~neg
-    hi = float(np.min(c[pos_c] / -g[pos_c], initial=np.inf))
-    alpha = lo * (1 + 1e-6) + 1e-12
-    if alpha > hi:
-        return None
-    v = red.point(-alpha * h, opts, "constructive")
-    return v if v.status == FEASIBLE else None
+    E = np.vstack([B.T, c[None, :]])
+    f = np.zeros(E.shape[0])
+    f[-1] = -1.0
+    z, res = nnls(E, f, maxiter=5 * E.shape[1])
+    r = f - E @ z
+    tries = []
+    if r[-1] < 0:
+        tries.append(lambda: red.point(-r[:-1] / r[-1], opts, "nnls"))
+    if z.any():
+        tries.insert(0 if res < 1e-6 else len(tries), lambda: red.farkas(z, opts, "nnls"))
+    best = None
+    for t in tries:
+        best = _better(best, t())
+        if best.status in DECISIVE:
+            break
+    return best
 
 
 def decide_class_lp(X: np.ndarray, y: np.ndarray, k: int, opts: SolverOptions,
-                    expect_feasible: bool | None = None) -> Verdict:
-    """The class-k LP alone, fastest path first: exact shortcuts, the constructive
-    candidate (:func:`constructive`), then the reduced LP in the form the expected verdict
-    favours (primal first where feasible is expected, the alternative form otherwise: the
-    neighbouring cell's verdict, issue 16.1), then the remaining configured methods."""
+                    expect_feasible: bool | None = None, hint: dict | None = None) -> Verdict:
+    """The class-k LP alone, fastest path first (bench/README.md, paper grids).
+
+    Exact shortcuts; then, on the reduced system, the active-set candidate
+    (:func:`active_set_candidate`, first when a feasible verdict is expected: the previous
+    sigma's verdict, issue 16.1) and the NNLS decision (:func:`solve_nnls`), which returns a
+    Farkas certificate or a point; then the reduced LP (both forms) and the remaining
+    configured methods. ``hint`` (a dict, updated in place) carries the previous working
+    set from one sigma to the next. Every verdict is verified or proven as in :func:`solve`.
+    """
     t0 = time.perf_counter()
+    hint = {} if hint is None else hint
     p = equilibrate(class_lp(X, y, k))
     v = _shortcuts(p, opts) if opts.shortcuts else None
-    if v is None:
+    if v is None and opts.shortcuts:
         red = Reduction(p)
-        v = constructive(red, opts) if opts.shortcuts else None
-        if v is None and red.ok and "dual_simplex" in opts.methods:
-            forms = ("primal", "farkas") if expect_feasible else ("farkas", "primal")
+        steps = ["active", "nnls"] if expect_feasible is not False else ["nnls"]
+        for step in steps if red.ok else ():
             try:
-                v = solve_reduced(p, opts, forms[0], red)
-                if v is None or v.status not in DECISIVE:
-                    v = _better(v, solve_reduced(p, opts, forms[1], red))
-            except Exception as exc:  # recorded below if nothing else decides
-                v = Verdict(UNDECIDED, "reduced_dual_simplex",
-                            reason=f"reduced_dual_simplex: {type(exc).__name__}: {exc}")
-        if v is None or v.status not in DECISIVE:
-            rest = tuple(m for m in opts.methods if m != "dual_simplex") or opts.methods
-            w = solve(p.origin.original, replace(opts, shortcuts=False, methods=rest))
-            v = _better(v, w)
+                if step == "active":
+                    w, hint["active"] = active_set_candidate(red, opts, hint.get("active"))
+                else:
+                    w = solve_nnls(red, opts)
+            except Exception:  # a heuristic that breaks costs time, never a verdict
+                w = None
+            v = w if v is None else (_better(v, w) if w is not None else v)
+            if v is not None and v.status in DECISIVE:
+                break
+        if v is not None and v.status == FEASIBLE and "active" not in steps:
+            hint.pop("active", None)
+    if v is None or v.status not in DECISIVE:
+        w = solve(p.origin.original, replace(opts, shortcuts=False),
+                  prefer_farkas=None if expect_feasible is None else not expect_feasible)
+        v = w if v is None else _better(v, w)
     v.solve_time = time.perf_counter() - t0
     return v
 
@@ -1053,13 +1144,13 @@ def decide_sigma_sequence(means: np.ndarray, Z: np.ndarray, sigmas, k: int = 0,
     opts = opts or SolverOptions()
     M = np.asarray(means, dtype=np.float64)
     n = Z.shape[1] // M.shape[1]
-    out, prev = [], None
+    out, prev, hint = [], None, {}
     for s in sigmas:
         if float(s) == 0.0:
             v = decide_noiseless(M, n, k, opts)
         else:
             X, y = gmm_from_noise(M, Z, float(s))
-            v = decide_class_lp(X, y, k, opts,
+            v = decide_class_lp(X, y, k, opts, hint=hint,
                                 expect_feasible=None if prev is None else prev == FEASIBLE)
         prev = v.status
         out.append(v)

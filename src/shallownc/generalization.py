@@ -39,6 +39,7 @@ from scipy.special import ndtr
 
 from . import data as D
 from . import feasibility as F
+from . import io
 from .upfm import NORMALIZATION
 
 STATUS_OK, STATUS_NOT_NC, STATUS_NONPOSITIVE, STATUS_UNDECIDED = 1, 0, 2, -1
@@ -573,6 +574,9 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
              for v, (_s, desc, u) in _THEORY_VARS.items()}
     vars_.update({v: (dims + ("class",), carr[v], {"description": desc, "units": u})
                   for v, (desc, u) in _CLASS_VARS.items()})
+    vars_["status"][2].update(io.flag_attrs({STATUS_OK: "ok", STATUS_NOT_NC: "not_nc",  # CF 3.5
+                                             STATUS_NONPOSITIVE: "no_positive_alignment",
+                                             STATUS_UNDECIDED: "undecided"}))
     vars_["seed"] = (dims, seeds.astype(str).astype(object),
                      {"description": "data seed of the cell (shallownc.data.cell_seed)",
                       "units": "1"})

@@ -96,11 +96,17 @@ class BatchedNet:
 
 
 def init_net(arch: str, d: int, K: int, widths, seeds, init_scale=1.0, bias: bool = False,
-             dtype=torch.float32, device="cpu", freeze_first: bool = False) -> BatchedNet:
+             dtype=torch.float32, device="cpu", freeze_first: bool = False,
+             input_dims=None) -> BatchedNet:
     """Initial parameters of len(seeds) runs (module docstring); init_scale scalar or (R,).
 
     freeze_first: W_1 ~ N(0, 1/d1) (paper Theorem 6), not scaled by init_scale, and W_1 (and
     b_1) do not require gradients.
+    input_dims: per-run input dimensions d_r <= d (runs of several d batched in one program,
+    inputs zero-padded to d): W_1[r] is drawn exactly as for a d_r-dimensional input (same
+    generator stream, fan_in d_r) into its first d_r columns, the other columns are zero. With
+    zero-padded inputs the padded columns get zero gradient and stay zero, so the run follows
+    its unpadded trajectory (up to rounding).
     """
     shapes = layer_shapes(arch, d, K, widths)
     seeds = [int(s) for s in seeds]
@@ -109,11 +115,17 @@ def init_net(arch: str, d: int, K: int, widths, seeds, init_scale=1.0, bias: boo
     weights = [torch.empty((R, o, i), dtype=torch.float64) for o, i in shapes]
     if freeze_first and len(shapes) < 2:
         raise ValueError("freeze_first needs at least one trained layer after the first")
+    dims = [d] * R if input_dims is None else [int(x) for x in input_dims]
+    if len(dims) != R or min(dims) < 1 or max(dims) > d:
+        raise ValueError(f"input_dims must give one dimension in 1..{d} per run, got {dims}")
     for r, s in enumerate(seeds):
         g = torch.Generator().manual_seed(s % (2 ** 64))
         for l, (W, (o, i)) in enumerate(zip(weights, shapes)):
+            i = dims[r] if l == 0 else i
             std = 1.0 / np.sqrt(o) if (freeze_first and l == 0) else scale[r] / np.sqrt(i)
-            W[r] = torch.randn((o, i), generator=g, dtype=torch.float64) * std
+            if i < W.shape[2]:
+                W[r] = 0.0
+            W[r, :, :i] = torch.randn((o, i), generator=g, dtype=torch.float64) * std
     biases = [torch.zeros((R, o, 1), dtype=torch.float64) if bias else None for o, _ in shapes]
     net = BatchedNet(weights, biases).to(device=device, dtype=dtype)
     for p in net.layers(int(freeze_first)).parameters():

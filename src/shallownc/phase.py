@@ -1,13 +1,13 @@
-"""Grids of feasibility experiments: phase diagrams, the pure-noise sweep, the real data.
+"""Feasibility grids: phase diagrams, the pure-noise sweep, the real data (verified class LPs).
 
-A *grid* is a set of cells (d, sigma) with ``trials`` independent data sets each. A grid is
-split into jobs of one d value and a block of trials (all sigma values inside), named
-``d{d}_t{t0}-{t1}``; changing one d value therefore re-runs only that d's jobs. Each cell's data
-comes from :func:`shallownc.data.cell_seed`, so results never depend on the chunking.
+The grids are :class:`shallownc.grid.Grid` objects swept by :func:`shallownc.sweep.sweep`
+(one job per d value and block of trials, all sigma inside, named ``d{d}_t{t0}-{t1}``; changing
+one d value therefore re-runs only that d's jobs). This module contributes the per-cell
+function :func:`feasibility_cell` and its table of output variables :data:`VARIABLES`.
 
 Output (one NetCDF per grid; dims d, sigma, trial, class):
-  nc_status, sep_status            verified verdicts: 1 feasible, 0 infeasible, -1 undecided
-  nc_all_status, sep_all_status    all classes together (any infeasible -> 0, any undecided -> -1)
+  nc_status, sep_status            verified verdicts (shallownc.feasibility.STATUS_NAMES)
+  nc_all_status, sep_all_status    all classes together (:func:`all_classes`)
   nc_method, sep_method            method code that produced the verdict (flag_meanings)
   nc_eq_residual, nc_ineq_violation, nc_w_norm        feasible certificates
   nc_farkas_residual, nc_radius_ratio                 infeasibility certificates
@@ -18,67 +18,62 @@ Output (one NetCDF per grid; dims d, sigma, trial, class):
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import xarray as xr
 
 from . import data as D
 from . import feasibility as F
+from . import sweep as SW
+from .grid import Cell, Grid, parse_job  # noqa: F401  (re-exported: rules, bench, tests)
 
 log = logging.getLogger(__name__)
 
 STATUS_ATTRS = F.STATUS_ATTRS  # 1 feasible, 0 infeasible (proof), -1 undecided, -2 within radius
-
-
-@dataclass(frozen=True)
-class Grid:
-    """One feasibility grid (see module docstring)."""
-    name: str
-    kind: str            # phase | pure_noise | real
-    source: str          # gmm | digits
-    geometry: str
-    K: int
-    n: int
-    d: tuple
-    sigma: tuple
-    trials: int
-    mean_norm: float = 1.0
-    angle_deg: float = 120.0
-    classes: tuple = ()  # real data: digit classes
-
-    def jobs(self, trials_per_job: int):
-        """Job names ``d{d}_t{t0}-{t1}`` (trial range [t0, t1))."""
-        out = []
-        for d in self.d:
-            for t0 in range(0, self.trials, trials_per_job):
-                out.append(f"d{d}_t{t0}-{min(self.trials, t0 + trials_per_job)}")
-        return out
-
-    def as_dict(self):
-        return asdict(self)
-
-
-def parse_job(job: str):
-    """``d40_t0-20`` -> (40, 0, 20)."""
-    dpart, tpart = job.split("_t")
-    t0, t1 = tpart.split("-")
-    return int(dpart[1:]), int(t0), int(t1)
+GRID_ATTRS = ("grid", "kind", "source", "geometry", "K", "n", "N", "mean_norm", "angle_deg",
+              "snr_definition", "classes")
+_G4 = ("d", "sigma", "trial", "class")
+_METH_ATTRS = {"flag_values": list(range(len(F.METHODS))), "flag_meanings": " ".join(F.METHODS)}
+_V = SW.Variable
+VARIABLES = (
+    _V("nc_status", _G4, None, "verified verdict of the NC class LP X_k^T w = 1, X_j^T w <= 0 "
+       "(science.md 4)", np.int8, F.UNDECIDED, STATUS_ATTRS),
+    _V("sep_status", _G4, None, "verified one-vs-rest homogeneous linear separability "
+       "X_k^T w >= 1, X_j^T w <= -1", np.int8, F.UNDECIDED, STATUS_ATTRS),
+    _V("nc_method", _G4, None, "method whose certificate decided the class LP", np.int8, 0,
+       _METH_ATTRS),
+    _V("sep_method", _G4, None, "method whose certificate decided separability", np.int8, 0,
+       _METH_ATTRS),
+    _V("nc_eq_residual", _G4, "1", "feasible: max_i |x_i^T w - 1| over class k (NaN otherwise)"),
+    _V("nc_ineq_violation", _G4, "1", "feasible: max(0, max_j x_j^T w) over other classes "
+       "(NaN otherwise)"),
+    _V("nc_w_norm", _G4, "1", "feasible: Euclidean norm of the verified w"),
+    _V("nc_farkas_residual", _G4, "1", "infeasible: ||X_k y + X_-k z|| of the Farkas "
+       "certificate normalised to 1^T y = -1"),
+    _V("nc_radius_ratio", _G4, "1", "infeasible: excluded radius 1/||r|| times max_i ||x_i|| "
+       "(inf: exact certificate)"),
+    _V("nc_solve_time", _G4, "s", "wall time to decide the class LP (all methods tried)"),
+    _V("sep_solve_time", _G4, "s", "wall time to decide separability"),
+    _V("nc_reason", _G4, None, "why the class LP is undecided (empty when decided)", object, ""),
+    _V("sep_reason", _G4, None, "why separability is undecided (empty when decided)", object,
+       ""),
+    _V("seed", ("d", "sigma", "trial"), None, "seed of the cell's data (shallownc.data.cell_seed)"
+       "; regenerates it exactly", np.uint64, 0),
+    _V("snr", ("d", "sigma"), "1", D.SNR_DEFINITION),
+)
+_VERDICT_FIELDS = {"eq_residual": "nc_eq_residual", "ineq_violation": "nc_ineq_violation",
+                   "w_norm": "nc_w_norm", "farkas_residual": "nc_farkas_residual",
+                   "radius_ratio": "nc_radius_ratio"}
 
 
 def grids_from_config(config: dict) -> dict[str, Grid]:
-    """All grids of a validated config, keyed by name."""
+    """All feasibility grids of a validated config, keyed by name."""
     fz = config.get("feasibility", {})
-    grids = {}
-    for name, g in fz.get("phase_diagrams", {}).items():
-        grids[name] = Grid(name=name, kind="phase", source="gmm", geometry=g["geometry"],
-                           K=g["K"], n=g["n"],
-                           d=tuple(round(r * g["n"]) for r in g["d_over_n"]),
-                           sigma=tuple(float(s) for s in g["sigma"]), trials=g["trials"],
-                           mean_norm=float(g["mean_norm"]), angle_deg=float(g["angle_deg"]))
+    grids = {name: Grid.from_config(name, g, "phase")
+             for name, g in fz.get("phase_diagrams", {}).items()}
     pn = fz.get("pure_noise", {})
     for K in pn.get("K", []):
         name = f"noise_k{K}"
@@ -96,169 +91,86 @@ def grids_from_config(config: dict) -> dict[str, Grid]:
 
 def draw_cell(grid: Grid, d: int, sigma: float, trial: int, base_seed: int,
               digits: tuple | None = None):
-    """(X, y, seed, snr) of one cell and trial."""
-    if grid.source == "gmm":
-        spec = D.GMMSpec(grid.geometry, grid.K, grid.n, d, sigma, grid.mean_norm,
-                         grid.angle_deg)
-        X, y, M, seed = spec.draw(base_seed, trial)
-        return X, y, seed, D.snr(M, sigma)
-    if digits is None:
-        raise ValueError("the real-data grid needs the digits arrays")
-    Xall, yall = digits
-    seed = D.cell_seed(base_seed, trial, source="digits", classes=list(grid.classes),
-                       n=grid.n, d=d)
-    X, y = D.subsample_project(Xall, yall, grid.n, d, seed)
-    if sigma > 0:
-        X = X + sigma * np.random.default_rng(seed + 1).standard_normal(X.shape)
-    return X, y, seed, float("nan")
+    """(X, y, seed, snr) of one cell and trial (:meth:`shallownc.grid.Cell.draw`)."""
+    return Cell(grid, int(d), (float(sigma),), int(trial)).draw(base_seed, sigma, digits)
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread: jobs and workers already fill the cores, and OpenBLAS threads
-    competing with them made the small QR/matmul calls of the engine several times slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS keeps its default thread count
-        import contextlib
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
-
-
-_WORKER_LIMIT = []
-
-
-def _limit_blas():
-    """Worker initializer: one BLAS thread for the worker's lifetime."""
-    _WORKER_LIMIT.append(_one_blas_thread())
+def _strip(verdicts):
+    """The certificates are large and not stored: do not pickle them back."""
+    for v in verdicts or []:
+        v.w = None
+        v.certificate = None
+    return verdicts
 
 
 def _solve_cell(args):
     grid, d, sigma, trial, base_seed, opts, digits, separability = args
     X, y, seed, snr = draw_cell(grid, d, sigma, trial, base_seed, digits)
     nc, sep = F.solve_classes(X, y, opts, separability=separability)
-    for v in nc + (sep or []):  # the certificates are large and not stored: do not pickle
-        v.w = None
-        v.certificate = None
-    return seed, snr, nc, sep
+    return seed, snr, _strip(nc), _strip(sep)
 
 
 def solve_cells(grid: Grid, cells, base_seed: int, opts: F.SolverOptions, workers: int = 1,
                 digits: tuple | None = None, separability: bool = True, label: str = ""):
     """Verdicts of a list of cells ``(d, sigma, trial)``, in order: (seed, snr, nc, sep) each.
 
-    With ``workers > 1`` the cells are spread over worker processes; cells are handed out in
-    small chunks, most expensive first (large d), so that slow cells near the end do not leave
-    a worker idle. The order of the results is that of ``cells`` whatever the schedule.
+    With ``workers > 1`` the cells are spread over worker processes, large d first
+    (:func:`shallownc.sweep.map_cells`); the order of the results is that of ``cells``.
     """
     tasks = [(grid, int(d), float(s), int(t), base_seed, opts, digits, separability)
              for d, s, t in cells]
-    t_start = time.perf_counter()
-    if workers > 1 and len(tasks) > 1:
-        order = sorted(range(len(tasks)), key=lambda i: -tasks[i][1])
-        results = [None] * len(tasks)
-        with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_limit_blas) as ex:
-            chunk = max(1, len(tasks) // (8 * workers))
-            for i, r in zip(order, ex.map(_solve_cell, [tasks[i] for i in order],
-                                          chunksize=chunk)):
-                results[i] = r
-        return results
-    results = []
-    with _one_blas_thread():
-        for i, task in enumerate(tasks):
-            results.append(_solve_cell(task))
-            if (i + 1) % max(1, len(tasks) // 10) == 0:
-                el = time.perf_counter() - t_start
-                log.info("%s %s: %d/%d cells, %.1f s elapsed, ETA %.1f s", grid.name, label,
-                         i + 1, len(tasks), el, el / (i + 1) * (len(tasks) - i - 1))
-    return results
+    return SW.map_cells(_solve_cell, tasks, workers, label=f"{grid.name} {label}",
+                        cost=lambda task: task[1])
+
+
+def verdict_record(nc, sep) -> dict:
+    """Per-class arrays of the class-LP and separability verdicts of one data set."""
+    K = len(nc)
+    out = {"nc_status": [v.status for v in nc], "sep_status": [v.status for v in sep],
+           "nc_method": [F.METHOD_CODE[v.method] for v in nc],
+           "sep_method": [F.METHOD_CODE[v.method] for v in sep],
+           "nc_solve_time": [v.solve_time for v in nc],
+           "sep_solve_time": [v.solve_time for v in sep],
+           "nc_reason": [v.reason for v in nc], "sep_reason": [v.reason for v in sep]}
+    for attr, name in _VERDICT_FIELDS.items():
+        out[name] = [getattr(nc[k], attr) for k in range(K)]
+    return out
+
+
+def feasibility_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions,
+                     digits: tuple | None = None) -> dict:
+    """Cell function of the feasibility grids: every class LP and separability LP, verified.
+
+    Returns the :data:`VARIABLES` of the cell, each with a leading axis over ``cell.sigmas``.
+    """
+    rows = []
+    for s in cell.sigmas:
+        X, y, seed, snr = cell.draw(base_seed, s, digits)
+        nc, sep = F.solve_classes(X, y, opts, separability=True)
+        rows.append({**verdict_record(nc, sep), "seed": seed, "snr": snr})
+    return {k: np.array([r[k] for r in rows], dtype=object) for k in rows[0]}
 
 
 def run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions, workers: int = 1,
             digits: tuple | None = None) -> xr.Dataset:
     """Solve every cell of one job; returns a Dataset with dims (d, sigma, trial, class)."""
-    d, t0, t1 = parse_job(job)
-    trials = np.arange(t0, t1)
-    S, T, K = len(grid.sigma), len(trials), grid.K
-    tasks = [(d, s, int(t)) for s in grid.sigma for t in trials]
-    t_start = time.perf_counter()
-    results = solve_cells(grid, tasks, base_seed, opts, workers, digits, label=job)
-    shape = (1, S, T, K)
-    arr = {k: np.full(shape, np.nan) for k in
-           ("nc_eq_residual", "nc_ineq_violation", "nc_w_norm", "nc_farkas_residual",
-            "nc_radius_ratio", "nc_solve_time", "sep_solve_time")}
-    st = {k: np.full(shape, F.UNDECIDED, dtype=np.int8) for k in ("nc_status", "sep_status")}
-    meth = {k: np.zeros(shape, dtype=np.int8) for k in ("nc_method", "sep_method")}
-    reason = {k: np.full(shape, "", dtype=object) for k in ("nc_reason", "sep_reason")}
-    seeds = np.zeros((1, S, T), dtype=np.uint64)
-    snrs = np.full((1, S), np.nan)
-    for idx, (seed, snr, nc, sep) in enumerate(results):
-        si, ti = divmod(idx, T)
-        seeds[0, si, ti] = seed
-        snrs[0, si] = snr
-        for k in range(K):
-            for pre, v in (("nc", nc[k]), ("sep", sep[k])):
-                st[f"{pre}_status"][0, si, ti, k] = v.status
-                meth[f"{pre}_method"][0, si, ti, k] = F.METHOD_CODE[v.method]
-                reason[f"{pre}_reason"][0, si, ti, k] = v.reason
-                arr[f"{pre}_solve_time"][0, si, ti, k] = v.solve_time
-            v = nc[k]
-            arr["nc_eq_residual"][0, si, ti, k] = v.eq_residual
-            arr["nc_ineq_violation"][0, si, ti, k] = v.ineq_violation
-            arr["nc_w_norm"][0, si, ti, k] = v.w_norm
-            arr["nc_farkas_residual"][0, si, ti, k] = v.farkas_residual
-            arr["nc_radius_ratio"][0, si, ti, k] = v.radius_ratio
-    dims = ("d", "sigma", "trial", "class")
-    meth_attrs = {"flag_values": list(range(len(F.METHODS))),
-                  "flag_meanings": " ".join(F.METHODS)}
-    dv = {
-        "nc_status": (dims, st["nc_status"], {**STATUS_ATTRS, "description":
-            "verified verdict of the NC class LP X_k^T w = 1, X_j^T w <= 0 (science.md 4)"}),
-        "sep_status": (dims, st["sep_status"], {**STATUS_ATTRS, "description":
-            "verified one-vs-rest homogeneous linear separability X_k^T w >= 1, X_j^T w <= -1"}),
-        "nc_method": (dims, meth["nc_method"], {**meth_attrs, "description":
-            "method whose certificate decided the class LP"}),
-        "sep_method": (dims, meth["sep_method"], {**meth_attrs, "description":
-            "method whose certificate decided separability"}),
-        "nc_eq_residual": (dims, arr["nc_eq_residual"], {"units": "1", "description":
-            "feasible: max_i |x_i^T w - 1| over class k (NaN otherwise)"}),
-        "nc_ineq_violation": (dims, arr["nc_ineq_violation"], {"units": "1", "description":
-            "feasible: max(0, max_j x_j^T w) over other classes (NaN otherwise)"}),
-        "nc_w_norm": (dims, arr["nc_w_norm"], {"units": "1", "description":
-            "feasible: Euclidean norm of the verified w"}),
-        "nc_farkas_residual": (dims, arr["nc_farkas_residual"], {"units": "1", "description":
-            "infeasible: ||X_k y + X_-k z|| of the Farkas certificate normalised to 1^T y = -1"}),
-        "nc_radius_ratio": (dims, arr["nc_radius_ratio"], {"units": "1", "description":
-            "infeasible: excluded radius 1/||r|| times max_i ||x_i|| (inf: exact certificate)"}),
-        "nc_solve_time": (dims, arr["nc_solve_time"], {"units": "s", "description":
-            "wall time to decide the class LP (all methods tried)"}),
-        "sep_solve_time": (dims, arr["sep_solve_time"], {"units": "s", "description":
-            "wall time to decide separability"}),
-        "nc_reason": (dims, reason["nc_reason"].astype(str), {"description":
-            "why the class LP is undecided (empty when decided)"}),
-        "sep_reason": (dims, reason["sep_reason"].astype(str), {"description":
-            "why separability is undecided (empty when decided)"}),
-        "seed": (("d", "sigma", "trial"), seeds, {"description":
-            "seed of the cell's data (shallownc.data.cell_seed); regenerates it exactly"}),
-        "snr": (("d", "sigma"), snrs, {"units": "1", "description": D.SNR_DEFINITION}),
-    }
-    ds = xr.Dataset(dv, coords={
-        "d": ("d", [d], {"description": "input dimension", "units": "1"}),
-        "sigma": ("sigma", list(grid.sigma), {"description":
-                  "noise standard deviation per coordinate", "units": "same as x"}),
-        "trial": ("trial", trials, {"description": "independent data set index"}),
-        "class": ("class", np.arange(K), {"description": "class index k"}),
-    })
-    ds = add_derived(ds, grid)
-    log.info("%s %s: %d cells in %.2f s", grid.name, job, len(tasks),
-             time.perf_counter() - t_start)
-    return ds
+    fn = functools.partial(feasibility_cell, base_seed=base_seed, opts=opts, digits=digits)
+    ds = SW.run_job(grid, job, fn, VARIABLES, workers=workers,
+                    coords={"class": (np.arange(grid.K), {"description": "class index k"})})
+    return add_derived(ds, grid)
+
+
+def all_classes(status: xr.DataArray, dim: str = "class") -> xr.DataArray:
+    """All classes together (shallownc.feasibility.all_classes_status_array): infeasible if
+    any class is proven infeasible, else -2 if any class is infeasible only within a radius,
+    else undecided if any class is, else feasible. A -2 or -1 class is never a proof."""
+    return F.all_classes_status_array(status, dim)
 
 
 def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
     """All-classes verdicts, the d/n coordinate and grid metadata."""
     for pre in ("nc", "sep"):
-        s = ds[f"{pre}_status"]
-        ds[f"{pre}_all_status"] = F.all_classes_status_array(s, "class")
+        ds[f"{pre}_all_status"] = all_classes(ds[f"{pre}_status"])
         ds[f"{pre}_all_status"].attrs = {**STATUS_ATTRS, "description":
             f"all classes together ({pre}): infeasible if any class is, undecided if any "
             "class is undecided and none infeasible, else feasible"}
@@ -274,23 +186,262 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
 
 def combine(parts: list[xr.Dataset]) -> xr.Dataset:
     """Combine job outputs (hyper-rectangles in (d, trial)) into one grid Dataset."""
-    if not parts:
-        raise ValueError("no job outputs to combine")
-    attrs = dict(parts[0].attrs)
-    ds = xr.combine_by_coords(parts, data_vars="all", coords="different", compat="no_conflicts",
-                              join="outer", combine_attrs="drop_conflicts")
-    ds.attrs.update({k: v for k, v in attrs.items() if k in
-                     ("grid", "kind", "source", "geometry", "K", "n", "N", "mean_norm",
-                      "angle_deg", "snr_definition", "classes")})
-    return ds.sortby(["d", "sigma", "trial"])
+    return SW.combine(parts, GRID_ATTRS)
 
 
 def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
-    """P(feasible) over decided trials only; undecided cells are counted separately.
+    """P(feasible) over decided trials only (status 1 or 0, proofs both ways); undecided and
+    infeasible-within-radius trials are counted separately, never as proofs.
 
     Returns p (NaN where nothing was decided), n_decided, n_undecided.
     """
-    dec = status != F.UNDECIDED
+    dec = (status == F.FEASIBLE) | (status == F.INFEASIBLE)
     n_dec = dec.sum(dim)
     p = (status == F.FEASIBLE).sum(dim) / n_dec.where(n_dec > 0)
     return xr.Dataset({"p": p, "n_decided": n_dec, "n_undecided": (~dec).sum(dim)})
+
+
+# ------------------------------------------------------------ the paper's Figures 1-2
+
+# Method codes stored in the paper figures' files: the engine's, plus the exact noiseless test.
+PAPER_METHODS = F.METHODS + ("inherited_d",)
+_PAPER_METH_ATTRS = {"flag_values": list(range(len(PAPER_METHODS))),
+                     "flag_meanings": " ".join(PAPER_METHODS)}
+PAPER_VARIABLES = (
+    _V("nc_status", _G4, None, "verified verdict of the class-k LP X_k^T w = 1, X_j^T w <= 0 "
+       "(paper (2.12), (3.1))", np.int8, F.UNDECIDED, STATUS_ATTRS),
+    _V("nc_method", _G4, None, "method whose certificate decided the class LP "
+       "(exact_noiseless: sigma = 0, exact cone test, no LP; inherited_d: a neighbouring d's "
+       "certificate, re-verified)", np.int8, 0, _PAPER_METH_ATTRS),
+    _V("nc_radius_ratio", _G4, "1", "infeasible: excluded radius 1/||r|| times max_i ||x_i|| "
+       "(inf: exact certificate; NaN when feasible)"),
+    _V("nc_w_norm", _G4, "1", "feasible: Euclidean norm of the verified w"),
+    _V("nc_solve_time", _G4, "s", "wall time to decide the class LP"),
+    _V("nc_reason", _G4, None, "why the class LP is undecided (empty when decided)", object, ""),
+    _V("seed", ("d", "trial"), None, "seed of the (d, trial) noise draw Z shared by every "
+       "sigma (shallownc.grid, common noise)", np.uint64, 0),
+    _V("snr", ("d", "sigma"), "1", D.SNR_DEFINITION),
+)
+
+
+def axis_values(axis: dict) -> np.ndarray:
+    """Values start + step * i (i = 0 .. count - 1) of a config axis, rounded to 12 digits
+    so that e.g. 0.0296 * 3 is stored as 0.0888."""
+    return np.round(axis["start"] + axis["step"] * np.arange(axis["count"]), 12)
+
+
+def paper_grids(name: str, block: dict) -> dict[str, Grid]:
+    """The panels of one paper LP figure (config ``paper.<name>``) as common-noise grids,
+    keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise); nested in
+    d when ``block["search"]`` is ``bisect_d`` (grid.py)."""
+    d = tuple(int(v) for v in axis_values(block["d"]))
+    if any(abs(v - round(v)) > 1e-9 for v in axis_values(block["d"])):
+        raise ValueError(f"paper.{name}.d must give integer dimensions")
+    base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],
+                n=block["n"], d=d, sigma=tuple(float(s) for s in axis_values(block["sigma"])),
+                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=True,
+                nested_d=block["search"] == "bisect_d")
+    if block["geometry"] == "angle":
+        if block["K"] != 2 or not block["angle_deg"]:
+            raise ValueError(f"paper.{name}: geometry angle needs K = 2 and a list angle_deg")
+        return {f"theta{a:g}": Grid(name=f"{name}_theta{a:g}", angle_deg=float(a), **base)
+                for a in block["angle_deg"]}
+    if block["angle_deg"]:
+        raise ValueError(f"paper.{name}: angle_deg is only for geometry angle")
+    return {"main": Grid(name=f"{name}_main", **base)}
+
+
+def paper_classes(block: dict) -> tuple:
+    """Class LPs solved: class 1 only (index 0, the paper's quantity) or all K."""
+    return (0,) if block["classes"] == "first" else tuple(range(block["K"]))
+
+
+def noiseless(M: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions) -> F.Verdict:
+    """Class-k LP of the noiseless data X = M[:, y] (sigma = 0), decided exactly without an
+    LP (shallownc.feasibility.decide_noiseless: the cone test in rational arithmetic)."""
+    return F.decide_noiseless(M, len(y) // M.shape[1], k, opts)
+
+
+def decide_one(X: np.ndarray, y: np.ndarray, k: int, opts: F.SolverOptions,
+               expect_feasible: bool | None = None) -> F.Verdict:
+    """The engine's verified decision of one class LP (shallownc.feasibility.decide_class_lp;
+    ``expect_feasible`` only orders the LP forms tried)."""
+    return F.decide_class_lp(X, y, k, opts, expect_feasible=expect_feasible)
+
+
+def decide_sequence(M, y, Z, sigmas, classes, opts: F.SolverOptions) -> list:
+    """Verdicts [sigma][class] of X(sigma) = M[:, y] + sigma Z for a whole sigma sequence
+    (shallownc.feasibility.decide_sigma_sequence, one call per class: sigma = 0 exactly,
+    the others warm-started by the previous sigma's verdict)."""
+    per_class = [F.decide_sigma_sequence(M, Z, sigmas, k, opts) for k in classes]
+    return [[col[j] for col in per_class] for j in range(len(sigmas))]
+
+
+def _inherit(v: F.Verdict, d_src: int, X: np.ndarray, y: np.ndarray, k: int,
+             opts: F.SolverOptions):
+    """Verdict of the class-k LP of X from the verdict v of nested data (grid.py, nested_d);
+    None when it does not carry over (then the LP is solved).
+
+    Feasible (X has more rows than v's data): v's w padded with zeros, verified on X.
+    Infeasible (X holds the first rows of v's data): v's Farkas multipliers (y, z) satisfy
+    X_k y + X_-k z = 0 on every row of the larger data, hence on the first rows: the proof of
+    v (exact, engine status 0) is a proof for X as well (restriction lemma, reports/theory.md
+    §6). The multipliers are re-checked numerically on X (verify_farkas: status 0 or -2, i.e.
+    consistent; the engine's exact prover may not re-prove a restricted certificate of
+    larger support) and the verdict is stored as status 0 with that reason.
+    """
+    p = F.class_lp(X, y, k)
+    if v.status == F.FEASIBLE and v.w is not None:
+        w = np.concatenate([v.w, np.zeros(X.shape[0] - len(v.w))])
+        u = F.verify_point(p, w, opts, "inherited_d")
+        return u if u.status == F.FEASIBLE else None
+    if v.status == F.INFEASIBLE and v.certificate is not None:
+        u = F.verify_farkas(p, v.certificate[0], v.certificate[1], opts, "inherited_d")
+        if u.status == F.INFEASIBLE:
+            return u
+        if u.status == F.INFEASIBLE_WITHIN_RADIUS and v.proof:
+            u.status, u.reason = F.INFEASIBLE, ""
+            u.proof = f"restriction of the exact proof at d = {d_src} ({v.proof})"
+            return u
+    return None
+
+
+def _next_probe(lo: int, hi: int, guess, last):
+    """Index to solve next inside (lo, hi): near ``guess`` first (galloping outwards from it,
+    steps 1, 2, 4, ... in the direction the last verdict points), then the midpoint."""
+    if guess is None:
+        return (lo + hi) // 2
+    if last is None:
+        return min(max(guess, lo + 1), hi - 1)
+    i, st, step = last
+    nxt = i - step if st == F.FEASIBLE else i + step
+    return nxt if lo < nxt < hi else (lo + hi) // 2
+
+
+def bisect_d(X_full: np.ndarray, y: np.ndarray, ds, k: int, opts: F.SolverOptions,
+             guess: int | None = None) -> tuple[list, int]:
+    """Verdicts of the class-k LP of X_full[:d] for every d of ``ds`` (increasing), and the
+    index of the smallest feasible d (len(ds) if none).
+
+    Feasibility is monotone in d for nested data (grid.py, nested_d), so the verdicts left of
+    a proven infeasible d and right of a proven feasible d follow from its certificate — each
+    re-verified on its own data, and solved directly when that fails. The search starts at
+    ``guess`` (e.g. the threshold of the neighbouring sigma) and gallops outwards, then
+    bisects. A verdict that is not a proof (undecided, -2) stops the search: every d between
+    the bracketing proofs is then solved directly."""
+    D_ = len(ds)
+    out = [None] * D_
+
+    def solve(i):
+        out[i] = decide_one(X_full[:ds[i]], y, k, opts)
+        return out[i].status
+
+    lo, hi, last, step = -1, D_, None, 1
+    while hi - lo > 1:
+        i = _next_probe(lo, hi, guess, last)
+        st = solve(i)
+        if st == F.FEASIBLE:
+            hi = i
+        elif st == F.INFEASIBLE:
+            lo = i
+        else:
+            for j in range(lo + 1, hi):
+                if out[j] is None:
+                    solve(j)
+            break
+        step = 1 if last is None or last[1] != st else step * 2
+        last = (i, st, step)
+    for i in range(D_):
+        if out[i] is None:
+            t1 = time.perf_counter()
+            src = hi if i > hi else lo
+            v = _inherit(out[src], ds[src], X_full[:ds[i]], y, k, opts)
+            if v is None:
+                solve(i)
+            else:
+                v.solve_time = time.perf_counter() - t1
+                out[i] = v
+    first = next((i for i, v in enumerate(out) if v.status == F.FEASIBLE), D_)
+    return out, first
+
+
+def decide_nested(M, y, Z, ds, sigmas, classes, opts: F.SolverOptions) -> list:
+    """Verdicts [d][sigma][class] of X(d, sigma) = (M[:, y] + sigma Z)[:d] (nested data):
+    sigma = 0 exactly (:func:`noiseless`), other sigma by :func:`bisect_d`, each row's search
+    started at the threshold of the previous sigma (the boundary moves little per step)."""
+    D_ = len(ds)
+    out = [[[None] * len(classes) for _ in sigmas] for _ in range(D_)]
+    for c, k in enumerate(classes):
+        guess = None
+        for j, s in enumerate(sigmas):
+            if s == 0:
+                col = [noiseless(M[:d], y, k, opts) for d in ds]
+            else:
+                col, guess = bisect_d(M[:, y] + s * Z, y, ds, k, opts, guess)
+            for i in range(D_):
+                out[i][j][c] = col[i]
+    return out
+
+
+def _verdict_arrays(verdicts, lead: tuple) -> dict:
+    """Arrays of :data:`PAPER_VARIABLES` from nested lists of Verdicts (shape lead + (C,))."""
+    code = {m: i for i, m in enumerate(PAPER_METHODS)}
+    flat = [v for v in np.asarray(verdicts, dtype=object).ravel()]
+    shape = lead + (len(flat) // int(np.prod(lead)),)
+
+    def arr(f, dtype=None):
+        return np.array([f(v) for v in flat], dtype=dtype).reshape(shape)
+    return {"nc_status": arr(lambda v: v.status), "nc_method": arr(lambda v: code[v.method]),
+            "nc_radius_ratio": arr(lambda v: v.radius_ratio),
+            "nc_w_norm": arr(lambda v: v.w_norm),
+            "nc_solve_time": arr(lambda v: v.solve_time),
+            "nc_reason": arr(lambda v: v.reason, object)}
+
+
+def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tuple) -> dict:
+    """Cell function of the paper figures: one (d, trial) with its whole sigma sequence — or,
+    for a nested grid, one trial with every d (:func:`decide_nested`) — and the class LPs
+    ``classes``; :data:`PAPER_VARIABLES` with leading axes (sigma,) or (d, sigma)."""
+    M, y, Z, seed = cell.draw_common(base_seed)
+    S = len(cell.sigmas)
+    if cell.grid.nested_d:
+        ds = cell.ds
+        out = _verdict_arrays(decide_nested(M, y, Z, ds, cell.sigmas, classes, opts),
+                              (len(ds), S))
+        out["seed"] = np.full((len(ds), S), seed, dtype=np.uint64)
+        out["snr"] = np.array([[D.snr(M[:d], s) for s in cell.sigmas] for d in ds])
+        return out
+    out = _verdict_arrays(decide_sequence(M, y, Z, cell.sigmas, classes, opts), (S,))
+    out["seed"] = np.full(S, seed, dtype=np.uint64)
+    out["snr"] = np.array([D.snr(M, s) for s in cell.sigmas])
+    return out
+
+
+def paper_run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions,
+                  classes: tuple, workers: int = 1) -> xr.Dataset:
+    """One job (one d, a block of trials, all sigma) of a paper figure panel."""
+    fn = functools.partial(paper_cell, base_seed=base_seed, opts=opts, classes=classes)
+    ds = SW.run_job(grid, job, fn, PAPER_VARIABLES, workers=workers, coords={
+        "class": (np.asarray(classes), {"description": "class index k (0 = the paper's "
+                                                       "class 1)"})})
+    return add_paper_derived(ds, grid)
+
+
+def add_paper_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
+    """class1_status (the paper's quantity), nc_all_status when every class was solved, d/n
+    and grid metadata."""
+    ds["class1_status"] = ds.nc_status.sel({"class": 0}, drop=True)
+    ds["class1_status"].attrs = {**STATUS_ATTRS, "description":
+        "verdict of the class-1 LP (3.1), the quantity of the paper's Figures 1-2"}
+    if ds.sizes["class"] == grid.K:
+        ds["nc_all_status"] = all_classes(ds.nc_status)
+        ds["nc_all_status"].attrs = {**STATUS_ATTRS, "description":
+            "all class LPs together (NC itself, Theorem 3): infeasible if any class is"}
+    ds = ds.assign_coords(d_over_n=("d", np.asarray(ds.d.values, float) / grid.n,
+                                    {"description": "d / n", "units": "1"}))
+    ds.attrs.update({"grid": grid.name, "kind": grid.kind, "source": grid.source,
+                     "geometry": grid.geometry, "K": grid.K, "n": grid.n,
+                     "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
+                     "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
+                     "common_noise": 1, "classes_solved": D.json_list(ds["class"].values)})
+    return ds

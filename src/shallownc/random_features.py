@@ -13,10 +13,11 @@ Reference widths drawn with the experiment (reports/theory.md §4, eq. R1-R3):
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -26,38 +27,41 @@ from . import bounds as B
 from . import data as D
 from . import feasibility as F
 from . import phase
+from . import sweep as SW
+from .grid import Cell, Grid
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class RFSetting:
-    """One random-feature experiment: GMM input (K, n, d, sigma) and the widths d1."""
-    name: str
-    geometry: str
-    K: int
-    n: int
-    d: int
-    sigma: float
+class RFExperiment:
+    """One random-feature experiment: a one-cell GMM grid (input d, sigma, trials; the grid
+    model of shallownc.grid) and the first-layer widths d1."""
+    grid: Grid
     widths: tuple
-    trials: int
-    mean_norm: float = 1.0
-    angle_deg: float = 120.0
 
-    def as_dict(self):
-        return asdict(self)
-
-
-def settings_from_config(config: dict) -> dict[str, RFSetting]:
-    """Random-feature settings of a validated config (bounds.random_features)."""
-    out = {}
-    for name, s in config.get("bounds", {}).get("random_features", {}).items():
+    @classmethod
+    def from_config(cls, name: str, s: dict) -> "RFExperiment":
         N = s["K"] * s["n"]
         widths = tuple(sorted({max(1, round(r * N)) for r in s["d1_over_N"]}))
-        out[name] = RFSetting(name=name, geometry=s["geometry"], K=s["K"], n=s["n"], d=s["d"],
-                              sigma=float(s["sigma"]), widths=widths, trials=s["trials"],
-                              mean_norm=float(s["mean_norm"]), angle_deg=float(s["angle_deg"]))
-    return out
+        grid = Grid(name=name, kind="random_features", source="gmm", geometry=s["geometry"],
+                    K=s["K"], n=s["n"], d=(s["d"],), sigma=(float(s["sigma"]),),
+                    trials=s["trials"], mean_norm=float(s["mean_norm"]),
+                    angle_deg=float(s["angle_deg"]))
+        return cls(grid, widths)
+
+    def as_dict(self) -> dict:
+        return {"grid": self.grid.as_dict(), "widths": list(self.widths)}
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> "RFExperiment":
+        return cls(Grid.from_dict(spec["grid"]), tuple(int(w) for w in spec["widths"]))
+
+
+def settings_from_config(config: dict) -> dict[str, RFExperiment]:
+    """Random-feature experiments of a validated config (bounds.random_features)."""
+    return {name: RFExperiment.from_config(name, s)
+            for name, s in config.get("bounds", {}).get("random_features", {}).items()}
 
 
 def features(X: np.ndarray, d1: int, seed: int) -> np.ndarray:
@@ -98,54 +102,64 @@ def reference_widths(K: int, n: int, delta: float) -> dict:
             "stat_dim": B.stat_dim_cone(n, K)}
 
 
-def run_setting(s: RFSetting, base_seed: int, opts: F.SolverOptions, delta: float) -> xr.Dataset:
-    """Verified class-LP verdicts on relu(W1 X) for every width and trial."""
+_G5 = ("d", "sigma", "trial", "d1", "class")
+RF_VARIABLES = (
+    SW.Variable("nc_status", _G5, None, "verified verdict of the class LP on H = relu(W1 X) "
+                "(science.md 4, 6)", np.int8, F.UNDECIDED, phase.STATUS_ATTRS),
+    SW.Variable("feature_rank", _G5[:4], "1", "numerical rank of H (rank N makes every class "
+                "LP feasible, reports/theory.md eq. R1)", np.int64, 0),
+    SW.Variable("seed", _G5[:3], None, "seed of the input data (shallownc.data.cell_seed)",
+                np.uint64, 0),
+)
+
+
+def rf_cell(cell: Cell, *, base_seed: int, widths: tuple, opts: F.SolverOptions) -> dict:
+    """Cell function: one input data set X, then for every width d1 a fresh W1 (seed
+    ``Grid.sub_seed(..., "rf_W1", d1=d1)``), its rank and the verified class LPs on H."""
+    out = {"nc_status": [], "feature_rank": [], "seed": []}
+    for s in cell.sigmas:
+        X, y, seed, _ = cell.draw(base_seed, s)
+        st, rk = [], []
+        for d1 in widths:
+            H = features(X, d1, cell.grid.sub_seed(base_seed, cell.trial, "rf_W1", d1=int(d1)))
+            rk.append(np.linalg.matrix_rank(H))
+            st.append([v.status for v in solve_features(H, y, opts)])
+        out["nc_status"].append(st)
+        out["feature_rank"].append(rk)
+        out["seed"].append(seed)
+    return out
+
+
+def run_setting(s: RFExperiment, base_seed: int, opts: F.SolverOptions,
+                delta: float) -> xr.Dataset:
+    """Verified class-LP verdicts on relu(W1 X) for every width and trial (dims d1, trial,
+    class), swept by shallownc.sweep over the experiment's one-cell grid."""
     t0 = time.perf_counter()
-    W, T, K = len(s.widths), s.trials, s.K
-    status = np.full((W, T, K), F.UNDECIDED, dtype=np.int8)
-    rank = np.zeros((W, T), dtype=np.int64)
-    seeds = np.zeros(T, dtype=np.uint64)
-    spec = D.GMMSpec(s.geometry, K, s.n, s.d, s.sigma, s.mean_norm, s.angle_deg)
-    for t in range(T):
-        X, y, _M, seed = spec.draw(base_seed, t)
-        seeds[t] = seed
-        for wi, d1 in enumerate(s.widths):
-            wseed = D.cell_seed(base_seed, t, source="rf_W1", setting=s.name, d1=int(d1))
-            H = features(X, d1, wseed)
-            rank[wi, t] = np.linalg.matrix_rank(H)
-            nc = solve_features(H, y, opts)
-            status[wi, t] = [v.status for v in nc]
-    allst = np.array([[F.all_classes_status(status[w, t]) for t in range(T)] for w in range(W)],
-                     dtype=np.int8)
-    N = K * s.n
-    ref = reference_widths(K, s.n, delta)
-    ds = xr.Dataset(
-        {
-            "nc_status": (("d1", "trial", "class"), status, {**phase.STATUS_ATTRS,
-                "description": "verified verdict of the class LP on H = relu(W1 X) "
-                               "(science.md 4, 6)"}),
-            "nc_all_status": (("d1", "trial"), allst, {**phase.STATUS_ATTRS,
-                "description": "all classes together (any infeasible -> 0, any undecided -> -1)"}),
-            "feature_rank": (("d1", "trial"), rank, {"units": "1",
-                "description": "numerical rank of H (rank N makes every class LP feasible, "
-                               "reports/theory.md eq. R1)"}),
-            "seed": (("trial",), seeds, {"description": "seed of the input data "
-                                                       "(shallownc.data.cell_seed)"}),
-        },
-        coords={"d1": ("d1", np.asarray(s.widths), {"description": "first-layer width",
-                                                     "units": "1"}),
-                "trial": ("trial", np.arange(T), {"description": "independent (X, W1) draw"}),
-                "class": ("class", np.arange(K), {"description": "class index k"})},
-    )
-    ds = ds.assign_coords(d1_over_N=("d1", np.asarray(s.widths) / N,
-                                     {"description": "d1 / N", "units": "1"}))
-    ds.attrs.update({"setting": s.name, "geometry": s.geometry, "K": K, "n": s.n, "N": N,
-                     "d": s.d, "sigma": s.sigma, "mean_norm": s.mean_norm,
-                     "angle_deg": s.angle_deg, "delta": delta,
+    g = s.grid
+    K, N = g.K, g.K * g.n
+    fn = functools.partial(rf_cell, base_seed=base_seed, widths=s.widths, opts=opts)
+    ds = SW.sweep(g, fn, RF_VARIABLES, trials_per_job=g.trials, coords={
+        "d1": (np.asarray(s.widths), {"description": "first-layer width", "units": "1"}),
+        "class": (np.arange(K), {"description": "class index k"})})
+    ds = ds.isel(d=0, sigma=0, drop=True)
+    ds = ds.assign(nc_status=ds.nc_status.transpose("d1", "trial", "class"),
+                   feature_rank=ds.feature_rank.transpose("d1", "trial"))
+    ds["nc_all_status"] = phase.all_classes(ds.nc_status)
+    ds["nc_all_status"].attrs = {**phase.STATUS_ATTRS, "description":
+                                 "all classes together (any infeasible -> 0, any undecided -> -1)"}
+    ds = ds.assign_coords(  # (re)set last: derived variables replace the index attributes
+        trial=("trial", ds.trial.values, {"description": "independent (X, W1) draw"}),
+        d1=("d1", ds.d1.values, {"description": "first-layer width", "units": "1"}),
+        d1_over_N=("d1", np.asarray(s.widths) / N, {"description": "d1 / N", "units": "1"}))
+    ref = reference_widths(K, g.n, delta)
+    ds.attrs.update({"setting": g.name, "geometry": g.geometry, "K": K, "n": g.n, "N": N,
+                     "d": g.d[0], "sigma": g.sigma[0], "mean_norm": g.mean_norm,
+                     "angle_deg": g.angle_deg, "delta": delta,
                      "snr_definition": D.SNR_DEFINITION,
                      **{f"ref_{k}": float(v) for k, v in ref.items()}})
     p = phase.probability(ds.nc_all_status).p.values
     ds.attrs["empirical_d1_50"] = B.empirical_contour(p, ds.d1.values)
     log.info("random features %s: %d widths x %d trials in %.1f s; 50%% at d1 = %.1f",
-             s.name, W, T, time.perf_counter() - t0, ds.attrs["empirical_d1_50"])
+             g.name, len(s.widths), g.trials, time.perf_counter() - t0,
+             ds.attrs["empirical_d1_50"])
     return ds

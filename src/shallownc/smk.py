@@ -39,3 +39,4 @@ def logged(snakemake):
         finally:
             root.removeHandler(handler)
             sys.stdout, sys.stderr = old
+

@@ -4,43 +4,43 @@
 
 
 rule gmm_example:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/data/gmm/{{name}}.nc",
     log:
         "logs/data/gmm/{name}.log",
-    params:
-        spec=lambda wc: as_json(config["data"]["examples"][wc.name]),
-        seed=config["seed"],
-        code=code_version("data"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        spec=example_spec,
+        seed=config["seed"],
+        code=code_version("../scripts/make_gmm.py"),
     script:
         "../scripts/make_gmm.py"
 
 
 rule digits_data:
-    conda:
-        CONDA_ENV
     output:
         f"{RESULTS}/data/digits.nc",
     log:
         "logs/data/digits.log",
-    params:
-        digits=as_json(config["data"]["digits"]),
-        code=code_version("data"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        digits=canonical(config["data"]["digits"]),
+        code=code_version("../scripts/make_digits.py"),
     script:
         "../scripts/make_digits.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/data/gmm/{{name}}.nc", name=config["data"]["examples"])
-ALL_TARGETS.append(f"{RESULTS}/data/digits.nc")
+ALL_TARGETS += expand(rules.gmm_example.output[0], name=config["data"]["examples"])
+ALL_TARGETS += rules.digits_data.output

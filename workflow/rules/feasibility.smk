@@ -3,8 +3,6 @@
 
 
 rule solve_feasibility:
-    conda:
-        CONDA_ENV
     input:
         grid_data_inputs,
     output:
@@ -15,39 +13,39 @@ rule solve_feasibility:
         "benchmarks/feasibility/{grid}/{job}.tsv"
     wildcard_constraints:
         job=r"d\d+_t\d+-\d+",
-    params:
-        grid=job_grid_params,
-        seed=config["seed"],
-        solver=as_json(config["solver"]),
-        code=code_version("data", "feasibility", "phase"),
+    conda:
+        CONDA_ENV
     threads: config["solver"]["workers"]
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        grid=job_grid_params,
+        seed=config["seed"],
+        solver=SOLVER,
+        code=code_version("../scripts/solve_feasibility.py"),
     script:
         "../scripts/solve_feasibility.py"
 
 
 rule combine_feasibility:
-    conda:
-        CONDA_ENV
     input:
-        lambda wc: expand(
-            f"{RESULTS}/feasibility/{wc.grid}/jobs/{{job}}.nc", job=feasibility_jobs(wc.grid)
-        ),
+        grid_job_outputs,
     output:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     log:
         "logs/feasibility/{grid}.combine.log",
-    params:
-        code=code_version("phase"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=code_version("../scripts/combine_feasibility.py"),
     script:
         "../scripts/combine_feasibility.py"
 
 
-ALL_TARGETS += expand(f"{RESULTS}/feasibility/{{grid}}.nc", grid=GRIDS)
+ALL_TARGETS += feasibility_results(GRIDS)

@@ -4,12 +4,6 @@
 # for importing torch. Checkpoints live in training.checkpoint_dir, outside every output:
 # a killed job re-run continues from its last checkpoint.
 
-TRAIN_CFG = config["training"]
-TRAIN_CODE = code_version("training", "models", "metrics", "data", "feasibility")
-TRAIN_GLOBAL = {k: v for k, v in TRAIN_CFG.items()
-                if k not in ("dynamics", "theory", "three_layer", "regularization")}
-THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
-
 
 rule train_experiment:
     output:
@@ -20,19 +14,18 @@ rule train_experiment:
         "benchmarks/training/{experiment}.tsv"
     wildcard_constraints:
         experiment="dynamics|three_layer|regularization",
-    params:
-        cfg=lambda wc: as_json({**TRAIN_GLOBAL, wc.experiment: TRAIN_CFG[wc.experiment]}),
-        solver=as_json(config["solver"]),
-        seed=config["seed"],
-        checkpoint_dir=TRAIN_CFG["checkpoint_dir"],
-        code=TRAIN_CODE,
+    conda:
+        CONDA_ENV
     threads: TRAIN_CFG["threads"]
     resources:
         mem_mb=4000,
         runtime=600,
         gpu=TRAIN_CFG["gpus_per_job"],
-    conda:
-        CONDA_ENV
+    params:
+        cfg=experiment_settings,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/train_experiment.py"),
     script:
         "../scripts/train_experiment.py"
 
@@ -46,98 +39,104 @@ rule train_theory:
         "benchmarks/training/theory/{job}.tsv"
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
-    params:
-        # the d/n list is left out: each job's own value is its d_over_n param, so adding
-        # or changing one d/n value re-runs only that job
-        cfg=as_json(
-            {
-                **TRAIN_GLOBAL,
-                "theory": {k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"},
-            }
-        ),
-        d_over_n=lambda wc: THEORY_JOBS[wc.job],
-        solver=as_json(config["solver"]),
-        seed=config["seed"],
-        checkpoint_dir=TRAIN_CFG["checkpoint_dir"],
-        code=TRAIN_CODE,
+    conda:
+        CONDA_ENV
     threads: TRAIN_CFG["threads"]
     resources:
         mem_mb=4000,
         runtime=600,
         gpu=TRAIN_CFG["gpus_per_job"],
-    conda:
-        CONDA_ENV
+    params:
+        # the d/n list is left out: each job's own value is its d_over_n param, so adding
+        # or changing one d/n value re-runs only that job
+        cfg=canonical(
+            {
+                **TRAIN_GLOBAL,
+                "theory": {
+                    k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"
+                },
+            }
+        ),
+        d_over_n=theory_d_over_n,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/train_theory.py"),
     script:
-        "../scripts/train_experiment.py"
+        "../scripts/train_theory.py"
 
 
 rule combine_training_theory:
     input:
-        expand(f"{RESULTS}/training/theory/{{job}}.nc", job=THEORY_JOBS),
+        expand(rules.train_theory.output[0], job=THEORY_JOBS),
     output:
         f"{RESULTS}/training/theory.nc",
     log:
         "logs/training/theory.combine.log",
-    params:
-        threshold=TRAIN_CFG["collapse_threshold"],
-        code=code_version("training"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        threshold=TRAIN_CFG["collapse_threshold"],
+        code=code_version("../scripts/combine_training.py"),
     script:
         "../scripts/combine_training.py"
 
 
 rule plot_training:
     input:
-        dynamics=f"{RESULTS}/training/dynamics.nc",
-        theory=f"{RESULTS}/training/theory.nc",
-        three_layer=f"{RESULTS}/training/three_layer.nc",
-        regularization=f"{RESULTS}/training/regularization.nc",
+        dynamics=training_result("dynamics"),
+        theory=rules.combine_training_theory.output[0],
+        three_layer=training_result("three_layer"),
+        regularization=training_result("regularization"),
     output:
         dynamics=report(
             f"{REPORTS}/figures/training/dynamics.png",
             caption="../report/training_dynamics.rst",
             category="Training",
+            labels={"entry": "NC metrics vs epoch", "paper": "cf. Figures 4-5"},
         ),
         theory=report(
             f"{REPORTS}/figures/training/theory_vs_training.png",
             caption="../report/training_theory.rst",
             category="Training",
+            labels={
+                "entry": "LP verdict vs trained collapse",
+                "paper": "cf. Figure 3 (Theorem 3)",
+            },
         ),
         three_layer=report(
             f"{REPORTS}/figures/training/three_layer.png",
             caption="../report/training_three_layer.rst",
             category="Training",
+            labels={"entry": "three-layer net, SGD", "paper": "cf. Figure 6"},
         ),
         regularization=report(
             f"{REPORTS}/figures/training/regularization.png",
             caption="../report/training_regularization.rst",
             category="Training",
+            labels={
+                "entry": "regularizers",
+                "paper": "beyond the paper (its future work)",
+            },
         ),
     log:
         "logs/training/plot.log",
-    params:
-        code=code_version("figures/training"),
     localrule: True
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        code=code_version("../scripts/plot_training.py"),
     script:
         "../scripts/plot_training.py"
 
 
-ALL_TARGETS += [
-    f"{RESULTS}/training/theory.nc",
-    f"{REPORTS}/figures/training/dynamics.png",
-    f"{REPORTS}/figures/training/theory_vs_training.png",
-    f"{REPORTS}/figures/training/three_layer.png",
-    f"{REPORTS}/figures/training/regularization.png",
-]
+ALL_TARGETS += rules.combine_training_theory.output
+ALL_TARGETS += rules.plot_training.output

@@ -1,13 +1,11 @@
 """Theory curves of one GMM grid (reports/theory.md) into results/bounds/<grid>.nc."""
-import json
-
-from shallownc import bounds, io, phase
+from shallownc import bounds, io
+from shallownc.grid import Grid
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    grid = phase.Grid(**{k: (tuple(v) if isinstance(v, list) else v)
-                         for k, v in json.loads(snakemake.params.grid).items()})
-    cfg = json.loads(snakemake.params.bounds)
+    grid = Grid.from_dict(dict(snakemake.params.grid))
+    cfg = snakemake.params.bounds
     opts = bounds.BoundOptions(delta=cfg["delta"], sigma_points=cfg["sigma_points"],
                                prediction_starts=cfg["prediction_starts"])
     ds = bounds.grid_curves(grid, opts)

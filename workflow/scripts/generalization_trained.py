@@ -1,13 +1,11 @@
 """Train two-layer nets on one experiment's training sets at one d; test error and NC1."""
-import json
-
 from shallownc import generalization, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    exp = generalization.sub_experiment(json.loads(snakemake.params.experiment),
+    exp = generalization.sub_experiment(snakemake.params.experiment,
                                         int(snakemake.wildcards.d))
-    if exp.get("trained", {}).get("enabled", True):
+    if exp["trained"]["enabled"]:
         import torch
 
         torch.set_num_threads(snakemake.threads)  # oversubscribed threads: 10x slower here

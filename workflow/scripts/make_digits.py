@@ -1,11 +1,9 @@
 """Write the real data set (scikit-learn digits, a few classes) as NetCDF."""
-import json
-
 from shallownc import data, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    cfg = json.loads(snakemake.params.digits)
+    cfg = snakemake.params.digits
     ds = data.digits_dataset(cfg["classes"], cfg["standardize"])
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)
     log.info("wrote %s: d=%d N=%d classes=%s", snakemake.output[0], ds.sizes["feature"],

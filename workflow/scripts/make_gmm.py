@@ -1,11 +1,9 @@
 """Write one named Gaussian-mixture example (config data.examples.<name>) as NetCDF."""
-import json
-
 from shallownc import data, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    spec = data.GMMSpec(**json.loads(snakemake.params.spec))
+    spec = data.GMMSpec(**snakemake.params.spec)
     ds = data.gmm_dataset(spec, snakemake.params.seed, trial=0)
     ds.attrs["name"] = snakemake.wildcards.name
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)

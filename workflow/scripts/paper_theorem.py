@@ -1,15 +1,13 @@
 """Theorem 6 or Theorems 7-8 panel data (shallownc.paper_theorems); writes its NetCDF."""
-import json
-
 from shallownc import io, paper_theorems
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    cfg = json.loads(snakemake.params.cfg)
-    solver = json.loads(snakemake.params.solver)
+    cfg = snakemake.params.cfg
+    solver = snakemake.params.solver
     seed = int(snakemake.params.seed)
     if snakemake.wildcards.fig == "theorem6":
-        ds = paper_theorems.run_theorem6(cfg, json.loads(snakemake.params.fig6), seed, solver)
+        ds = paper_theorems.run_theorem6(cfg, snakemake.params.fig6, seed, solver)
         log.info("lambda_min corrected %s, lemma9 %s; thresholds %s; observed full rank %s, "
                  "NC %s", ds.lambda_min_corrected.values, ds.lambda_min_lemma9.values,
                  ds.threshold_corrected.values, ds.observed_full_rank_d1.values,

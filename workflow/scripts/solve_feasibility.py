@@ -1,16 +1,12 @@
 """Solve one feasibility job (one d value, a block of trials, every sigma) and verify it."""
-import json
-
 from shallownc import data, feasibility, io, phase
+from shallownc.grid import Grid, parse_job
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    d, _t0, t1 = phase.parse_job(snakemake.wildcards.job)
-    spec = {k: (tuple(v) if isinstance(v, list) else v)
-            for k, v in json.loads(snakemake.params.grid).items()}
-    grid = phase.Grid(**spec, d=(d,), trials=t1)
-    solver_cfg = json.loads(snakemake.params.solver)
-    opts = feasibility.SolverOptions.from_config(solver_cfg)
+    d, _t0, t1 = parse_job(snakemake.wildcards.job)
+    grid = Grid.from_dict({**snakemake.params.grid, "d": (d,), "trials": t1})
+    opts = feasibility.SolverOptions.from_config(snakemake.params.solver)
     digits = None
     if grid.source == "digits":
         ds = io.read_netcdf(snakemake.input[0], required_vars=["X", "label"])

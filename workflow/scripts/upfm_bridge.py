@@ -1,15 +1,13 @@
 """Bridge check of one data grid: LP solutions -> two-layer weights; F_net - F* (bridge.run_grid)."""
-import json
-
 from threadpoolctl import threadpool_limits
 
 from shallownc import bridge, feasibility, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log, threadpool_limits(snakemake.threads):
-    cfg = json.loads(snakemake.params.upfm)
+    cfg = snakemake.params.upfm
     grid = bridge.grids_from_config(cfg)[snakemake.wildcards.grid]
-    opts = feasibility.SolverOptions.from_config(json.loads(snakemake.params.solver))
+    opts = feasibility.SolverOptions.from_config(snakemake.params.solver)
     b = cfg["bridge"]
     ds = bridge.run_grid(grid, b["losses"], b["ratio"], snakemake.params.seed, opts,
                          bridge.TrainSettings.from_config(b["train"]),

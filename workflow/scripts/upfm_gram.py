@@ -1,13 +1,11 @@
 """Class-mean Gram matrices of UPFM and UFM minimizers, CE and MSE (upfm.run_gram)."""
-import json
-
 from threadpoolctl import threadpool_limits
 
 from shallownc import io, upfm
 from shallownc.smk import logged
 
 with logged(snakemake) as log, threadpool_limits(snakemake.threads):
-    cfg = json.loads(snakemake.params.upfm)
+    cfg = snakemake.params.upfm
     g = cfg["gram"]
     ds = upfm.run_gram(g["K"], g["n"], g["ratio"], upfm.SolverSettings.from_config(cfg["solver"]),
                        snakemake.params.seed, mse_scale=cfg["mse_scale"],

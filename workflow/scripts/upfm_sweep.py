@@ -1,13 +1,11 @@
 """UPFM/UFM numerical minimizers vs closed form for one loss over (K, n, lambda) (upfm.run_sweep)."""
-import json
-
 from threadpoolctl import threadpool_limits
 
 from shallownc import io, upfm
 from shallownc.smk import logged
 
 with logged(snakemake) as log, threadpool_limits(snakemake.threads):
-    cfg = json.loads(snakemake.params.upfm)
+    cfg = snakemake.params.upfm
     sw = cfg["sweep"]
     ds = upfm.run_sweep(snakemake.wildcards.loss, sw["K"], sw["n"], sw["ratios"],
                         upfm.SolverSettings.from_config(cfg["solver"]), snakemake.params.seed,

@@ -3,15 +3,13 @@
 Fails (and so stops the pipeline) when a sufficient condition certifies a cell whose verified
 feasible count is below the binomial floor of 1 - delta: an unsound bound is a bug.
 """
-import json
-
 import pandas as pd
 
 from shallownc import bounds, io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
-    cfg = json.loads(snakemake.params.bounds)
+    cfg = snakemake.params.bounds
     rows, bad = [], []
     for cpath, fpath in zip(snakemake.input.curves, snakemake.input.feas):
         curves = io.read_netcdf(cpath, required_vars=["union_certified", "gordon_certified",

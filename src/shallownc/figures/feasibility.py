@@ -16,7 +16,7 @@ import xarray as xr
 from scipy import stats
 
 from .. import phase
-from . import setup_style
+from . import legend_below, legend_under, setup_style
 
 PROB_CMAP = "rocket_r"
 
@@ -35,6 +35,28 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
 def pure_noise_line(K: int) -> float:
     """d/n = (K+1)/2: the pure-noise transition (science.md §5, Gordon comparison)."""
     return (K + 1) / 2
+
+
+def draw_overlays(ax, overlays: Iterable[Mapping], xlim, ylim):
+    """Draw overlay polylines clipped to the plotted range; note off-range ones in the legend.
+
+    A curve is cut to its points inside ``xlim`` x ``ylim`` (the data range), so a bound far
+    to the right never stretches the axes; a curve with no point inside is drawn as a legend
+    entry only, labelled with where it lies (e.g. "d/n >= 5.67, right of the plotted range").
+    """
+    for ov in overlays:
+        x, y = np.asarray(ov["x"], float), np.asarray(ov["y"], float)
+        style = dict(color=ov.get("color", "C0"), ls=ov.get("linestyle", "-"),
+                     lw=ov.get("linewidth", 2))
+        inside = (x >= xlim[0]) & (x <= xlim[1]) & (y >= ylim[0]) & (y <= ylim[1])
+        label = ov.get("label")
+        if inside.any():
+            ax.plot(np.where(inside, x, np.nan), np.where(inside, y, np.nan), label=label,
+                    **style)
+            continue
+        where = ("right of" if np.nanmin(x) > xlim[1] else "left of" if np.nanmax(x) < xlim[0]
+                 else "outside")
+        ax.plot([], [], label=f"{label} — {where} the plotted range", **style)
 
 
 def phase_heatmap(ax, ds: xr.Dataset, var: str = "nc_all_status",
@@ -64,9 +86,7 @@ def phase_heatmap(ax, ds: xr.Dataset, var: str = "nc_all_status",
     if noise_line:
         ax.axvline(pure_noise_line(K), color="limegreen", lw=1.5, ls=":",
                    label=f"pure-noise transition d/n=(K+1)/2={pure_noise_line(K):g}")
-    for ov in overlays:
-        ax.plot(ov["x"], ov["y"], color=ov.get("color", "C0"), ls=ov.get("linestyle", "-"),
-                lw=ov.get("linewidth", 2), label=ov.get("label"))
+    draw_overlays(ax, overlays, (xe[0], xe[-1]), (se[0], se[-1]))
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(se[0], se[-1])
     ax.set_xlabel("d / n")
@@ -86,14 +106,16 @@ def _title(ds) -> str:
 
 
 def fig_phase_diagram(ds: xr.Dataset, overlays: Iterable[Mapping] = ()):
-    """Two panels: P(all classes NC-feasible) and P(class feasible), over (d/n, sigma)."""
+    """Two panels, one above the other (readable at the report's width): P(all classes
+    NC-feasible) and P(class feasible) over (d/n, sigma); the legend below the panels."""
     setup_style()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(2, 1, figsize=(7.2, 8.4), layout="constrained", sharex=True)
     phase_heatmap(axes[0], ds, "nc_all_status", overlays)
-    axes[0].set_title("P(all classes NC-feasible)")
+    axes[0].set_title("P(all classes NC-feasible)  (white line: empirical 50%)")
     phase_heatmap(axes[1], ds, "nc_status", overlays)
-    axes[1].set_title("P(class NC-feasible)")
-    axes[0].legend(loc="upper left", fontsize=8, framealpha=0.8)
+    axes[1].set_title("P(class NC-feasible), pooled over classes")
+    axes[0].set_xlabel("")
+    legend_below(fig, axes[:1], ncol=1)
     fig.suptitle(_title(ds))
     return fig
 
@@ -112,22 +134,29 @@ def tidy_probabilities(ds: xr.Dataset, pairs: Mapping[str, str]) -> pd.DataFrame
 
 
 def fig_separability(datasets: list[xr.Dataset]):
-    """P(separable) vs P(NC-feasible), all classes, against d/n; one panel per grid."""
+    """P(separable) vs P(NC-feasible), all classes, against d/n; one panel per grid (stacked).
+
+    One distinct (qualitative) colour per sigma, line style per quantity; the legend sits
+    under each panel, off the curves.
+    """
     setup_style()
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.8),
-                             squeeze=False, constrained_layout=True)
-    for ax, ds in zip(axes[0], datasets):
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(7.4, 4.8 * len(datasets)),
+                             squeeze=False, layout="constrained")
+    for ax, ds in zip(axes[:, 0], datasets):
         df = tidy_probabilities(ds, {"separable (all classes)": "sep_all_status",
                                      "NC-feasible (all classes)": "nc_all_status"})
-        df["sigma"] = df["sigma"].map(lambda s: f"{s:g}")
-        sns.lineplot(df, x="d_over_n", y="p", hue="sigma", style="quantity", markers=True,
+        df["noise σ"] = df["sigma"].map(lambda s: f"{s:g}")
+        palette = sns.color_palette("tab10" if df["noise σ"].nunique() <= 10 else "husl",
+                                    df["noise σ"].nunique())
+        sns.lineplot(df, x="d_over_n", y="p", hue="noise σ", style="quantity", markers=True,
                      dashes={"separable (all classes)": (2, 2),
-                             "NC-feasible (all classes)": ""}, ax=ax, palette="viridis")
-        ax.set_title(_title(ds), fontsize=9)
+                             "NC-feasible (all classes)": ""}, ax=ax, palette=palette)
+        ax.set_title(_title(ds))
         ax.set_xlabel("d / n")
-        ax.set_ylabel("probability")
+        ax.set_ylabel("probability (decided trials)")
         ax.set_ylim(-0.03, 1.03)
-        ax.legend(fontsize=7, loc="lower right")
+        sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                        frameon=False, title=None)
     return fig
 
 
@@ -143,9 +172,10 @@ def wilson(k: np.ndarray, n: np.ndarray, conf: float = 0.95):
 
 
 def fig_pure_noise(datasets: list[xr.Dataset]):
-    """P(class feasible) vs d/n for pure noise, one curve per K, with (K+1)/2 lines."""
+    """P(class feasible) vs d/n for pure noise, one curve per K (Wilson 95% band), with the
+    (K+1)/2 lines of the pure-noise transition (reports/theory.md G3); legend below."""
     setup_style()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(7.4, 5.4), layout="constrained")
     for i, ds in enumerate(sorted(datasets, key=lambda d: d.attrs["K"])):
         K = int(ds.attrs["K"])
         st = ds.nc_status.isel(sigma=0)
@@ -158,15 +188,14 @@ def fig_pure_noise(datasets: list[xr.Dataset]):
         ax.plot(x, p, "o-", color=col, label=f"K={K}, n={ds.attrs['n']} "
                 f"({ds.sizes['trial']} trials x K classes)")
         ax.fill_between(x, lo, hi, color=col, alpha=0.2)
-        ax.axvline(pure_noise_line(K), color=col, ls=":", lw=1.5)
-        ax.text(pure_noise_line(K), 0.03, f" (K+1)/2={pure_noise_line(K):g}", color=col,
-                fontsize=8)
-    ax.axhline(0.5, color="0.5", lw=0.8)
+        ax.axvline(pure_noise_line(K), color=col, ls=":", lw=1.5,
+                   label=f"K={K}: pure-noise transition d/n = (K+1)/2 = {pure_noise_line(K):g}")
+    ax.axhline(0.5, color="0.5", lw=0.8, label="P = 1/2")
     ax.set_xlabel("d / n")
     ax.set_ylabel("P(class NC-feasible)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title("Pure noise (all means zero): class-LP feasibility")
-    ax.legend(fontsize=8, loc="upper left")
+    legend_under(ax, ncol=1)
     return fig
 
 
@@ -176,8 +205,10 @@ def fig_real_data(ds: xr.Dataset):
     df = tidy_probabilities(ds, {"NC-feasible (all classes)": "nc_all_status",
                                  "NC-feasible (class)": "nc_status",
                                  "separable (all classes)": "sep_all_status"})
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(7.4, 5.2), layout="constrained")
     sns.lineplot(df, x="d", y="p", hue="quantity", style="quantity", markers=True, ax=ax)
+    sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
+                    title=None)
     n, N = int(ds.attrs["n"]), int(ds.attrs["N"])
     ax.axvline(n, color="0.4", ls=":", lw=1)
     ax.text(n, 0.5, " d = n", fontsize=8)

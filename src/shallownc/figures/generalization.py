@@ -18,7 +18,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from . import save, setup_style
+from . import legend_below, save, setup_style
 from .. import io
 
 REQUIRED = ["best_nc_error_lower", "best_nc_error_upper", "nc_all_status", "bound_meanfield",
@@ -87,11 +87,26 @@ def _panel(ax, s: dict, xlabel: str, logx: bool, title: str):
     ax2.set_ylabel("P(training set NC-feasible)", color="C2")
     ax2.tick_params(axis="y", colors="C2")
     ax2.grid(False)
-    half = np.flatnonzero(s["p_nc"] >= 0.5)
-    if half.size:
-        ax.axvline(x[half[0]], color="C2", ls="--", lw=1, label="NC feasible w.p. >= 1/2 from here")
+    _half_marker(ax, x, s["p_nc"])
     ax.set_title(title)
     return ax
+
+
+def _half_marker(ax, x, p_nc):
+    """Where P(NC-feasible) first reaches 1/2: a dashed line where the green step rises
+    (midway between grid points, as ``step(where="mid")`` draws it), never on the axis edge;
+    when it holds from the first point on, the legend says so instead."""
+    half = np.flatnonzero(p_nc >= 0.5)
+    if not half.size:
+        ax.plot([], [], color="C2", ls="--", lw=1, label="P(NC feasible) < 1/2 everywhere shown")
+        return
+    i = int(half[0])
+    if i == 0:
+        ax.plot([], [], color="C2", ls="--", lw=1,
+                label="P(NC feasible) >= 1/2 from the first point shown")
+        return
+    mid = (float(x[i - 1]) + float(x[i])) / 2  # step(where="mid") rises here, log axis too
+    ax.axvline(mid, color="C2", ls="--", lw=1, label="P(NC feasible) reaches 1/2 here")
 
 
 def choose_panels(ds: xr.Dataset) -> tuple[list, float]:
@@ -119,7 +134,7 @@ def plot_experiment(path_nc, path_png):
     geo = ds.attrs["geometry"] + (f" {ds.attrs['angle_deg']:g} deg"
                                   if ds.attrs["geometry"] == "angle" else "")
     npan = len(dns) + 1
-    fig, axes = plt.subplots(1, npan, figsize=(6.2 * npan, 4.8))
+    fig, axes = plt.subplots(npan, 1, figsize=(8.6, 4.4 * npan + 1.2), layout="constrained")
     for p, dn in enumerate(dns):
         a = summarize(ds, "snr", {"d_over_n": dn})
         _panel(axes[p], a, "SNR = ||mu|| / sigma", True,
@@ -127,20 +142,11 @@ def plot_experiment(path_nc, path_png):
     b = summarize(ds, "d_over_n", {"snr": snr})
     _panel(axes[-1], b, "d / n", False,
            f"({chr(97 + npan - 1)}) low SNR ||mu||/sigma = {snr:g}, n = {n}, {geo}")
-    axes[-1].axvline(1.5, color="0.6", lw=0.8, ls="-.")
-    axes[-1].text(1.5, 0.58, " pure-noise NC threshold (K+1)/2", fontsize=7, color="0.4",
-                  va="top")
-    h, lab = [], []
-    for ax in axes:
-        for hh, ll in zip(*ax.get_legend_handles_labels()):
-            if ll not in lab:
-                h.append(hh)
-                lab.append(ll)
-    fig.legend(h, lab, loc="lower center", ncol=4, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, -0.08))
+    axes[-1].axvline(1.5, color="0.6", lw=0.8, ls="-.",
+                     label="pure-noise NC threshold d/n = (K+1)/2 = 1.5")
+    legend_below(fig, axes, ncol=2)
     T = ds.sizes["trial"]
     fig.suptitle(f"Neural collapse vs test error ({ds.attrs.get('experiment', '')}, "
-                 f"{T} training sets per cell; NC error averaged over NC-feasible ones)",
-                 fontsize=10)
-    fig.tight_layout()
+                 f"{T} training sets per cell;\nNC error averaged over NC-feasible ones; "
+                 "green: P(training set NC-feasible), right axis)")
     return save(fig, path_png)

@@ -6,12 +6,15 @@ over trials/seeds, bands the min-max range.
 
 from __future__ import annotations
 
+import json
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 import xarray as xr
 
-from shallownc.figures import save, setup_style
+from shallownc.figures import legend_below, log_ticks_at, save, setup_style
 
 _METRICS = (("nc1", "NC1 (pinv)"), ("nc1_trace", r"Tr$\Sigma_W$/Tr$\Sigma_B$"),
             ("nc2_of", "NC2 orth. frame err."), ("nc3", "NC3"), ("objective", "objective"))
@@ -29,8 +32,8 @@ def plot_dynamics(ds: xr.Dataset, path):
     setup_style()
     ds = ds.sel(epoch=ds.epoch[ds.epoch >= 1])
     dns = ds.d_over_n.values
-    fig, axes = plt.subplots(len(_METRICS), len(dns), figsize=(4.2 * len(dns), 2.6 * len(_METRICS)),
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(_METRICS), len(dns), figsize=(4.4 * len(dns), 2.7 * len(_METRICS)),
+                             sharex=True, sharey="row", squeeze=False, layout="constrained")
     colors = sns.color_palette("viridis", len(ds.sigma))
     for j, dn in enumerate(dns):
         sub = ds.sel(d_over_n=dn)
@@ -48,27 +51,73 @@ def plot_dynamics(ds: xr.Dataset, path):
                 ax.set_title(f"d/n={dn:g} (d={int(sub.d)}), LP feasible in {p_feas:.0%}")
             if i == len(_METRICS) - 1:
                 ax.set_xlabel("epoch")
-    axes[0, -1].legend(fontsize=8, loc="lower left")
+    legend_below(fig, axes[0], ncol=min(len(ds.sigma), 4))
     fig.suptitle(f"Two-layer ReLU net, {ds.attrs.get('geometry')} K={ds.attrs.get('K')} "
-                 f"n={ds.attrs.get('n')}, width {ds.attrs.get('widths')}, "
-                 f"{ds.attrs.get('loss')}/{ds.attrs.get('reg')}", y=1.0)
-    fig.tight_layout()
+                 f"n={ds.attrs.get('n')}, width {_widths(ds)}, "
+                 f"{ds.attrs.get('loss')}/{ds.attrs.get('reg')};\nshared y axis per row "
+                 "(feasible vs infeasible d)")
     return save(fig, path)
+
+
+def _widths(ds) -> str:
+    """Hidden widths as text: the attribute is a JSON list ("[64]" -> "64", "[64, 32]")."""
+    w = ds.attrs.get("widths")
+    try:
+        w = json.loads(w) if isinstance(w, str) else w
+    except ValueError:
+        return str(w)
+    w = np.atleast_1d(w).tolist()
+    return " x ".join(str(int(v)) for v in w)
+
+
+def _lambda_label(v: str) -> str:
+    """Variant names of the training stage ("feature lW=0.01 lH=0.001", "weight_decay l=1e-3")
+    written with lambda: "feature λ_W=0.01 λ_H=0.001", "weight decay λ=1e-3"."""
+    v = re.sub(r"\bl([WH])=", r"λ_\1=", str(v))
+    return re.sub(r"\bl=", "λ=", v).replace("weight_decay", "weight decay")
+
+
+OVERLAP_RTOL = 0.05  # median curves closer than this (relative) are drawn on top of another
+
+
+def _coinciding(ds, dim: str, variables, rtol: float = OVERLAP_RTOL,
+                over: str = "seed_index") -> dict:
+    """{label: earlier label it lies on top of} for entries of ``dim`` whose median curves
+    (over ``over``) equal an earlier entry's within ``rtol`` (relative) in every variable."""
+    out = {}
+    vals = list(ds[dim].values)
+    for j, b in enumerate(vals):
+        for a in vals[:j]:
+            same = True
+            for var in variables:
+                x = ds[var].sel({dim: a}).median(over).values
+                y = ds[var].sel({dim: b}).median(over).values
+                scale = np.nanmax(np.abs(x)) if np.isfinite(x).any() else 1.0
+                if not np.allclose(x, y, rtol=rtol, atol=1e-3 * rtol * scale, equal_nan=True):
+                    same = False
+                    break
+            if same:
+                out[b] = a
+                break
+    return out
 
 
 def plot_theory(ds: xr.Dataset, path):
     """Annotated confusion matrix (LP verdict vs collapsed) and final NC1 against d/n."""
     setup_style()
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.6]})
+    fig, (a0, a1) = plt.subplots(2, 1, figsize=(7.6, 9.6), layout="constrained",
+                                 gridspec_kw={"height_ratios": [1, 1.3]})
     cm = ds["confusion"].values
     sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, ax=a0,
                 xticklabels=["collapsed", "not collapsed"],
-                yticklabels=["LP feasible", "LP infeasible"])
+                yticklabels=["LP feasible", "LP infeasible"], annot_kws={"size": 14})
+    a0.set_xlabel("trained network (final NC1 below / above the threshold)")
+    a0.set_ylabel("verified class-LP verdict")
     a0.set_title(f"agreement {ds.attrs['agreement_rate']:.0%} of {ds.attrs['n_decided']} runs\n"
                  f"(collapsed: final NC1 < {ds.attrs['collapse_threshold']:g})")
     markers = {1: "o", 0: "x", -1: "s"}
     names = {1: "LP feasible", 0: "LP infeasible", -1: "LP undecided"}
-    colors = sns.color_palette("viridis", len(ds.sigma))
+    colors = sns.color_palette("tab10", len(ds.sigma))
     rng = np.random.default_rng(0)
     for c, s in zip(colors, ds.sigma.values):
         sub = ds.sel(sigma=s)
@@ -80,13 +129,17 @@ def plot_theory(ds: xr.Dataset, path):
             x = x * np.exp(rng.uniform(-0.03, 0.03, x.shape))
             a1.scatter(x, sub.final_nc1.values[m], marker=mk, color=c, s=30,
                        label=f"σ={s:g}, {names[st]}")
-    a1.axhline(ds.attrs["collapse_threshold"], color="k", ls="--", lw=1, label="threshold")
+    xs = ds.d_over_n.values
+    thr = float(ds.attrs["collapse_threshold"])
+    a1.plot([xs.min() * 0.97, xs.max() * 1.03], [thr, thr], color="k", ls="--", lw=1,
+            label=f"collapse threshold NC1 = {thr:g}")
     a1.set_yscale("log")
-    a1.set_xlabel("d/n")
+    a1.set_xscale("log")
+    log_ticks_at(a1.xaxis, xs)
+    a1.set_xlabel("d/n (log scale, markers jittered)")
     a1.set_ylabel(f"final NC1 (epoch {int(ds.epoch.max())})")
-    a1.legend(fontsize=7, ncol=2)
+    a1.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     a1.set_title(f"{ds.attrs.get('geometry')} K={ds.attrs.get('K')} n={ds.attrs.get('n')}")
-    fig.tight_layout()
     return save(fig, path)
 
 
@@ -94,7 +147,7 @@ def plot_three_layer(ds: xr.Dataset, path):
     """NC1 and objective vs epoch, every seed (thin) and the median (thick) per first width."""
     setup_style()
     ds = ds.sel(epoch=ds.epoch[ds.epoch >= 1])
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = plt.subplots(3, 1, figsize=(7.6, 10.5), sharex=True, layout="constrained")
     colors = sns.color_palette("deep", len(ds.first_width))
     for c, w in zip(colors, ds.first_width.values):
         sub = ds.sel(first_width=w)
@@ -107,37 +160,46 @@ def plot_three_layer(ds: xr.Dataset, path):
         ax.set_xscale("log")
         if lab != "test error":
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
         ax.set_ylabel(lab)
-    axes[0].legend()
+    axes[-1].set_xlabel("epoch")
+    legend_below(fig, axes[:1], ncol=len(ds.first_width))
     fig.suptitle(f"Three-layer ReLU net, SGD (batch {ds.attrs.get('batch_size')}, momentum "
-                 f"{ds.attrs.get('momentum')}), d={ds.attrs['d']}, N={ds.attrs['N']}, "
-                 f"σ={ds.attrs['sigma']}, p={ds.attrs['width']}", y=1.02)
-    fig.tight_layout()
+                 f"{ds.attrs.get('momentum')}),\nd={ds.attrs['d']}, N={ds.attrs['N']}, "
+                 f"σ={ds.attrs['sigma']}, p={ds.attrs['width']}; thin: each seed, thick: median")
     return save(fig, path)
 
 
 def plot_regularization(ds: xr.Dataset, path):
-    """NC1, NC2 orthogonal-frame error, objective and test error vs epoch per regularizer."""
+    """NC1, NC2 orthogonal-frame error, objective and test error vs epoch per regularizer
+    (2 x 2 panels); variants whose curves coincide are named in the legend."""
     setup_style()
     ds = ds.sel(epoch=ds.epoch[ds.epoch >= 1])
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
+    fig, axes = plt.subplots(2, 2, figsize=(10.2, 7.8), sharex=True, layout="constrained")
+    axes = axes.ravel()
     colors = sns.color_palette("deep", len(ds.variant))
-    for c, v in zip(colors, ds.variant.values):
+    plotted = ("nc1", "nc2_of", "loss", "test_error")
+    on_top = _coinciding(ds, "variant", plotted)
+    styles = ("-", "--", ":", "-.")
+    for k, (c, v) in enumerate(zip(colors, ds.variant.values)):
         sub = ds.sel(variant=v)
-        for ax, var in zip(axes, ("nc1", "nc2_of", "loss", "test_error")):
+        label = _lambda_label(v)
+        if v in on_top:
+            label += (f" (on top of {_lambda_label(on_top[v])}: within "
+                      f"{OVERLAP_RTOL:.0%} at every epoch)")
+        for ax, var in zip(axes, plotted):
             da = sub[var].transpose("epoch", "seed_index")
-            _band(ax, ds.epoch.values, da, "seed_index", c, str(v))
+            _band(ax, ds.epoch.values, da, "seed_index", c, label)
+            ax.lines[-1].set_linestyle(styles[k % len(styles)])
     for ax, lab in zip(axes, ("NC1 (pinv)", "NC2 orth. frame err.", "data loss",
                               "test error")):
         ax.set_xscale("log")
         if lab != "test error":
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
         ax.set_ylabel(lab)
-    axes[0].legend(fontsize=8)
-    lp = {1: "feasible", 0: "infeasible", -1: "undecided"}[int(ds.lp_status)]
+    for ax in axes[2:]:
+        ax.set_xlabel("epoch")
+    legend_below(fig, axes[:1], ncol=1)
+    lp = {1: "feasible", 0: "infeasible", -1: "undecided"}.get(int(ds.lp_status), "undecided")
     fig.suptitle(f"Regularizers, two-layer net, d={ds.attrs['d']} σ={ds.attrs['sigma']} "
-                 f"(LP {lp})", y=1.02)
-    fig.tight_layout()
+                 f"(class LP {lp}); lines: median over seeds, bands: min-max")
     return save(fig, path)

@@ -10,37 +10,38 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import setup_style
+from . import legend_under, log_ticks_at, setup_style
 
-FLOOR = 1e-17  # |gap| below this is drawn at the floor (float64 rounding of values ~ 1)
+FLOOR = 1e-15  # |gap| below this is machine precision for values ~ 1: drawn at the floor
+FLOOR_LABEL = f"below {FLOOR:g} (float64 rounding): drawn at {FLOOR:g}"
 
 
 def fig_gram(ds):
-    """Normalized class-mean Gram matrices: rows loss, columns (model, numerical/closed form)."""
+    """Normalized class-mean Gram matrices: one row per (loss, model), columns numerical and
+    closed form (a tall layout that reads at the report's width)."""
     setup_style()
     losses, models, sources = list(ds.loss.values), list(ds.model.values), list(ds.source.values)
     K = ds.sizes["class_i"]
-    fig, axes = plt.subplots(len(losses), len(models) * len(sources),
-                             figsize=(3.1 * len(models) * len(sources), 2.9 * len(losses)),
-                             squeeze=False)
+    rows = [(loss, model) for loss in losses for model in models]
+    fig, axes = plt.subplots(len(rows), len(sources),
+                             figsize=(3.4 * len(sources) + 0.4, 3.2 * len(rows) + 0.6),
+                             squeeze=False, layout="constrained")
     vmax = 1.0 / np.sqrt(K) * 1.05
-    for a, loss in enumerate(losses):
-        for b, model in enumerate(models):
-            for c, src in enumerate(sources):
-                ax = axes[a, b * len(sources) + c]
-                G = ds.gram.sel(loss=loss, model=model, source=src).values
-                sns.heatmap(G, ax=ax, vmin=-vmax, vmax=vmax, cmap="RdBu_r", annot=K <= 5,
-                            fmt=".2f", cbar=False, square=True, annot_kws={"size": 7})
-                title = f"{loss.upper()} {model.upper()} ({src.replace('_', ' ')})"
-                if src == "numerical":
-                    title += (f"\nNC2 orth {float(ds.nc2_of.sel(loss=loss, model=model)):.1e}, "
-                              f"ETF {float(ds.nc2_etf.sel(loss=loss, model=model)):.1e}")
-                ax.set_title(title, fontsize=8)
-                ax.set_xlabel("class")
-                ax.set_ylabel("class")
-    fig.suptitle(f"Gram of class means / Frobenius norm, K={ds.attrs['K']}, n={ds.attrs['n']}, "
-                 f"lambda_W lambda_H = {ds.attrs['ratio']} x UPFM threshold", fontsize=10)
-    fig.tight_layout()
+    for r, (loss, model) in enumerate(rows):
+        for c, src in enumerate(sources):
+            ax = axes[r, c]
+            G = ds.gram.sel(loss=loss, model=model, source=src).values
+            sns.heatmap(G, ax=ax, vmin=-vmax, vmax=vmax, cmap="RdBu_r", annot=K <= 5,
+                        fmt=".2f", cbar=False, square=True, annot_kws={"size": 10})
+            title = f"{loss.upper()} {model.upper()} ({src.replace('_', ' ')})"
+            if src == "numerical":
+                title += (f"\nNC2 orth {float(ds.nc2_of.sel(loss=loss, model=model)):.1e}, "
+                          f"ETF {float(ds.nc2_etf.sel(loss=loss, model=model)):.1e}")
+            ax.set_title(title)
+            ax.set_xlabel("class")
+            ax.set_ylabel("class")
+    fig.suptitle(f"Gram of class means / Frobenius norm, K={ds.attrs['K']}, n={ds.attrs['n']},"
+                 f"\nλ_W λ_H = {ds.attrs['ratio']} x UPFM threshold")
     return fig
 
 
@@ -55,37 +56,68 @@ def _sweep_frame(ds) -> pd.DataFrame:
     return df
 
 
+def _floor_band(ax, values):
+    """Log axis from just below FLOOR; the band under FLOOR marks machine precision."""
+    ax.set_yscale("log")
+    top = max(float(np.nanmax(values)), FLOOR) * 3
+    ax.set_ylim(FLOOR / 3, top)
+    ax.axhspan(FLOOR / 3, FLOOR, color="0.85", zorder=0, label=FLOOR_LABEL)
+
+
+def _collapsed_note(df, y: str, series=("K, n", "model")) -> str:
+    """Says how many series coincide entirely at the floor (drawn on top of each other)."""
+    g = df.groupby(list(series))[y]
+    at_floor = int(sum((v <= FLOOR).all() for _, v in g))
+    if at_floor <= 1:
+        return ""
+    head = "all" if at_floor == g.ngroups else f"{at_floor} of"
+    return f"{head} {g.ngroups} series below {FLOOR:g} (on top of each other)"
+
+
 def fig_sweep(ds):
-    """Closed form vs numerical minimizers over lambda_W lambda_H / threshold, K and n."""
+    """Closed form vs numerical minimizers over lambda_W lambda_H / threshold, K and n (2 x 2).
+
+    Gaps below :data:`FLOOR` are machine precision and drawn on the floor band; a panel says
+    how many series lie there on top of each other. One legend below the panels.
+    """
     setup_style()
     df = _sweep_frame(ds)
-    fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
+    fig, axes = plt.subplots(2, 2, figsize=(10.4, 8.6), layout="constrained", sharex=True)
+    axes = axes.ravel()
     kw = dict(data=df, x="ratio", hue="K, n", style="model", markers=True, dashes=True)
     sns.lineplot(y="closed_value", ax=axes[0], legend=False, **kw)
     axes[0].scatter(df["ratio"], df["best_value"], s=40, facecolors="none", edgecolors="k",
-                    linewidths=0.6, label="numerical best", zorder=3)
+                    linewidths=0.6, label="numerical best (circles)", zorder=3)
     axes[0].set_ylabel("objective (lines: closed form F*)")
-    axes[0].legend(loc="lower right", fontsize=7)
-    sns.lineplot(y="|best - closed|", ax=axes[1], legend=False, **kw)
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("|best numerical F - F*|")
-    sns.lineplot(y="|F* - certified bound|", ax=axes[2], legend=False, **kw)
-    axes[2].set_yscale("log")
-    axes[2].set_ylabel("F* - certified lower bound")
+    for ax, col, lab in ((axes[1], "|best - closed|", "|best numerical F − F*|"),
+                         (axes[2], "|F* - certified bound|", "F* − certified lower bound")):
+        sns.lineplot(y=col, ax=ax, legend=False, **kw)
+        _floor_band(ax, df[col])
+        ax.set_ylabel(lab)
+        note = _collapsed_note(df, col)
+        if note:
+            ax.set_title(note, fontsize=10)
     sns.lineplot(y="feature_norm", ax=axes[3], **kw)
-    axes[3].scatter(df["ratio"], df["feature_norm_closed"], marker="x", color="k", s=14,
-                    label="closed form", zorder=3)
+    axes[3].scatter(df["ratio"], df["feature_norm_closed"], marker="x", color="k", s=20,
+                    label="closed form ||H||_F", zorder=3)
     axes[3].set_ylabel("||H||_F of the best numerical minimizer")
-    axes[3].legend(fontsize=6, loc="upper right", ncol=2)
     for ax in axes:
         ax.set_xscale("log")
         ax.axvline(1.0, color="grey", ls=":", lw=1)
-        ax.set_xlabel("lambda_W lambda_H / UPFM threshold")
+    log_ticks_at(axes[0].xaxis, df["ratio"])
+    for ax in axes[2:]:
+        ax.set_xlabel("λ_W λ_H / UPFM zero-solution threshold (dotted: 1)")
+    handles, labels = axes[3].get_legend_handles_labels()
+    axes[3].get_legend().remove()
+    for ax in axes[:3]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False)
     loss = ds.attrs["loss"]
-    fig.suptitle(f"{loss.upper()} (loss = {ds.attrs['loss_definition']}): closed form vs "
-                 f"{ds.attrs['starts']} L-BFGS-B starts; dotted: UPFM zero-solution threshold",
-                 fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(f"{loss.upper()} (loss = {ds.attrs['loss_definition']}):\nclosed form vs "
+                 f"{ds.attrs['starts']} L-BFGS-B starts")
     return fig
 
 
@@ -115,9 +147,9 @@ def fig_bridge(ds):
                                      "negative": v < 0})
     df = pd.DataFrame(rows)
     losses = list(df["loss"].unique()) if len(df) else ["CE"]
-    fig, axes = plt.subplots(1, len(losses) + 1, figsize=(5.2 * (len(losses) + 1), 4.2),
-                             squeeze=False)
-    axes = axes[0]
+    fig, axes = plt.subplots(len(losses) + 1, 1, figsize=(7.4, 5.0 * (len(losses) + 1)),
+                             squeeze=False, layout="constrained")
+    axes = axes[:, 0]
     palette = {"LP feasible": "tab:blue", "LP infeasible": "tab:red", "undecided": "tab:grey"}
     for ax, loss in zip(axes, losses):
         sub = df[df["loss"] == loss]
@@ -128,22 +160,24 @@ def fig_bridge(ds):
                         style="kind", palette=palette, ax=ax, s=35,
                         markers={"constructed from LP": "X", "trained (L-BFGS)": "o",
                                  "project trainer (GD)": "s"})
-        ax.set_yscale("log")
+        _floor_band(ax, sub["F_net - F*"])
         ax.set_xscale("log")
-        ax.set_title(f"{loss}: network objective minus UPFM optimum", fontsize=9)
-        ax.legend(fontsize=7)
+        log_ticks_at(ax.xaxis, sub["d/n"])
+        ax.set_title(f"{loss}: network objective minus UPFM optimum")
+        ax.set_ylabel(f"|F_net − F*| (grey: below {FLOOR:g}, rounding)")
+        sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                        frameon=False, title=None)
     p = (st == 1).mean(dim="trial")
     for s in ds.sigma.values:
         axes[-1].plot(ds.d.values / ds.attrs["n"], p.sel(sigma=s).values, marker="o",
-                      label=f"sigma={s:g}")
+                      label=f"σ={s:g}")
     axes[-1].set_xscale("log")
+    log_ticks_at(axes[-1].xaxis, ds.d.values / ds.attrs["n"])
     axes[-1].set_xlabel("d/n")
-    axes[-1].set_ylabel("fraction of data sets with every class LP feasible")
+    axes[-1].set_ylabel("P(every class LP feasible)")
     axes[-1].set_ylim(-0.05, 1.05)
-    axes[-1].legend(fontsize=7)
+    legend_under(axes[-1], ncol=2)
     fig.suptitle(f"Bridge, grid {ds.attrs['grid']}: {ds.attrs['geometry']} means, "
-                 f"K={ds.attrs['K']}, n={ds.attrs['n']}, width {ds.attrs['width']}, "
-                 f"lambda_W lambda_H = {ds.attrs['ratio']} x threshold "
-                 f"(|values| < {FLOOR:g} drawn at the floor)", fontsize=9)
-    fig.tight_layout()
+                 f"K={ds.attrs['K']}, n={ds.attrs['n']},\nwidth {ds.attrs['width']}, "
+                 f"λ_W λ_H = {ds.attrs['ratio']} x threshold")
     return fig

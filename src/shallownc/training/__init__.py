@@ -17,6 +17,7 @@ from shallownc.training.evaluation import (COORD_ATTRS, TRAJ_ATTRS, TRAJ_VARS, d
                                            evaluate)
 from shallownc.training.experiments import (collapse_summary, draw_train_test, hparams,
                                             lp_status, run_dynamics, run_grid,
+                                            run_padded_grid,
                                             run_regularization, run_three_layer)
 from shallownc.training.loop import (TrainResult, cpu_run_chunk, train, train_three_layer,
                                      train_two_layer)
@@ -28,7 +29,7 @@ from shallownc.training.state import Checkpointer, TrainState, code_version
 
 __all__ = ["COORD_ATTRS", "TRAJ_ATTRS", "TRAJ_VARS", "describe", "evaluate",
            "collapse_summary", "draw_train_test", "hparams", "lp_status", "run_dynamics",
-           "run_grid", "run_regularization", "run_three_layer", "TrainResult", "cpu_run_chunk",
+           "run_grid", "run_padded_grid", "run_regularization", "run_three_layer", "TrainResult", "cpu_run_chunk",
            "train", "train_three_layer", "train_two_layer", "LOSSES", "NORMALIZATION", "REGS",
            "objective", "objective_and_grad", "SCHEDULES", "TrainData", "TrainSpec",
            "log_epochs", "lr_factor", "resolve_device", "Checkpointer", "TrainState",

@@ -112,6 +112,62 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     return describe(out)
 
 
+def _padded_cells(exp: dict, base_seed: int, experiment: str, solver_cfg, with_lp: bool):
+    """Data of every (d_over_n, sigma, trial) cell, inputs zero-padded to the largest d."""
+    data = exp["data"]
+    dims = {float(r): int(round(r * data["n"])) for r in exp["d_over_n"]}
+    if min(dims.values()) < 1:
+        raise ValueError(f"every d_over_n must give d >= 1 for n = {data['n']}: {dims}")
+    dmax = max(dims.values())
+    cells = {k: [] for k in ("X", "y", "Xt", "yt", "seed", "dn", "d", "sigma", "trial", "lp")}
+    for r, d in dims.items():
+        for s in exp["sigma"]:
+            for t in range(exp["trials"]):
+                X, y, Xt, yt, _ = draw_train_test(data, d, s, base_seed, t)
+                cells["X"].append(np.pad(X, ((0, dmax - d), (0, 0))))
+                cells["Xt"].append(np.pad(Xt, ((0, dmax - d), (0, 0))))
+                cells["y"].append(y), cells["yt"].append(yt)
+                cells["seed"].append(_net_seed(base_seed, experiment, t, d=d, sigma=float(s)))
+                cells["dn"].append(r), cells["d"].append(d)
+                cells["sigma"].append(float(s)), cells["trial"].append(t)
+                if with_lp:
+                    cells["lp"].append(lp_status(X, y, solver_cfg))
+    return cells, dims
+
+
+def run_padded_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str,
+                    solver_cfg: dict | None = None, with_lp: bool = True) -> xr.Dataset:
+    """Train every (d_over_n, sigma, trial) cell of a grid in ONE batched call.
+
+    Same cells, data and network seeds as :func:`run_grid` per d (so the same runs), but the
+    inputs of every d are zero-padded to the largest d and the runs carry their own input
+    dimension (TrainSpec.input_dims, models.init_net): one tensor program for the whole grid,
+    which keeps a GPU busy (the paper's Figure 3 grid is 36 runs; bench/gpu_run.sh). On a
+    CPU the padding costs FLOPs: run_grid per d is cheaper there. Returns dims
+    (d_over_n, sigma, trial, epoch) like run_dynamics, with lp_status if ``with_lp``.
+    """
+    cells, dims = _padded_cells(exp, base_seed, experiment, solver_cfg, with_lp)
+    res = train(np.stack(cells["X"]), np.stack(cells["y"]), seeds=cells["seed"],
+                X_test=np.stack(cells["Xt"]), y_test=np.stack(cells["yt"]),
+                input_dims=cells["d"], name=f"{experiment}_padded", **hparams(exp["train"]),
+                **_common(run_cfg))
+    traj = res.trajectory
+    if with_lp:
+        traj["lp_status"] = (("run",), np.asarray(cells["lp"], dtype=np.int8),
+                             {"description": "class-LP verdict of the training data "
+                                             "(feasibility.solve_classes): 1 feasible, "
+                                             "0 infeasible, -1 undecided", "units": "1"})
+    out = _unstack(traj, d_over_n=cells["dn"], sigma=cells["sigma"], trial=cells["trial"])
+    out = out.transpose("d_over_n", "sigma", "trial", ...).sortby("d_over_n")
+    out = out.assign_coords(d=("d_over_n", [dims[float(r)] for r in out.d_over_n.values]))
+    data = exp["data"]
+    out.attrs.update(geometry=data["geometry"], n=data["n"], n_test=data["n_test"],
+                     mean_norm=data["mean_norm"], experiment=experiment,
+                     normalization=NORMALIZATION, padded_to_d=max(dims.values()),
+                     steps_per_s=res.steps_per_s, wall_s=res.wall_s)
+    return describe(out)
+
+
 def run_dynamics(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
     """Experiment 1: two-layer NC metrics vs epoch, dims (d_over_n, sigma, trial, epoch)."""
     parts = [run_grid(exp, run_cfg, base_seed, "dynamics", r, solver_cfg)

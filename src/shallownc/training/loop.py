@@ -7,7 +7,9 @@ Updates are SGD with heavy-ball momentum (PyTorch convention: b <- mu b + g,
 theta <- theta - lr_r(t) b); plain SGD is momentum = 0 (the default, the paper's recipe),
 full-batch gradient descent is batch_size = None. Minibatches: each epoch draws one random
 permutation of the N samples per run (a CPU generator seeded from the run seeds) and takes
-N // B batches of B samples (a remainder is dropped).
+N // B batches of B samples (a remainder is dropped). The permutations of all runs are
+drawn together from one generator seeded by the call's seeds, so a run's minibatch order
+(unlike its initialization) depends on the other runs of the call.
 
 Frozen first layer (spec.freeze_first, paper Figure 6): the features F = relu(W_1 X) of the
 frozen layer are computed once, in the training dtype, and the trained layers are trained on
@@ -106,6 +108,25 @@ class _Tensors:
         self.lam_H64 = torch.as_tensor(spec.per_run("lambda_H"), device=device)
         self.lr = torch.as_tensor(spec.per_run("lr"), dtype=td, device=device)
         self.K, self.device, self.dtype = data.K, device, td
+        self._rows = None
+        self._grad_bufs = None
+
+    def grad_buffers(self, tnet, compiled: bool):
+        """Reused weight-gradient buffers on the CPU (objective_and_grad grad_out); None on a
+        GPU (its caching allocator makes fresh tensors free) and for compiled steps."""
+        if self.device != "cpu" or compiled:
+            return None
+        if self._grad_bufs is None:
+            self._grad_bufs = [torch.empty_like(w, requires_grad=False).detach()
+                               for w in tnet.weights]
+        return self._grad_bufs
+
+    def rows(self) -> torch.Tensor:
+        """X with samples as contiguous rows, (N, d) or (R, N, d), for minibatch gathers
+        (gathering rows reads memory in order; bench/README.md)."""
+        if self._rows is None:
+            self._rows = self.X.transpose(-1, -2).contiguous()
+        return self._rows
 
 
 def _batches(spec: TrainSpec, T: _Tensors, gen: torch.Generator, one_hot: bool):
@@ -114,13 +135,14 @@ def _batches(spec: TrainSpec, T: _Tensors, gen: torch.Generator, one_hot: bool):
         yield T.X, T.y, T.Y
         return
     R, N, B = spec.R, T.X.shape[-1], spec.batch_size
-    perm = torch.rand((R, N), generator=gen).argsort(dim=1).to(T.device)
+    perm = torch.rand((R, N), generator=gen, device=gen.device).argsort(dim=1).to(T.device)
+    XT = T.rows()
     for b in range(N // B):
         idx = perm[:, b * B:(b + 1) * B]
-        if T.X.dim() == 2:
-            Xb = T.X[:, idx].permute(1, 0, 2)
+        if XT.dim() == 2:
+            Xb = XT[idx].transpose(1, 2)                       # rows gathered, (R, d, B) view
         else:
-            Xb = torch.gather(T.X, 2, idx[:, None, :].expand(R, T.X.shape[1], -1))
+            Xb = torch.gather(XT, 1, idx[:, :, None].expand(R, B, XT.shape[2])).transpose(1, 2)
         yb = T.y[idx] if T.y.dim() == 1 else torch.gather(T.y, 1, idx)
         Yb = torch.nn.functional.one_hot(yb, T.K).transpose(-1, -2).to(T.dtype) \
             if one_hot else None
@@ -136,16 +158,49 @@ def _bcast(v, p):
     return v.view(-1, *([1] * (p.dim() - 1)))
 
 
-def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale):
-    """One SGD step with the hand-written gradient, run chunk by run chunk."""
+class _GradFn:
+    """objective_and_grad, or its torch.compile'd version (spec.compile; on CUDA in mode
+    "reduce-overhead", i.e. replayed as a CUDA graph, which removes the ~40 kernel launches
+    of a step): a compilation that fails, now or at a later call, is logged and the step
+    falls back to eager for good."""
+
+    def __init__(self, use_compile: bool, name: str, device: str = "cpu"):
+        self.fn, self.name = objective_and_grad, name
+        if use_compile:
+            mode = "reduce-overhead" if device.startswith("cuda") else "default"
+            try:
+                self.fn = torch.compile(objective_and_grad, dynamic=False, mode=mode)
+            except Exception as exc:  # noqa: BLE001 (any failure means: eager)
+                self._fallback(exc)
+
+    def _fallback(self, exc):
+        log.warning("%s: torch.compile unavailable (%s: %s); eager steps", self.name,
+                    type(exc).__name__, str(exc)[:200])
+        self.fn = objective_and_grad
+
+    def __call__(self, *args, **kw):
+        if self.fn is objective_and_grad:
+            return self.fn(*args, **kw)
+        try:
+            return self.fn(*args, **kw)
+        except Exception as exc:  # noqa: BLE001
+            self._fallback(exc)
+            return self.fn(*args, **kw)
+
+
+def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn):
+    """One SGD step with the hand-written gradient, run chunk by run chunk (on the CPU the
+    weight gradients go to reused buffers, T.grad_buffers)."""
     tnet = state.net.layers(spec.frozen)
     neg_lr = -lr_e
+    bufs = T.grad_buffers(tnet, spec.compile)
     for c0, c1 in chunks:
         sub = tnet.runs(c0, c1)
-        obj, _, grads = objective_and_grad(
+        obj, _, grads = grad_fn(
             sub, Xb if Xb.dim() == 2 else Xb[c0:c1], Yb if Yb.dim() == 2 else Yb[c0:c1],
             loss=spec.loss, reg=spec.reg, lambda_W=T.lam_W[c0:c1], lambda_H=T.lam_H[c0:c1],
-            h_scale=h_scale, weight=state.active_d[c0:c1])
+            h_scale=h_scale, weight=state.active_d[c0:c1],
+            **({} if bufs is None else {"grad_out": [b[c0:c1] for b in bufs]}))
         with torch.no_grad():
             _flag_bad(state.first_bad[c0:c1], obj, epoch, spec.blowup)
             for p, g, buf in zip(sub.parameters(), grads, state.bufs):
@@ -187,7 +242,7 @@ def _chunks(spec: TrainSpec, T: _Tensors, device: str):
     return [(c0, min(spec.R, c0 + chunk)) for c0 in range(0, spec.R, chunk)]
 
 
-def _run_epoch(spec, T, state, chunks, h_scale) -> int:
+def _run_epoch(spec, T, state, chunks, h_scale, grad_fn) -> int:
     """All steps of epoch state.epoch; returns the number of steps."""
     epoch = state.epoch
     lr_e = T.lr * lr_factor(spec.lr_schedule, epoch, spec.epochs, spec.lr_milestones,
@@ -197,7 +252,7 @@ def _run_epoch(spec, T, state, chunks, h_scale) -> int:
         if chunks is None:
             _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale)
         else:
-            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale)
+            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn)
         steps += 1
     state.epoch = epoch + 1
     return steps
@@ -208,10 +263,12 @@ class _Evaluator:
 
     def __init__(self, spec, data, T, state):
         self.spec, self.data, self.T, self.state = spec, data, T, state
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
 
     def __call__(self, epoch: int) -> dict:
-        t = time.perf_counter()
+        if self.T.device.startswith("cuda"):
+            torch.cuda.synchronize()  # queued steps are not charged to the evaluation
+        t, c = time.perf_counter(), time.process_time()
         st, T = self.state, self.T
         net64 = st.net.detach().to(dtype=torch.float64)
         rec = evaluate(net64, T.X64, self.data.y, T.Xt64, self.data.y_test,
@@ -222,6 +279,7 @@ class _Evaluator:
         for k in TRAJ_VARS:
             st.last_good[k][good] = rec[k][good]
         self.seconds += time.perf_counter() - t
+        self.cpu_seconds += time.process_time() - c
         return rec
 
 
@@ -246,10 +304,11 @@ def _loop(spec, T, state, ckpt, evaluator, chunks, n_batches, h_scale) -> int:
     t_ckpt = t_log = t0
     steps = 0
     start = state.epoch
+    grad_fn = _GradFn(spec.compile and chunks is not None, spec.name, T.device)
     if state.epoch == 0 and 0 not in state.records:
         evaluator(0)
     while state.epoch < spec.epochs:
-        steps += _run_epoch(spec, T, state, chunks, h_scale)
+        steps += _run_epoch(spec, T, state, chunks, h_scale, grad_fn)
         epoch = state.epoch
         if epoch in eval_set or epoch % spec.check_every == 0:
             state.mark_diverged(spec.name, spec.blowup)
@@ -314,7 +373,8 @@ def _result(spec, data, state, device, timing) -> TrainResult:
         diverged_epoch=state.diverged_epoch.copy(), trajectory=traj,
         resumed_from_epoch=timing["start"], steps_per_s=timing["rate"], wall_s=timing["wall"],
         extras={"eval_s": timing["eval_s"], "run_chunk": timing["chunk"],
-                "steps_done": timing["steps"], "step_s": timing["elapsed"] - timing["eval_s"]})
+                "steps_done": timing["steps"], "step_s": timing["elapsed"] - timing["eval_s"],
+                "step_cpu_s": timing["step_cpu_s"]})
 
 
 def train(X, y, spec: TrainSpec | None = None, *, X_test=None, y_test=None,
@@ -340,11 +400,12 @@ def train(X, y, spec: TrainSpec | None = None, *, X_test=None, y_test=None,
     evaluator = _Evaluator(spec, data, T, state)
     n_batches = 1 if spec.batch_size is None else data.N // spec.batch_size
     h_scale = 1.0 if spec.batch_size is None else data.N / spec.batch_size
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with _matmul_precision(spec, device):
         steps = _loop(spec, T, state, ckpt, evaluator, chunks, n_batches, h_scale)
     elapsed = time.perf_counter() - t0
     timing = {"start": start, "steps": steps, "elapsed": elapsed, "eval_s": evaluator.seconds,
+              "step_cpu_s": time.process_time() - c0 - evaluator.cpu_seconds,
               "rate": steps / elapsed if steps else 0.0,
               "chunk": None if chunks is None else chunks[0][1] - chunks[0][0]}
     timing["wall"] = time.perf_counter() - t_start

@@ -105,13 +105,15 @@ def _output_grad(out, Yb, loss):
     return 0.5 * (g * g).sum(dim=(1, 2)), g
 
 
-def _backward_block(Ws, bs, hs, g, gW, gb, c_H):
+def _backward_block(Ws, bs, hs, g, gW, gb, c_H, grad_out=None):
     """Accumulate the weight/bias gradients of one block into gW, gb (chain rule, see
-    :func:`objective_and_grad`); c_H (R,) is the feature-term coefficient or None."""
+    :func:`objective_and_grad`); c_H (R,) is the feature-term coefficient or None;
+    grad_out: buffers the first block's weight gradients are written into (or None)."""
     L = len(Ws)
     for l in range(L - 1, -1, -1):
         hin = hs[l]
-        gl = _mm(g, hin.transpose(-1, -2))
+        out = grad_out[l] if grad_out is not None and gW[l] is None else None
+        gl = _mm(g, hin.transpose(-1, -2), out=out)
         gW[l] = gl if gW[l] is None else gW[l].add_(gl)
         if bs[l] is not None:
             gbl = g.sum(dim=-1, keepdim=True)
@@ -127,7 +129,7 @@ def _backward_block(Ws, bs, hs, g, gW, gb, c_H):
 def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, loss: str,
                        reg: str, lambda_W: torch.Tensor, lambda_H: torch.Tensor,
                        h_scale: float = 1.0, weight: torch.Tensor | None = None,
-                       col_block: int | None = None):
+                       col_block: int | None = None, grad_out: list | None = None):
     """Per-run objective (R,) and the gradients of sum_r weight_r F_r, by hand (no autograd).
 
     Same objective as :func:`objective` (module docstring, paper (2.1)); ``Y`` is the one-hot
@@ -142,6 +144,10 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
         G_{l-1}    = (W_l^T G_l + ...) * 1[h_{l-1} > 0]   (relu'(z) = 1[z > 0], as in torch)
     Every term is a sum over the N samples, so with ``col_block`` the samples are processed in
     blocks of that many columns and the gradients summed (same result up to rounding).
+    grad_out: one buffer per weight matrix, shaped like it, that receives its gradient (the
+    returned tensors are then these buffers): on the CPU a fresh multi-MB gradient costs page
+    faults on every step (mm into a new 512 x 1200 tensor 1.38 ms, into a reused one 1.10 ms;
+    reports/performance.md §T), the same numbers either way.
     Returns (objective, data term, [grad W_1..W_L, grad b_1..b_L with bias]) under no_grad;
     tests/test_training_grad.py checks it against autograd of :func:`objective`.
     """
@@ -162,7 +168,7 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
             g.mul_(w.view(R, 1, 1) / N)
             if reg == "feature":
                 hsq += _sqnorm(hs[-1])
-            _backward_block(Ws, bs, hs, g, gW, gb, c_H)
+            _backward_block(Ws, bs, hs, g, gW, gb, c_H, grad_out)
         data = data_sum / N
         if reg == "feature":
             r = 0.5 * lambda_W * _sqnorm(Ws[-1]) + 0.5 * lambda_H * h_scale * hsq
@@ -177,19 +183,23 @@ def objective_and_grad(net: BatchedNet, X: torch.Tensor, Y: torch.Tensor, *, los
 
 
 def _mm(A: torch.Tensor, B: torch.Tensor, add: torch.Tensor | None = None,
-        beta: torch.Tensor | None = None) -> torch.Tensor:
-    """Batched product A @ B [+ beta_r add_r], (R, a, b) @ (R, b, c) or (b, c) -> (R, a, c).
+        beta: torch.Tensor | None = None, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Batched product A @ B [+ beta_r add_r], (R, a, b) @ (R, b, c) or (b, c) -> (R, a, c),
+    into ``out`` when given (only without ``add``).
 
     One flattened GEMM when B is shared; otherwise one torch.mm (addmm) per run on the CPU:
     there the batched bmm of the thin K x p layers was 3-7x slower than a loop of mm calls, and
     addmm adds beta_r add_r inside the GEMM instead of an extra pass (bench/README.md).
     """
     if B.dim() == 2 or A.dim() == 2 or A.device.type != "cpu":
+        if out is not None:
+            return torch.matmul(A, B, out=out)
         out = torch.matmul(A, B)
         if add is not None:
             out.addcmul_(beta.view(-1, 1, 1), add)
         return out
-    out = torch.empty((A.shape[0], A.shape[1], B.shape[2]), dtype=A.dtype, device=A.device)
+    if out is None:
+        out = torch.empty((A.shape[0], A.shape[1], B.shape[2]), dtype=A.dtype, device=A.device)
     if add is None:
         for r in range(A.shape[0]):
             torch.mm(A[r], B[r], out=out[r])

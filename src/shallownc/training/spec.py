@@ -82,7 +82,9 @@ class TrainSpec:
     besides evaluations). grad: "manual" (hand-written gradient) or "autograd" (reference).
     run_chunk: runs per chunk of a CPU step (None: training.loop.cpu_run_chunk). tf32:
     allow TF32 matmuls on CUDA for the training steps (metrics stay float64). compile: try
-    torch.compile on the step (falls back to eager on failure).
+    torch.compile on the step (falls back to eager on failure). input_dims: per-run input
+    dimensions when runs of several d are batched with zero-padded inputs (models.init_net;
+    experiments.run_padded_grid), None = every run uses all d inputs.
     """
     arch: str = "two_layer"
     widths: tuple = (100,)
@@ -115,6 +117,7 @@ class TrainSpec:
     run_chunk: int | None = None
     tf32: bool = False
     compile: bool = False
+    input_dims: tuple | None = None
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -169,6 +172,11 @@ class TrainSpec:
             raise ValueError(f"run_chunk must be >= 1 or None, got {self.run_chunk}")
         if int(self.check_every) < 1 or int(self.n_eval) < 2:
             raise ValueError("check_every must be >= 1 and n_eval >= 2")
+        if self.input_dims is not None:
+            set_("input_dims", tuple(int(x) for x in self.input_dims))
+            if len(self.input_dims) != len(self.seeds):
+                raise ValueError(f"input_dims needs one value per run ({len(self.seeds)}), got "
+                                 f"{len(self.input_dims)}")
         if self.eval_epochs is not None:
             ee = tuple(int(e) for e in self.eval_epochs)
             if ee and (min(ee) < 0 or max(ee) > self.epochs):
@@ -258,3 +266,11 @@ class TrainData:
         if spec.batch_size is not None and spec.batch_size > self.N:
             raise ValueError(f"batch_size must be in 1..N={self.N} or None, got "
                              f"{spec.batch_size}")
+        if spec.input_dims is not None:
+            if self.X.ndim != 3 or max(spec.input_dims) > self.d:
+                raise ValueError("input_dims needs per-run data X (R, d, N) with every "
+                                 f"input_dims <= d = {self.d}")
+            for r, dr in enumerate(spec.input_dims):
+                if np.any(self.X[r, dr:] != 0):
+                    raise ValueError(f"run {r}: inputs beyond input_dims[{r}] = {dr} must be "
+                                     "zero (padding)")

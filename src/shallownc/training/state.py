@@ -19,6 +19,7 @@ file is ignored with a warning.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import logging
@@ -56,8 +57,10 @@ def source_hash(paths) -> str:
     return h.hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the code that determines a trajectory and its metrics (module docstring)."""
+    """Hash of the code that determines a trajectory and its metrics (module docstring);
+    computed once per process."""
     return source_hash(CODE_FILES)
 
 
@@ -72,10 +75,14 @@ def fingerprint(arrays, settings: dict) -> str:
     return h.hexdigest()[:20]
 
 
-def minibatch_generator(seeds) -> torch.Generator:
-    """The CPU generator of the minibatch permutations, seeded from the run seeds."""
-    return torch.Generator().manual_seed(int(fingerprint([], {"s": list(seeds)}), 16)
-                                         % (2 ** 63))
+def minibatch_generator(seeds, device: str = "cpu") -> torch.Generator:
+    """The generator of the minibatch permutations, seeded from the run seeds: on the CPU for
+    CPU training; on the GPU for GPU training (no host-to-device copy, hence no sync, per
+    epoch; the permutations then differ from the CPU ones, and the checkpoint key holds the
+    device type)."""
+    dev = "cpu" if not str(device).startswith("cuda") else device
+    return torch.Generator(device=dev).manual_seed(
+        int(fingerprint([], {"s": list(seeds)}), 16) % (2 ** 63))
 
 
 @dataclass
@@ -97,9 +104,10 @@ class TrainState:
     def fresh(cls, spec, data, device: str, traj_vars) -> "TrainState":
         tdtype, R = spec.torch_dtype, spec.R
         net = init_net(spec.arch, data.d, data.K, spec.widths, spec.seeds,
-                       spec.per_run("init_scale"), spec.bias, tdtype, device, spec.freeze_first)
+                       spec.per_run("init_scale"), spec.bias, tdtype, device, spec.freeze_first,
+                       spec.input_dims)
         bufs = [torch.zeros_like(p) for p in net.layers(spec.frozen).parameters()]
-        return cls(net, bufs, minibatch_generator(spec.seeds),
+        return cls(net, bufs, minibatch_generator(spec.seeds, device),
                    torch.full((R,), -1, dtype=torch.int64, device=device),
                    np.ones(R, dtype=bool), torch.ones(R, dtype=tdtype, device=device),
                    np.full(R, -1, dtype=np.int64), {},

@@ -1,0 +1,88 @@
+"""The paper's figures and theorems, and where the pipeline reproduces each one.
+
+One table, read by the CLI (``shallownc figures``), the README's map and the report's landing
+page, and meant for the rule files as well (targets and output paths), so a target name or an
+output path is written in exactly one place. Settings follow the paper's Section 3 as digested
+in docs/science.md (§ "Experiments"); the aggregate target ``paper`` builds all six figures
+and the theorem panels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAPER = ("Hong & Ling, Beyond Unconstrained Features: Neural Collapse for Shallow Neural "
+         "Networks with General Data, JMLR 2026 (arXiv 2409.01832)")
+AGGREGATE_TARGET = "paper"
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    """One figure or theorem of the paper and the pipeline target that reproduces it."""
+
+    key: str          # "fig1" ... "fig6", or "thm6", ...
+    paper: str        # what it is in the paper
+    shows: str        # what the paper's panel shows, at which settings
+    target: str       # Snakemake target (rule name) building it
+    theorems: str     # theorems / equations it checks
+
+    def output(self, results_dir: str = "<results_dir>") -> str:
+        """NetCDF file written by the target: ``<results_dir>/paper/<key>.nc``."""
+        return f"{results_dir}/paper/{self.key}.nc"
+
+    def figure(self, report_dir: str = "<report_dir>") -> str:
+        """Figure drawn from it: ``<report_dir>/figures/paper/<key>.png``."""
+        return f"{report_dir}/figures/paper/{self.key}.png"
+
+
+FIGURES: tuple[PaperItem, ...] = (
+    PaperItem("fig1", "Figure 1",
+              "class-1 LP success rate over (d, sigma), K=2, n=300, angle 180/90/30/0 deg, "
+              "31 x 51 cells, 10 trials; with the Theorem 4 and 5(b) curves",
+              "fig1", "Theorems 3, 4, 5(b); LP (3.1)"),
+    PaperItem("fig2", "Figure 2",
+              "class-1 LP success rate over (d, sigma), K=4, n=250, mu_k = e_k, 31 x 51 cells, "
+              "10 trials; with the Theorem 5(a) and 5(b) curves",
+              "fig2", "Theorems 3, 5(a), 5(b)"),
+    PaperItem("fig3", "Figure 3",
+              "final NC1 vs d/n of trained two-layer nets, one line per sigma (CE + activation "
+              "regularization, SGD, lambda_W=1e-3, lambda_H=1e-6, n=300)",
+              "fig3", "Theorem 1-3 (global minimizer collapsed iff the class LPs are feasible)"),
+    PaperItem("fig4", "Figure 4",
+              "NC1, NC2_H, NC2_W, NC3 vs epoch at sigma=0.18, one line per d",
+              "fig4", "metrics (3.2)-(3.3)"),
+    PaperItem("fig5", "Figure 5",
+              "NC1, NC2_H, NC2_W, NC3 vs epoch at sigma=1.42, one line per d",
+              "fig5", "metrics (3.2)-(3.3)"),
+    PaperItem("fig6", "Figure 6",
+              "three-layer net, first layer frozen Gaussian, real K=10 data (digits here, "
+              "Fashion-MNIST in the paper), d1 in {N/2, N, 2N, 4N}: NC metrics vs epoch",
+              "fig6", "Theorem 6"),
+)
+
+
+THEOREMS: tuple[PaperItem, ...] = (
+    PaperItem("theorem6", "Theorem 6",
+              "width threshold ||X||^4 / lambda_min(H_inf)^2 N log N of a random first layer "
+              "against the observed full-rank and NC transitions (corrected kernel centring)",
+              "theorem6", "Theorem 6, arc-cosine kernel H_inf (erratum in reports/paper.md)"),
+    PaperItem("theorem78", "Theorems 7-8",
+              "the generalization bound (2.28) beside our exact best-NC test error, K=2 "
+              "antipodal, up to d >= 2 n log n",
+              "theorem78", "Theorems 7-8, (2.28)"),
+)
+ITEMS: tuple[PaperItem, ...] = FIGURES + THEOREMS
+
+
+def by_key(key: str) -> PaperItem:
+    """The table entry of ``key`` ("fig1", "theorem6" ...), or a ValueError naming the keys."""
+    for item in ITEMS:
+        if item.key == key:
+            return item
+    raise ValueError(f"unknown paper item {key!r}; known: {[f.key for f in ITEMS]}")
+
+
+def report_labels(key: str) -> dict[str, str]:
+    """Labels of the report entry of one paper item (its name and what it shows)."""
+    item = by_key(key)
+    return {"paper": item.paper, "shows": item.shows, "target": item.target}

@@ -1,0 +1,183 @@
+"""The command line (shallownc.cli): every command, its --help, and a non-editable install."""
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from shallownc import cli, io, paper_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ("validate", "run", "report", "figures", "info")
+
+
+def shallownc(*args, cwd=ROOT, env=None, python=sys.executable):
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([python, "-m", "shallownc", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    res = shallownc(command, "--help")
+    assert res.returncode == 0, res.stderr
+    assert f"usage: shallownc {command}" in res.stdout
+
+
+def test_top_level_help_lists_the_commands():
+    res = shallownc("--help")
+    assert res.returncode == 0
+    for c in COMMANDS:
+        assert c in res.stdout
+
+
+def test_validate_accepts_the_presets_and_names_a_bad_key(tmp_path):
+    ok = shallownc("validate", "presets/tiny.yaml")
+    assert ok.returncode == 0 and "valid" in ok.stdout, ok.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"solver": {"tolerence": 1e-9}}))
+    res = shallownc("validate", str(bad))
+    assert res.returncode == 2
+    assert "tolerence" in res.stderr
+    missing = shallownc("validate", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_run_builds_the_snakemake_command_of_the_checkout(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("seed: 1\n")
+    res = shallownc("run", "fig1", "paper", "--cores", "3", "--configfile", str(cfg),
+                    "--profile", "profiles/local-slurm", "--print-command", "--",
+                    "--keep-going", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    cmd = res.stdout.split()
+    assert cmd[cmd.index("--snakefile") + 1] == str(ROOT / "Snakefile")
+    assert cmd[cmd.index("--configfile") + 1] == str(cfg.resolve())
+    assert cmd[cmd.index("--cores") + 1] == "3"
+    assert "--workflow-profile" in cmd and "--profile" not in cmd
+    assert cmd[-3:] == ["fig1", "paper", "--keep-going"]
+
+
+def test_run_refuses_a_cluster_profile_with_placeholders(tmp_path):
+    res = shallownc("run", "--profile", "profiles/slurm", "--print-command")
+    assert res.returncode == 2
+    assert "CHANGE_ME" in res.stderr and "profiles/slurm/config.yaml:" in res.stderr
+    dry = shallownc("run", "--profile", "profiles/slurm", "-n", "--print-command")
+    assert dry.returncode == 0, dry.stderr
+    mine = tmp_path / "mysite"
+    mine.mkdir()
+    (mine / "config.yaml").write_text("executor: slurm  # was CHANGE_ME\n"
+                                      "default-resources:\n  slurm_account: proj42\n")
+    ok = shallownc("run", "--profile", str(mine), "--print-command")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_run_dry_run_plans_the_tiny_config(tmp_path):
+    cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
+    cfg["results_dir"], cfg["report_dir"] = str(tmp_path / "r"), str(tmp_path / "rep")
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg))
+    res = shallownc("run", "--configfile", str(tmp_path / "tiny.yaml"), "--cores", "1", "-n")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "figure_phase_diagram" in res.stdout + res.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_outside_a_checkout_names_the_fix(tmp_path):
+    res = shallownc("run", "--workflow-dir", str(tmp_path), "--print-command")
+    assert res.returncode == 2
+    assert "no Snakefile" in res.stderr
+
+
+def test_report_uses_the_report_dir_of_the_config(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"report_dir": str(tmp_path / "rep")}))
+    res = shallownc("report", "--configfile", str(cfg), "--print-command")
+    assert res.returncode == 0, res.stderr
+    cmd = res.stdout.split()
+    assert cmd[cmd.index("--report") + 1] == str(tmp_path / "rep" / "report.html")
+
+
+def test_figures_lists_the_table_of_the_package():
+    res = shallownc("figures", "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["key"] for r in rows] == [f"fig{i}" for i in range(1, 7)] + ["theorem6",
+                                                                            "theorem78"]
+    assert [r["target"] for r in rows] == [f.target for f in paper_figures.ITEMS]
+    assert rows[0]["output"] == "<results_dir>/paper/fig1.nc"
+    text = shallownc("figures", "--configfile", "presets/tiny.yaml")
+    assert "results/paper/fig3.nc" in text.stdout and "shallownc run paper" in text.stdout
+
+
+def test_paper_table_names_the_targets_of_the_rule_files():
+    """Every target of the table is a rule (or one the LP helper's paper_lp.smk adds)."""
+    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    declared = set(re.findall(r"PAPER_FIGS = \[([^\]]*)\]", rules)[0].replace('"', "")
+                   .replace(" ", "").split(","))
+    lp_figs = {"fig1", "fig2"}  # workflow/rules/paper_lp.smk (helper grid)
+    for item in paper_figures.ITEMS:
+        assert item.target in declared | lp_figs, item
+    assert paper_figures.report_labels("fig3")["paper"] == "Figure 3"
+
+
+def test_info_describes_variables_flags_and_provenance(tmp_path):
+    ds = xr.Dataset({"nc_status": (("d",), np.array([1, 0, -1], np.int8),
+                                   {"description": "verdict"}),
+                     "w_norm": (("d",), np.ones(3), {"units": "1", "long_name": "norm of w"})},
+                    coords={"d": [2, 4, 6]})
+    io.write_netcdf(ds, tmp_path / "x.nc", config={"seed": 3})
+    res = shallownc("info", str(tmp_path / "x.nc"), "--cf")
+    assert res.returncode == 0, res.stderr
+    for part in ("dimensions: d=3", "nc_status(d) int8 [1] verdict", "flags: feasible",
+                 "w_norm(d) float64 [1] norm of w", "git_commit:", "Conventions: CF-1.8",
+                 "top-level keys ['seed']", "CF check: no problems"):
+        assert part in res.stdout
+    missing = shallownc("info", str(tmp_path / "nope.nc"))
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_find_workflow_prefers_the_current_checkout(tmp_path, monkeypatch):
+    (tmp_path / "workflow" / "rules").mkdir(parents=True)
+    (tmp_path / "Snakefile").write_text("")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    monkeypatch.delenv(cli.WORKFLOW_ENV, raising=False)
+    assert cli.find_workflow() == tmp_path.resolve()
+
+
+@pytest.mark.slow
+def test_non_editable_install_validates_a_config(tmp_path):
+    """pip install . (not -e) into a fresh venv that borrows this venv's dependencies."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    py = venv / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    # the dependencies of this venv, appended after the new venv's own site-packages (a
+    # plain path line: this venv's editable-install hooks are not activated)
+    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    inst = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                           "--no-index", "-q", str(ROOT)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)
+    assert inst.returncode == 0, inst.stdout[-2000:] + inst.stderr[-3000:]
+    where = subprocess.run([str(py), "-c", "import shallownc; print(shallownc.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert where.stdout.startswith(str(venv)), where.stdout + where.stderr
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text((ROOT / "presets" / "tiny.yaml").read_text())
+    res = subprocess.run([str(venv / "bin" / "shallownc"), "validate", str(cfg)],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "valid" in res.stdout

@@ -1,0 +1,145 @@
+"""Every output of the tiny run: CF-style NetCDF (io.cf_problems) and figure hygiene.
+
+One tiny run (presets/tiny.yaml, --cores 1, scratch directory) with SHALLOWNC_FIGURE_AUDIT
+set, so figures.save records the hygiene measurement of every figure it writes.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from shallownc import io
+from shallownc.figures import hygiene
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("quality")
+    cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
+    cfg["results_dir"], cfg["report_dir"] = str(wd / "results"), str(wd / "reports")
+    (wd / "tiny.yaml").write_text(yaml.safe_dump(cfg))
+    env = dict(os.environ, SHALLOWNC_FIGURE_AUDIT=str(wd / "audit"),
+               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(wd),
+                          "--cores", "1", "--configfile", str(wd / "tiny.yaml")],
+                         capture_output=True, text=True, timeout=1200, env=env)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
+    return wd
+
+
+@pytest.mark.slow
+def test_every_netcdf_of_the_tiny_run_follows_cf(tiny):
+    files = sorted((tiny / "results").rglob("*.nc"))
+    assert len(files) >= 20
+    bad = {str(f.relative_to(tiny)): io.cf_problems(f) for f in files}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, json.dumps(bad, indent=1)[:6000]
+
+
+@pytest.mark.slow
+def test_verdict_variables_carry_the_project_codes(tiny):
+    want = io.status_flag_attrs()
+    with xr.open_dataset(tiny / "results" / "feasibility" / "k2_antipodal.nc",
+                         mask_and_scale=False) as ds:
+        for v in ("nc_status", "nc_all_status", "sep_status"):
+            assert ds[v].dtype.kind == "i"
+            assert ds[v].attrs["flag_values"].tolist() == want["flag_values"].tolist()
+            assert ds[v].attrs["flag_meanings"] == want["flag_meanings"]
+        assert ds.attrs["Conventions"] == io.CF_CONVENTIONS
+        assert all(ds[c].attrs.get("long_name") for c in ds.coords)
+
+
+@pytest.mark.slow
+def test_cfchecks_reference_checker_finds_no_errors(tiny):
+    """The maintained CF checker (cfchecker, needs libudunits2), where installed."""
+    exe = shutil.which("cfchecks") or os.environ.get("CFCHECKS")
+    if not exe:
+        pytest.skip("cfchecks not installed (pip install cfchecker; apt-get install "
+                    "libudunits2-0); io.cf_problems checks the same items")
+    tables = ROOT / "tests" / "data" / "cf_tables"
+    for f in sorted((tiny / "results").glob("*/*.nc")):
+        out = subprocess.run([exe, "-v", "1.8", "-s", str(tables / "standard_names.xml"),
+                              "-a", str(tables / "area_types.xml"),
+                              "-r", str(tables / "regions.xml"), str(f)],
+                             capture_output=True, text=True, timeout=300).stdout
+        errors = [ln for ln in out.splitlines() if ln.startswith("ERROR:")]
+        assert not errors, f"{f}: {errors}"
+
+
+@pytest.mark.slow
+def test_every_figure_of_the_tiny_run_is_clean(tiny):
+    pngs = sorted((tiny / "reports").rglob("*.png"))
+    audits = [json.loads(p.read_text()) for p in sorted((tiny / "audit").glob("*.json"))]
+    assert len(pngs) >= 10 and len(audits) == len(pngs)
+    bad = {Path(m["path"]).name: hygiene.problems(m, m.get("width_px")) for m in audits}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, json.dumps(bad, indent=1)
+
+
+def test_cf_checker_names_what_is_missing(tmp_path):
+    ds = xr.Dataset({"x": (("d",), np.arange(3.0)),
+                     "nc_status": (("d",), np.array([1, 0, 5], np.int8),
+                                   {"flag_values": "[1, 0, -1]", "flag_meanings": "a b c"})},
+                    coords={"d": [3, 1, 2]})
+    ds.to_netcdf(tmp_path / "raw.nc")
+    probs = "\n".join(io.cf_problems(tmp_path / "raw.nc"))
+    for part in ("Conventions", "x: no long_name", "x: numeric variable without a units",
+                 "d: coordinate variable is not strictly monotonic",
+                 "nc_status: flag_values must be an integer array"):
+        assert part in probs
+
+
+def test_write_netcdf_makes_status_flags_and_long_names(tmp_path):
+    ds = xr.Dataset({"nc_all_status": (("d",), np.array([1.0, 0.0, np.nan]),
+                                       {"description": "verdict; all classes"}),
+                     "tag": (("d",), np.array(["a", "bb", ""], dtype=object)),
+                     "r": (("d",), np.ones(3), {"units": "same as x", "description": "r"})},
+                    coords={"d": [1, 2, 3]})
+    io.write_netcdf(ds, tmp_path / "ok.nc")
+    assert io.cf_problems(tmp_path / "ok.nc") == []
+    back = io.read_netcdf(tmp_path / "ok.nc")
+    assert back.nc_all_status.attrs["long_name"] == "verdict"
+    assert np.isnan(back.nc_all_status.values[2]) and back.nc_all_status.values[0] == 1
+    assert list(back.tag.values) == ["a", "bb", ""]
+    assert back.r.attrs["units"] == "1" and "same as x" in back.r.attrs["comment"]
+    assert back.d.attrs["long_name"] == "input dimension d"
+
+
+def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.linspace(0, 1, 200)
+    for k in range(6):
+        ax.plot(x, np.full_like(x, k / 5), label=f"series number {k}")
+    ax.legend(loc="center left", fontsize=5)
+    ax.set_xlim(0, 3)
+    probs = "\n".join(hygiene.problems(hygiene.measure(fig, 130), width_px=2000))
+    plt.close(fig)
+    for part in ("legend covers", "x limits exceed", "smallest text", "2000 px wide"):
+        assert part in probs
+
+
+def test_hygiene_judges_shared_and_categorical_axes_fairly():
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, sharey=True, figsize=(6, 3))
+    a.plot([1, 2], [0.001, 0.002])
+    b.plot([1, 2], [1.0, 2.0])  # shared y: a's limits reach b's data, which is fine
+    m = hygiene.measure(fig, 130)
+    assert all(ax["y_excess"] <= hygiene.LIMIT_MARGIN for ax in m["axes"]), m
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(["base", "weight_decay"], [1, 2])  # category slots: limits are not data
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    plt.close(fig)

@@ -1,0 +1,94 @@
+# The paper's Figures 1-2 (verified class LPs on the paper's (d, sigma) grids), config
+# blocks paper.fig1 / paper.fig2 (workflow/schemas/paper.schema.yaml). Targets: fig1, fig2.
+# One job per (figure, panel, d, block of trials); all sigma of a (d, trial) share their noise.
+# Constants and input functions: workflow/rules/common.smk (stage 6a).
+
+
+rule paper_lp_job:
+    output:
+        f"{RESULTS}/paper/jobs/{{fig}}/{{panel}}/{{job}}.nc",
+    log:
+        "logs/paper/{fig}/{panel}/{job}.log",
+    benchmark:
+        "benchmarks/paper/{fig}/{panel}/{job}.tsv"
+    wildcard_constraints:
+        fig="fig[12]",
+        panel=r"[a-z0-9.]+",
+        job=r"(d\d+_)?t\d+-\d+",
+    conda:
+        CONDA_ENV
+    threads: config["solver"]["workers"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        grid=paper_lp_grid_params,
+        classes=paper_lp_classes,
+        seed=config["seed"],
+        solver=SOLVER,
+        code=code_version("../scripts/paper_lp_job.py"),
+    script:
+        "../scripts/paper_lp_job.py"
+
+
+rule paper_lp_combine:
+    input:
+        paper_lp_job_files,
+    output:
+        f"{RESULTS}/paper/{{fig}}.nc",
+    log:
+        "logs/paper/{fig}.combine.log",
+    wildcard_constraints:
+        fig="fig[12]",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    params:
+        block=paper_lp_settings,
+        code=code_version("../scripts/paper_lp_combine.py"),
+    script:
+        "../scripts/paper_lp_combine.py"
+
+
+rule paper_lp_figure:
+    input:
+        rules.paper_lp_combine.output[0],
+    output:
+        report(
+            f"{REPORTS}/figures/paper/{{fig}}.png",
+            caption="../report/paper_lp.rst",
+            category="Paper figures",
+            labels=paper_report_labels,
+        ),
+    log:
+        "logs/paper/{fig}.figure.log",
+    wildcard_constraints:
+        fig="fig[12]",
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        code=code_version("../scripts/plot_paper_lp.py"),
+    script:
+        "../scripts/plot_paper_lp.py"
+
+
+# Targets only (no output): `snakemake fig1` / `fig2` (a clear error if not configured).
+for _fig in ("fig1", "fig2"):
+
+    rule:
+        name:
+            _fig
+        input:
+            paper_lp_figure_targets(_fig) if _fig in PAPER_LP else paper_lp_missing,
+        localrule: True
+
+
+ALL_TARGETS += PAPER_LP_TARGETS

@@ -1,0 +1,15 @@
+"""The run summary of the report's landing page (shallownc.runinfo.run_summary_html)."""
+from pathlib import Path
+
+from shallownc import runinfo
+from shallownc.smk import logged
+
+with logged(snakemake) as log:
+    results = {Path(p) for p in snakemake.input if p.endswith(".nc")}
+    # every NetCDF result this run's targets were made from (per-job pieces excluded)
+    res_dir = Path(snakemake.config["results_dir"])
+    results |= {p for p in res_dir.rglob("*.nc") if "jobs" not in p.parts}
+    page = runinfo.run_summary_html(sorted(results), list(snakemake.params.configfiles),
+                                    snakemake.config, sorted(Path("benchmarks").rglob("*.tsv")))
+    Path(snakemake.output[0]).write_text(page)
+    log.info("wrote %s (%d results)", snakemake.output[0], len(results))
