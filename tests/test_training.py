@@ -139,19 +139,12 @@ def test_log_epochs_and_schedules():
     assert T.lr_factor("step", 80, 100) == pytest.approx(0.01)
 
 
-def test_three_layer_sgd_and_experiment_helpers():
+def test_three_layer_sgd():
     X, y = noisy_feasible(n=6, d=8, sigma=0.3)
     res = T.train_three_layer(X, y, widths=(16, 8), batch_size=4, momentum=0.9, lr=0.05,
                               epochs=20, seeds=(0, 1))
     assert res.trajectory.attrs["arch"] == "three_layer" and len(res.weights) == 3
     assert np.isfinite(res.trajectory.nc1.isel(epoch=-1)).all()
-    # confusion matrix of collapse vs LP verdict, counted by hand
-    ds = xr.Dataset({"final_nc1": ("run", [1e-4, 1e-2, 1e-4, 1e-2, 1e-5]),
-                     "lp_status": ("run", [1, 1, 0, 0, -1]),
-                     "diverged": ("run", [0, 0, 0, 0, 0])})
-    s = T.collapse_summary(ds, 1e-3)
-    assert s.confusion.values.tolist() == [[1, 1], [1, 1]]
-    assert s.attrs["agreement_rate"] == 0.5 and s.attrs["n_undecided_lp"] == 1
 
 
 RESUME_SCRIPT = textwrap.dedent("""
@@ -223,12 +216,10 @@ def test_experiment_outputs_have_named_dims_and_described_variables():
            "train": {"width": 4, "epochs": 5, "n_eval": 3, "lr": 0.1, "lambda_W": 1e-2,
                      "lambda_H": 1e-3},
            "d_over_n": [0.67, 3.0], "sigma": [0.1, 1.0], "trials": 2}
-    ds = T.collapse_summary(T.run_dynamics(exp, {"device": "cpu"}, 1), 1e-3)
+    ds = T.run_dynamics(exp, {"device": "cpu"}, 1)
     assert ds.epoch.values.tolist() == [0, 1, 2, 5]  # log_epochs(5, 3)
-    assert dict(ds.sizes) == {"d_over_n": 2, "sigma": 2, "trial": 2, "epoch": 4,
-                              "lp_verdict": 2, "trained": 2}
-    assert set(np.unique(ds.lp_status)) <= {0, 1}
-    assert int(ds.confusion.sum()) == 8
+    assert dict(ds.sizes) == {"d_over_n": 2, "sigma": 2, "trial": 2, "epoch": 4}
+    assert set(np.unique(ds.lp_status)) <= {0, 1} and ds.lp_status.size == 8
     for v in ds.variables:
         assert {"description", "units"} <= set(ds[v].attrs), v
 

@@ -41,6 +41,7 @@ import numpy as np
 import xarray as xr
 
 from . import bridge, upfm
+from . import feasibility as FZ
 from .normalization import trainer_lambda_factor, trainer_lambdas
 
 # Verdict codes (NetCDF flag_values / flag_meanings). Append, never reorder.
@@ -67,9 +68,12 @@ VERDICT_HELP = {
 # Relative gap levels (gap / F*) whose first-reach epochs are recorded besides the tolerance:
 # "how long" at run lengths too short to reach the tolerance itself.
 GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
-# LP statuses (shallownc.feasibility codes, project-wide): 1, 0, -1, -2
-LP_STATUSES = (1, 0, -1, -2)
-LP_PROOF = (1, 0)
+# LP statuses: the project-wide codes of shallownc.feasibility (1, 0, -1, -2), rows of tables
+LP_STATUSES = (FZ.FEASIBLE, FZ.INFEASIBLE, FZ.UNDECIDED, FZ.INFEASIBLE_WITHIN_RADIUS)
+LP_PROOF = (FZ.FEASIBLE, FZ.INFEASIBLE)
+if set(LP_STATUSES) != set(FZ.STATUS_NAMES):
+    raise ImportError(f"verdict.LP_STATUSES {LP_STATUSES} out of step with "
+                      f"feasibility.STATUS_NAMES {FZ.STATUS_NAMES}")
 
 
 def flag_attrs(long_name: str) -> dict:
@@ -289,8 +293,7 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     out["lp_status"] = (dims, np.asarray(lp, dtype=np.int8),
                         {"long_name": lp_attrs[0], "description": lp_attrs[1], "units": "1",
                          "flag_values": np.asarray(LP_STATUSES, dtype=np.int8),
-                         "flag_meanings": "feasible infeasible undecided "
-                                          "infeasible_within_radius"})
+                         "flag_meanings": " ".join(FZ.STATUS_NAMES[c] for c in LP_STATUSES)})
     out["verdict"] = (dims, res["verdict"], flag_attrs("certified training verdict"))
     return out
 
@@ -591,8 +594,7 @@ def table_frame(ds: xr.Dataset):
 
     t = ds["table"]
     df = pd.DataFrame(t.values, columns=[str(v) for v in ds["verdict_name"].values])
-    df.insert(0, "lp_status", [f"{int(s)} {n}" for s, n in zip(
-        ds["lp"].values, ("feasible", "infeasible", "undecided", "infeasible_within_radius"))])
+    df.insert(0, "lp_status", [f"{int(s)} {FZ.STATUS_NAMES[int(s)]}" for s in ds["lp"].values])
     return df
 
 

@@ -80,7 +80,6 @@ rule combine_training_theory:
         mem_mb=2000,
         runtime=10,
     params:
-        threshold=TRAIN_CFG["collapse_threshold"],
         code=code_version("../scripts/combine_training.py"),
     script:
         "../scripts/combine_training.py"
@@ -89,7 +88,6 @@ rule combine_training_theory:
 rule plot_training:
     input:
         dynamics=training_result("dynamics"),
-        theory=rules.combine_training_theory.output[0],
         three_layer=training_result("three_layer"),
         regularization=training_result("regularization"),
     output:
@@ -98,15 +96,6 @@ rule plot_training:
             caption="../report/training_dynamics.rst",
             category="Training",
             labels={"entry": "NC metrics vs epoch", "paper": "cf. Figures 4-5"},
-        ),
-        theory=report(
-            f"{REPORTS}/figures/training/theory_vs_training.png",
-            caption="../report/training_theory.rst",
-            category="Training",
-            labels={
-                "entry": "LP verdict vs trained collapse",
-                "paper": "cf. Figure 3 (Theorem 3)",
-            },
         ),
         three_layer=report(
             f"{REPORTS}/figures/training/three_layer.png",

@@ -1,7 +1,8 @@
-"""Combine the d/n jobs of experiment 2 and add collapse vs LP verdict (confusion matrix)."""
+"""Combine the d/n jobs of experiment 2 (the theory experiment) into one file; its
+verdicts against the class-LP status are the verdict stage's (verdict_theory.py)."""
 import xarray as xr
 
-from shallownc import io, training
+from shallownc import io
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
@@ -9,9 +10,6 @@ with logged(snakemake) as log:
              for p in snakemake.input]
     ds = xr.concat(parts, dim="d_over_n", data_vars="all", coords="different",
                    compat="equals", join="outer", combine_attrs="override").sortby("d_over_n")
-    ds = training.collapse_summary(ds, float(snakemake.params.threshold))
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)
-    log.info("confusion (rows LP feasible/infeasible, cols collapsed/not):\n%s",
-             ds["confusion"].values)
-    log.info("agreement rate %.3f over %d decided runs (%d undecided LPs)",
-             ds.attrs["agreement_rate"], ds.attrs["n_decided"], ds.attrs["n_undecided_lp"])
+    log.info("combined %d jobs: d/n %s, %d runs", len(parts), ds.d_over_n.values.tolist(),
+             int(ds["final_nc1"].size))

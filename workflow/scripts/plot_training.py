@@ -7,8 +7,6 @@ with logged(snakemake) as log:
     inp, out = snakemake.input, snakemake.output
     ft.plot_dynamics(io.read_netcdf(inp.dynamics, required_vars=["nc1", "lp_status"]),
                      out.dynamics)
-    ft.plot_theory(io.read_netcdf(inp.theory, required_vars=["confusion", "final_nc1"]),
-                   out.theory)
     ft.plot_three_layer(io.read_netcdf(inp.three_layer, required_vars=["nc1"]),
                         out.three_layer)
     ft.plot_regularization(io.read_netcdf(inp.regularization, required_vars=["nc1"]),

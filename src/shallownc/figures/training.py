@@ -14,7 +14,7 @@ import numpy as np
 import seaborn as sns
 import xarray as xr
 
-from shallownc.figures import legend_below, log_ticks_at, save, setup_style
+from shallownc.figures import legend_below, save, setup_style
 
 _METRICS = (("nc1", "NC1 (pinv)"), ("nc1_trace", r"Tr$\Sigma_W$/Tr$\Sigma_B$"),
             ("nc2_of", "NC2 orth. frame err."), ("nc3", "NC3"), ("objective", "objective"))
@@ -100,47 +100,6 @@ def _coinciding(ds, dim: str, variables, rtol: float = OVERLAP_RTOL,
                 out[b] = a
                 break
     return out
-
-
-def plot_theory(ds: xr.Dataset, path):
-    """Annotated confusion matrix (LP verdict vs collapsed) and final NC1 against d/n."""
-    setup_style()
-    fig, (a0, a1) = plt.subplots(2, 1, figsize=(7.6, 9.6), layout="constrained",
-                                 gridspec_kw={"height_ratios": [1, 1.3]})
-    cm = ds["confusion"].values
-    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, ax=a0,
-                xticklabels=["collapsed", "not collapsed"],
-                yticklabels=["LP feasible", "LP infeasible"], annot_kws={"size": 14})
-    a0.set_xlabel("trained network (final NC1 below / above the threshold)")
-    a0.set_ylabel("verified class-LP verdict")
-    a0.set_title(f"agreement {ds.attrs['agreement_rate']:.0%} of {ds.attrs['n_decided']} runs\n"
-                 f"(collapsed: final NC1 < {ds.attrs['collapse_threshold']:g})")
-    markers = {1: "o", 0: "x", -1: "s"}
-    names = {1: "LP feasible", 0: "LP infeasible", -1: "LP undecided"}
-    colors = sns.color_palette("tab10", len(ds.sigma))
-    rng = np.random.default_rng(0)
-    for c, s in zip(colors, ds.sigma.values):
-        sub = ds.sel(sigma=s)
-        for st, mk in markers.items():
-            m = (sub.lp_status == st).values
-            if not m.any():
-                continue
-            x = np.broadcast_to(sub.d_over_n.values[:, None], m.shape)[m]
-            x = x * np.exp(rng.uniform(-0.03, 0.03, x.shape))
-            a1.scatter(x, sub.final_nc1.values[m], marker=mk, color=c, s=30,
-                       label=f"σ={s:g}, {names[st]}")
-    xs = ds.d_over_n.values
-    thr = float(ds.attrs["collapse_threshold"])
-    a1.plot([xs.min() * 0.97, xs.max() * 1.03], [thr, thr], color="k", ls="--", lw=1,
-            label=f"collapse threshold NC1 = {thr:g}")
-    a1.set_yscale("log")
-    a1.set_xscale("log")
-    log_ticks_at(a1.xaxis, xs)
-    a1.set_xlabel("d/n (log scale, markers jittered)")
-    a1.set_ylabel(f"final NC1 (epoch {int(ds.epoch.max())})")
-    a1.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
-    a1.set_title(f"{ds.attrs.get('geometry')} K={ds.attrs.get('K')} n={ds.attrs.get('n')}")
-    return save(fig, path)
 
 
 def plot_three_layer(ds: xr.Dataset, path):

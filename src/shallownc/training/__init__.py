@@ -15,7 +15,7 @@ The package, bottom up (no module imports one above it):
 
 from shallownc.training.evaluation import (COORD_ATTRS, TRAJ_ATTRS, TRAJ_VARS, describe,
                                            evaluate)
-from shallownc.training.experiments import (collapse_summary, draw_train_test, hparams,
+from shallownc.training.experiments import (draw_train_test, hparams,
                                             lp_status, run_dynamics, run_grid,
                                             run_padded_grid,
                                             run_regularization, run_three_layer)
@@ -28,7 +28,7 @@ from shallownc.training.spec import (SCHEDULES, TrainData, TrainSpec, log_epochs
 from shallownc.training.state import Checkpointer, TrainState, code_version
 
 __all__ = ["COORD_ATTRS", "TRAJ_ATTRS", "TRAJ_VARS", "describe", "evaluate",
-           "collapse_summary", "draw_train_test", "hparams", "lp_status", "run_dynamics",
+           "draw_train_test", "hparams", "lp_status", "run_dynamics",
            "run_grid", "run_padded_grid", "run_regularization", "run_three_layer", "TrainResult", "cpu_run_chunk",
            "train", "train_three_layer", "train_two_layer", "LOSSES", "NORMALIZATION", "REGS",
            "objective", "objective_and_grad", "SCHEDULES", "TrainData", "TrainSpec",

@@ -50,8 +50,6 @@ COORD_ATTRS = {
     "reg": ("regularizer: feature, weight_decay or none", "1"),
     "variant_lambda_W": ("lambda_W of the variant", "1"),
     "variant_lambda_H": ("lambda_H of the variant", "1"),
-    "lp_verdict": ("class-LP verdict (row of the confusion matrix)", "1"),
-    "trained": ("training outcome (column of the confusion matrix)", "1"),
 }
 
 

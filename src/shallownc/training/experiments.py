@@ -176,32 +176,6 @@ def run_dynamics(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> x
                               compat="equals", join="outer", combine_attrs="override"))
 
 
-def collapse_summary(ds: xr.Dataset, threshold: float) -> xr.Dataset:
-    """Add ``collapsed`` (final NC1 < threshold, never for diverged runs) and the confusion
-    matrix of collapse vs LP verdict (decided LPs only), with the agreement rate as attribute.
-    """
-    collapsed = (ds["final_nc1"] < threshold) & (ds["diverged"] == 0)
-    ds["collapsed"] = collapsed.astype(np.int8).assign_attrs(
-        description=f"1 if final NC1 < {threshold:g} and the run did not diverge "
-                    "(reports/training.md 3)", units="1")
-    lp = ds["lp_status"]
-    cm = np.zeros((2, 2), dtype=np.int64)
-    for i, lpv in enumerate((1, 0)):
-        for j, cv in enumerate((1, 0)):
-            cm[i, j] = int(((lp == lpv) & (ds["collapsed"] == cv)).sum())
-    ds["confusion"] = (("lp_verdict", "trained"), cm,
-                       {"description": "number of runs: rows LP feasible/infeasible, "
-                                       "columns collapsed/not collapsed", "units": "runs"})
-    ds = ds.assign_coords(lp_verdict=["feasible", "infeasible"],
-                          trained=["collapsed", "not_collapsed"])
-    decided = cm.sum()
-    ds.attrs["collapse_threshold"] = float(threshold)
-    ds.attrs["agreement_rate"] = float(np.trace(cm) / decided) if decided else float("nan")
-    ds.attrs["n_decided"] = int(decided)
-    ds.attrs["n_undecided_lp"] = int((lp == -1).sum())
-    return describe(ds)
-
-
 def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
     """Experiment 3: three-layer nets, one data set, dims (first_width, seed, epoch)."""
     data = exp["data"]
