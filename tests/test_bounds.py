@@ -87,8 +87,8 @@ def test_comparison_bounds_sound_on_fresh_seeds(K, n, geometry):
 # ------------------------------------------------------------------ exactness / tightness
 
 def test_kinematic_formula_matches_science_md_numbers():
-    """science.md §5 (measured): K=2 n=40: 0.17 0.53 0.90 1.00 at d/n 1.4 1.5 1.6 1.7;
-    K=3: 0.20 0.53 at 1.9 2.0 (P(class feasible), eq. K1). science.md's K=3 value 0.93 at
+    """docs/science.md §5 (measured): K=2 n=40: 0.17 0.53 0.90 1.00 at d/n 1.4 1.5 1.6 1.7;
+    K=3: 0.20 0.53 at 1.9 2.0 (P(class feasible), eq. K1). docs/science.md's K=3 value 0.93 at
     d/n = 2.1 is not used: the project's verified quick grid (40 trials x 3 classes) gives 0.85
     there, the formula 0.843."""
     meas = {(2, 56): 0.17, (2, 60): 0.53, (2, 64): 0.90, (2, 68): 1.00,

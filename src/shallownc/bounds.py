@@ -1,7 +1,7 @@
 """Theory curves for NC-feasibility of Gaussian mixtures: sufficient conditions and a prediction.
 
 Every formula here is derived in ``reports/theory.md``; the equation labels in the comments
-(U0..U4, G1..G3, K1..K2, P1..P4) point there. Setting (science.md §1, §4): x_ki = mu_k + sigma z_ki,
+(U0..U4, G1..G3, K1..K2, P1..P4) point there. Setting (docs/science.md §1, §4): x_ki = mu_k + sigma z_ki,
 z ~ N(0, I_d), n samples per class, K classes, N = K n; M = [mu_1 .. mu_K] (d x K), r = rank M.
 The class-k LP is  X_k^T w = 1,  X_j^T w <= 0 (j != k).
 
