@@ -2,7 +2,7 @@
 # the "current engine" baseline of bench/paper_grid.py. Not used by the package.
 """Verified LP feasibility: is the global minimizer of a two-layer ReLU net collapsed?
 
-science.md §4: the global minimizer is NC exactly when, for every class k, some w in R^d has
+docs/science.md §4: the global minimizer is NC exactly when, for every class k, some w in R^d has
     X_k^T w = 1      (every class-k sample gets the same positive pre-activation),
     X_j^T w <= 0     (every sample of another class j is switched off by the ReLU).
 One-vs-rest (homogeneous, bias-free) linear separability of class k is stored separately:
@@ -23,7 +23,7 @@ Every verdict is *verified*, never trusted from the solver:
 * undecided  — no method produced a verified certificate; the reason is recorded and the cell
   is never counted as feasible or infeasible.
 
-Solver: HiGHS through ``highspy`` with presolve off (conventions.md: ~20x faster than scipy's
+Solver: HiGHS through ``highspy`` with presolve off (docs/conventions.md: ~20x faster than scipy's
 defaults on these LPs), dual simplex first; when it answers neither optimal nor infeasible (or
 its answer does not verify) the next configured method runs: interior point with crossover, and
 finally the alternative (Farkas) system solved directly for a certificate.
@@ -122,7 +122,7 @@ class Verdict:
 # ----------------------------------------------------------------------- problem builders
 
 def class_lp(X: np.ndarray, y: np.ndarray, k: int) -> Problem:
-    """NC class LP of science.md §4: X_k^T w = 1, X_j^T w <= 0 for j != k."""
+    """NC class LP of docs/science.md §4: X_k^T w = 1, X_j^T w <= 0 for j != k."""
     Xk, Xo = X[:, y == k], X[:, y != k]
     return Problem(Xk.T.copy(), np.ones(Xk.shape[1]), Xo.T.copy(), np.zeros(Xo.shape[1]))
 

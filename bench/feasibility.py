@@ -8,7 +8,7 @@ sigma of the preset; ``--trials`` trials per cell instead of the preset's 50: a 
 Each cell's data comes from shallownc.phase.draw_cell, so both sides solve identical LPs.
 
 Baseline: for each class k, one ``scipy.optimize.linprog(method="highs")`` call with default
-options on  X_k^T w = 1, X_j^T w <= 0, w free (science.md §4), one process, nothing verified;
+options on  X_k^T w = 1, X_j^T w <= 0, w free (docs/science.md §4), one process, nothing verified;
 status 0 -> feasible, 2 -> infeasible, anything else -> undecided.
 
 Ours: shallownc.phase.solve_cells (the code path of every pipeline job) with ``--workers``

@@ -2,7 +2,7 @@
 
 Figure 1: K = 2, n = 300, ||mu|| = 1, angle in {180, 90, 30, 0} degrees, d = 300..600 step 10,
 sigma = 0.0296 j (j = 0..50), 10 trials. Figure 2: K = 4, n = 250, mu_k = e_k, d = 250..1000
-step 25, sigma = 0.04 j, 10 trials (/work/shared/paper.md, "Figure 1", "Figure 2").
+step 25, sigma = 0.04 j, 10 trials (docs/science.md §9, "Figure 1", "Figure 2").
 
 Fixed sample (documented, reproducible): every ``--d-step``-th d value of each figure (first
 and last included), every ``--sigma-step``-th sigma (j = 0 included), ``--trials`` trial(s),

@@ -1,6 +1,6 @@
 """Compare the NetCDF results of two runs: values with xarray.testing.assert_allclose,
 attributes exactly; timings (variables and attributes named *time*, *_per_s) and provenance
-(config_json, package_versions_json, git_commit, created_utc) excluded.
+(config_json, package_versions_json, git_commit, created_utc, history) excluded.
 
     .venv/bin/python scripts/compare_results.py OLD_RESULTS_DIR NEW_RESULTS_DIR
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import xarray as xr
 
-PROVENANCE = {"config_json", "package_versions_json", "git_commit", "created_utc"}
+PROVENANCE = {"config_json", "package_versions_json", "git_commit", "created_utc", "history"}
 
 
 def _is_timing(name: str) -> bool:

@@ -87,8 +87,8 @@ def test_comparison_bounds_sound_on_fresh_seeds(K, n, geometry):
 # ------------------------------------------------------------------ exactness / tightness
 
 def test_kinematic_formula_matches_science_md_numbers():
-    """science.md §5 (measured): K=2 n=40: 0.17 0.53 0.90 1.00 at d/n 1.4 1.5 1.6 1.7;
-    K=3: 0.20 0.53 at 1.9 2.0 (P(class feasible), eq. K1). science.md's K=3 value 0.93 at
+    """docs/science.md §5 (measured): K=2 n=40: 0.17 0.53 0.90 1.00 at d/n 1.4 1.5 1.6 1.7;
+    K=3: 0.20 0.53 at 1.9 2.0 (P(class feasible), eq. K1). docs/science.md's K=3 value 0.93 at
     d/n = 2.1 is not used: the project's verified quick grid (40 trials x 3 classes) gives 0.85
     there, the formula 0.843."""
     meas = {(2, 56): 0.17, (2, 60): 0.53, (2, 64): 0.90, (2, 68): 1.00,
@@ -373,7 +373,8 @@ def test_paper_panel_curves_masks_and_inapplicable_curves():
                 assert np.array_equal(c, smax[:, None] > sig[None, :]), name
             elif kind == "d":
                 thr = float(cur.d_over_n_threshold.sel(curve=name))
-                assert np.array_equal(c, np.repeat((d / 30 >= thr - 1e-12)[:, None], 5, 1))
+                want = (d / 30 >= thr - 1e-12)[:, None] & (sig > 0)[None, :]
+                assert np.array_equal(c, want), name     # sigma = 0: the means, rank K
         assert np.isnan(cur.boundary_d_over_n.sel(curve="ours_predicted").values[0])
         assert float(cur.d_over_n_threshold.sel(curve="paper_thm3b")) == 2.0
         if angle == 0.0:      # mu_1 = mu_2: no sigma-curve of a proof certifies anything
@@ -402,3 +403,32 @@ def test_curve_scores_by_hand():
     # empirical 50%: sigma .1 crosses between d/n 1 and 2 at 1.5; sigma .2 at 2 + 0.1/0.6
     assert sc.empirical_50.values == pytest.approx([1.5, 2 + 0.1 / 0.6])
     assert sc.max_gap.values == pytest.approx([0.5, 1 + 0.1 / 0.6])
+
+
+def test_paper_figure_dataset_and_drawing(tmp_path):
+    """A toy Figure 1 end to end: verdicts -> curves and scores -> the drawing (two rows:
+    class-1 rate and P(all); one column per angle; every applicable curve in the legend)."""
+    from shallownc import phase
+    from shallownc import sweep as SW
+    from shallownc.figures import paper_lp
+
+    block = {"geometry": "angle", "K": 2, "n": 8, "mean_norm": 1.0, "angle_deg": [90, 0],
+             "d": {"start": 8, "step": 2, "count": 5}, "sigma": {"start": 0.0, "step": 0.3,
+                                                             "count": 3},
+             "trials": 2, "trials_per_job": 2, "classes": "all", "search": "bisect_d",
+             "level": 0.95, "delta": 0.05, "drawn_red_C": [0.399, None], "prediction_starts": 2}
+    grids = phase.paper_grids("fig1", block)
+    panels = {name: SW.combine([phase.paper_run_job(g, j, 1, F.SolverOptions(), (0, 1))
+                                for j in g.jobs(2)], phase.GRID_ATTRS)
+              for name, g in grids.items()}
+    ds = B.paper_figure_dataset(panels, grids, block)
+    assert ds.p_class1.dims == ("panel", "d", "sigma") and "p_all" in ds
+    assert ds.score_capture.dims == ("panel", "quantity", "curve")
+    assert set(ds.quantity.values) == {"class1", "all"}
+    assert all("description" in ds[v].attrs for v in ds.data_vars)
+    fig = paper_lp.fig_paper_lp(ds, "fig1")
+    heat = [ax for ax in fig.axes if ax.get_title()]
+    assert len(heat) == 4
+    labels = {t.get_text() for leg in fig.legends for t in leg.get_texts()}
+    assert "paper red, as drawn: C sqrt((d-n)/d)" in labels
+    assert any("predicted" in t for t in labels)

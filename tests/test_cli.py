@@ -83,6 +83,7 @@ def test_run_refuses_a_cluster_profile_with_placeholders(tmp_path):
 def test_run_dry_run_plans_the_tiny_config(tmp_path):
     cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
     cfg["results_dir"], cfg["report_dir"] = str(tmp_path / "r"), str(tmp_path / "rep")
+    cfg["allow_external_paths"] = True  # outputs outside the checkout Snakemake runs in
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     res = shallownc("run", "--configfile", str(tmp_path / "tiny.yaml"), "--cores", "1", "-n")
     assert res.returncode == 0, res.stderr[-3000:]
@@ -98,7 +99,8 @@ def test_run_outside_a_checkout_names_the_fix(tmp_path):
 
 def test_report_uses_the_report_dir_of_the_config(tmp_path):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(yaml.safe_dump({"report_dir": str(tmp_path / "rep")}))
+    cfg.write_text(yaml.safe_dump({"report_dir": str(tmp_path / "rep"),
+                                   "allow_external_paths": True}))
     res = shallownc("report", "--configfile", str(cfg), "--print-command")
     assert res.returncode == 0, res.stderr
     cmd = res.stdout.split()

@@ -1,4 +1,4 @@
-"""The verified LP engine on instances with known answers (science.md §4)."""
+"""The verified LP engine on instances with known answers (docs/science.md §4)."""
 import numpy as np
 import pytest
 

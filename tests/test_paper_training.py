@@ -77,7 +77,7 @@ def test_nc2w_decay_guide_is_the_step_product():
 
 def test_w_sum_decays_as_one_minus_lr_lambda_per_step():
     """K = 2, CE, activation regularization: the loss gradient sums to zero over the classes,
-    so w_1 + w_2 shrinks by exactly (1 - lr_t lambda_W) per SGD step (conventions.md) -- which
+    so w_1 + w_2 shrinks by exactly (1 - lr_t lambda_W) per SGD step (docs/conventions.md) -- which
     checks that the paper's lambda_W (2.1) reaches the trainer correctly."""
     import torch
 
@@ -102,6 +102,7 @@ def test_select_sigma_rejects_unknown():
 
 
 TOY = """
+allow_external_paths: true
 results_dir: {d}/results
 report_dir: {d}/reports
 paper:

@@ -1,4 +1,4 @@
-"""Grids, jobs and the statistical fact of science.md §5 (pure-noise transition)."""
+"""Grids, jobs and the statistical fact of docs/science.md §5 (pure-noise transition)."""
 import numpy as np
 import pytest
 import xarray as xr
@@ -20,7 +20,7 @@ def _pclass(K, n, d, trials, seed=123):
 
 
 def test_pure_noise_transition_k2_n40():
-    """science.md §5: K=2, n=40, P(class feasible) = 0.17, 0.53, 0.90 at d/n = 1.4, 1.5, 1.6.
+    """docs/science.md §5: K=2, n=40, P(class feasible) = 0.17, 0.53, 0.90 at d/n = 1.4, 1.5, 1.6.
 
     80 independent trials per point: the standard error at p = 0.5 is 0.056, so the band
     [0.3, 0.7] is 3.6 standard errors wide each way, while a transition displaced by 0.1 in d/n

@@ -88,7 +88,7 @@ def noisy_feasible(n=5, d=20, sigma=1.0, seed=3):
 
 def test_tiny_feasible_instance_collapses():
     X, y = noisy_feasible()
-    assert T.lp_status(X, y) == 1  # d >= N: the class LPs are feasible (science.md 4)
+    assert T.lp_status(X, y) == 1  # d >= N: the class LPs are feasible (docs/science.md 4)
     res = T.train_two_layer(X, y, width=32, lambda_W=2e-2, lambda_H=2e-3, epochs=1500,
                             lr=0.5, seeds=(0, 1))
     tr = res.trajectory

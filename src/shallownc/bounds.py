@@ -1,7 +1,7 @@
 """Theory curves for NC-feasibility of Gaussian mixtures: sufficient conditions and a prediction.
 
 Every formula here is derived in ``reports/theory.md``; the equation labels in the comments
-(U0..U4, G1..G3, K1..K2, P1..P4) point there. Setting (science.md §1, §4): x_ki = mu_k + sigma z_ki,
+(U0..U4, G1..G3, K1..K2, P1..P4) point there. Setting (docs/science.md §1, §4): x_ki = mu_k + sigma z_ki,
 z ~ N(0, I_d), n samples per class, K classes, N = K n; M = [mu_1 .. mu_K] (d x K), r = rank M.
 The class-k LP is  X_k^T w = 1,  X_j^T w <= 0 (j != k).
 
@@ -573,7 +573,8 @@ def paper_panel_curves(M: np.ndarray, n: int, d_grid, sigma_grid, *, angle_deg=N
                        drawn_C=None, delta: float = 0.05, starts: int = 4) -> xr.Dataset:
     """Every curve of :data:`PAPER_CURVES` for one panel (fixed means M, d x K with d >= K).
 
-    Returns (curve, d) ``certified_sigma_max`` (+inf / 0 for d-threshold curves, NaN for the
+    Returns (curve, d) ``certified_sigma_max`` (+inf / 0 for d-threshold curves, which hold
+    for sigma > 0 only: at sigma = 0 the data are the means, rank X = K; NaN for the
     prediction), (curve, d, sigma) ``certified``, (curve, sigma) ``boundary_d_over_n``, the
     fine (curve, d_fine) ``sigma_max_fine`` for drawing and (curve) ``d_over_n_threshold``.
     A curve that does not apply (e.g. theta = 0, s_min(Pi) = 0, K != 2) certifies nothing.
@@ -621,8 +622,9 @@ def paper_panel_curves(M: np.ndarray, n: int, d_grid, sigma_grid, *, angle_deg=N
             thr[i] = thresholds[name]
             ok = d_grid / n >= thr[i] - 1e-12
             smax[i] = np.where(ok, np.inf, 0.0)
-            bnd[i] = thr[i] if thr[i] <= d_grid.max() / n else np.nan
-            cert[i] = np.repeat(ok[:, None], S, 1)
+            bnd[i] = np.where(pos, thr[i] if thr[i] <= d_grid.max() / n else np.nan, np.nan)
+            # statements about Gaussian noise (rank X = Kn, kinematic formula): sigma > 0 only
+            cert[i] = ok[:, None] & pos[None, :]
         else:
             bnd[i] = pred
             cert[i] = (d_grid[:, None] / n >= pred[None, :]).astype(np.int8)

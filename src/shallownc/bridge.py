@@ -1,7 +1,7 @@
 """The bridge: verified LP solutions -> explicit two-layer weights attaining the UPFM optimum.
 
-Two-layer network f(x) = W2 relu(W1 x) (science.md §1), W1 p x d, W2 K x p, features
-H = relu(W1 X) (p x N), training objective with *activation* regularization (science.md §1):
+Two-layer network f(x) = W2 relu(W1 x) (docs/science.md §1), W1 p x d, W2 K x p, features
+H = relu(W1 X) (p x N), training objective with *activation* regularization (docs/science.md §1):
 
     F_net(W1, W2) = (1/N) sum_i loss(W2 h_i, y_i) + (lambda_W/2) ||W2||_F^2
                     + (lambda_H/2) ||H||_F^2,
@@ -11,7 +11,7 @@ the paper's objective (2.1) with the two-layer features (2.4), and the same loss
 regularized. Since H = relu(W1 X) >= 0, every network is a feasible point of the UPFM, so
 F_net >= F*_UPFM always (reports/upfm.md D§7).
 
-Construction (reports/upfm.md D§7). If every class LP X_k^T w_k = 1, X_j^T w_k <= 0 (science.md
+Construction (reports/upfm.md D§7). If every class LP X_k^T w_k = 1, X_j^T w_k <= 0 (docs/science.md
 §4) has a verified solution w_k, put W1[k] = h w_k^T (k < K, other rows zero) with h the closed
 form's feature scale, and W2 = the closed form's classifier. Then relu(W1 X)[k, i] =
 h relu(x_i^T w_k) = h 1[y_i = k] (up to the LP residuals), i.e. H equals the UPFM minimizer's
@@ -297,7 +297,7 @@ def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
                "normalization": upfm.NORMALIZATION},
     )
     ds["nc_all_status"] = (("d", "sigma", "trial"), status,
-                           {"description": "all class LPs (science.md §4): verified verdict",
+                           {"description": "all class LPs (docs/science.md §4): verified verdict",
                             **{k: v for k, v in {"flag_values": [1, 0, -1],
                                                   "flag_meanings": "feasible infeasible "
                                                                    "undecided"}.items()},

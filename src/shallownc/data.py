@@ -1,6 +1,6 @@
 """Data: Gaussian mixtures with several mean geometries, and a small real data set.
 
-Conventions (science.md §1): K classes, n samples per class, N = K n, input dimension d,
+Conventions (docs/science.md §1): K classes, n samples per class, N = K n, input dimension d,
 x_ki = mu_k + sigma z_ki with z ~ N(0, I_d), mean matrix M = [mu_1 ... mu_K] (d x K).
 Samples are stored column-wise, X is d x N, ordered by class (labels y = 0..K-1, n each).
 
@@ -40,7 +40,7 @@ def cell_seed(base_seed: int, trial: int, **params) -> int:
 
 def mean_matrix(geometry: str, K: int, d: int, norm: float = 1.0, angle_deg: float = 120.0,
                 rng: np.random.Generator | None = None) -> np.ndarray:
-    """Mean matrix M (d x K) of the mixture, science.md §1.
+    """Mean matrix M (d x K) of the mixture, docs/science.md §1.
 
     - orthogonal: mu_k = r e_k (needs d >= K);
     - antipodal (K = 2): mu_1 = r e_1, mu_2 = -r e_1;

@@ -1,6 +1,6 @@
 """Device choice for torch jobs: one GPU per concurrent job, else CPU.
 
-Snakemake does not set CUDA_VISIBLE_DEVICES for local jobs (conventions.md), so concurrent
+Snakemake does not set CUDA_VISIBLE_DEVICES for local jobs (docs/conventions.md), so concurrent
 training jobs on a multi-GPU workstation would all land on GPU 0. Policy (README, "Running on a
 cluster"):
 

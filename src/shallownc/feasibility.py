@@ -1,6 +1,6 @@
 """Verified LP feasibility: is the global minimizer of a two-layer ReLU net collapsed?
 
-science.md §4: the global minimizer is NC exactly when, for every class k, some w in R^d has
+docs/science.md §4: the global minimizer is NC exactly when, for every class k, some w in R^d has
     X_k^T w = 1      (every class-k sample gets the same positive pre-activation),
     X_j^T w <= 0     (every sample of another class j is switched off by the ReLU).
 One-vs-rest (homogeneous, bias-free) linear separability of class k is stored separately:
@@ -34,7 +34,7 @@ right-hand side by a common power of two (exact, so the scaled system has exactl
 solutions); tiny or mixed scales (X * 1e-8) are then solved like any other data, and every
 candidate is mapped back and verified on the original system.
 
-Solver: HiGHS through ``highspy`` with presolve off (conventions.md: ~20x faster than scipy's
+Solver: HiGHS through ``highspy`` with presolve off (docs/conventions.md: ~20x faster than scipy's
 defaults on these LPs), dual simplex first; when it answers neither optimal nor infeasible (or
 its answer does not verify) the next configured method runs: interior point with crossover, and
 finally the alternative (Farkas) system solved directly for a certificate.
@@ -210,7 +210,7 @@ def _check_data(X: np.ndarray, y: np.ndarray):
 
 
 def class_lp(X: np.ndarray, y: np.ndarray, k: int) -> Problem:
-    """NC class LP of science.md §4: X_k^T w = 1, X_j^T w <= 0 for j != k."""
+    """NC class LP of docs/science.md §4: X_k^T w = 1, X_j^T w <= 0 for j != k."""
     X = _check_data(X, y)
     Xk, Xo = X[:, y == k], X[:, y != k]
     return Problem(Xk.T.copy(), np.ones(Xk.shape[1]), Xo.T.copy(), np.zeros(Xo.shape[1]))

@@ -1,10 +1,10 @@
 """Generalization of neural-collapse (NC) solutions for two-class Gaussian mixtures.
 
-science.md §8; every formula below is derived in reports/generalization.md (section tags
+docs/science.md §8; every formula below is derived in reports/generalization.md (section tags
 "G1".."G5" refer to it).
 
-Setting (science.md §1): K = 2, x = mu_k + sigma z, z ~ N(0, I_d). A two-neuron NC solution
-(science.md §4) has neurons w_1 in F_1, w_2 in F_2 with
+Setting (docs/science.md §1): K = 2, x = mu_k + sigma z, z ~ N(0, I_d). A two-neuron NC solution
+(docs/science.md §4) has neurons w_1 in F_1, w_2 in F_2 with
     F_k = { w : X_k^T w = 1, X_j^T w <= 0 (j != k) }      (the class-k LP on the TRAINING set),
 and predicts class 1 iff relu(u_1) > relu(u_2), class 2 iff relu(u_2) > relu(u_1), with
 u_k = <w_k, x> (the NC second layer is aligned with the collapsed, equinorm features, so the
@@ -479,7 +479,7 @@ _THEORY_VARS = {
     "status": ("", "analysis status: 1 ok, 0 not NC (a class LP infeasible), 2 NC but no "
                "neuron with positive alignment, -1 undecided", "1"),
     "nc_all_status": ("", "verified NC verdict of the training set: 1 both class LPs "
-                      "feasible, 0 one infeasible, -1 undecided (science.md 4)", "1"),
+                      "feasible, 0 one infeasible, -1 undecided (docs/science.md 4)", "1"),
     "best_nc_error_lower": ("", "L* = max(reduction_optimum, Bayes error): lower end of "
                             "the best NC test error (reports/generalization.md G3-G5)", "1"),
     "reduction_optimum": ("", "exact min over NC solutions of the one-neuron reduction "

@@ -170,7 +170,7 @@ class Cell:
     def draw(self, base_seed: int, sigma: float, digits: tuple | None = None):
         """(X, y, seed, snr) of this cell at ``sigma``, reproducible bit for bit.
 
-        Gaussian mixtures: X = mu_y + sigma z (shallownc.data, science.md 1); with common
+        Gaussian mixtures: X = mu_y + sigma z (shallownc.data, docs/science.md 1); with common
         noise the draw Z is the same for every sigma. Digits: n images per class, projected
         to d dimensions (shallownc.data.subsample_project), plus sigma-noise from seed + 1.
         """

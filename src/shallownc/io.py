@@ -36,7 +36,7 @@ from typing import Iterable
 import numpy as np
 import xarray as xr
 
-os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")  # cluster file systems (conventions.md)
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")  # cluster file systems (docs/conventions.md)
 
 ENGINE = "netcdf4"
 _PACKAGES = ("shallownc", "numpy", "scipy", "highspy", "xarray", "netCDF4", "torch",

@@ -1,13 +1,13 @@
 """Neural-collapse metrics: small pure functions, float64, one formula each.
 
-Conventions: /work/shared/conventions.md ("Neural-collapse metrics"), science.md §2. Features
+Conventions: docs/conventions.md ("Neural-collapse metrics"), docs/science.md §2. Features
 are columns: ``H`` is p x N (feature p, sample N), labels ``y`` in 0..K-1, class means
 ``Hbar`` is p x K (column k = mu_k), global mean mu_G = (1/K) sum_k mu_k (balanced classes;
 for unbalanced labels the mean of the class means is used, as in Papyan et al. 2020).
 The classifier ``W`` is K x p (logits f = W h). Every function casts its inputs to float64.
 
 Formulas (Papyan, Han & Donoho, PNAS 2020, "Prevalence of neural collapse", Fig. 6 and SI;
-the orthogonal-frame NC2 for non-negative features is science.md §2 / the talk):
+the orthogonal-frame NC2 for non-negative features is docs/science.md §2 / the talk):
 
 - Sigma_W = (1/N) sum_i (h_i - mu_{y_i})(h_i - mu_{y_i})^T,
   Sigma_B = (1/K) sum_k (mu_k - mu_G)(mu_k - mu_G)^T.
@@ -17,7 +17,7 @@ the orthogonal-frame NC2 for non-negative features is science.md §2 / the talk)
   (Sigma_B = C C^T, so lambda_i = s_i^2 and v_i = u_i: the same eigenpairs as eigh(Sigma_B),
   computed without squaring the condition number). v^T Sigma_W v is evaluated as
   ||(H - Hbar[:, y])^T v||^2 / N, a sum of squares, so NC1 is never negative (the float32
-  ``pinv`` of public code can give negative NC1; conventions.md). With Sigma_B = 0 (all class
+  ``pinv`` of public code can give negative NC1; docs/conventions.md). With Sigma_B = 0 (all class
   means equal, e.g. a dead network) NC1 is undefined and returned as NaN.
 - Trace ratio Tr(Sigma_W) / Tr(Sigma_B) (NaN when Tr(Sigma_B) = 0).
 - NC2, orthogonal frame (ReLU features): ||G/||G||_F - I_K/sqrt(K)||_F with G = Hbar^T Hbar
@@ -27,7 +27,7 @@ the orthogonal-frame NC2 for non-negative features is science.md §2 / the talk)
 - Equinorm: std_k ||mu_k - mu_G|| / mean_k ||mu_k - mu_G|| (Papyan et al. Fig. 2).
 - Equiangularity: mean over k != j of |cos(mu_k - mu_G, mu_j - mu_G) + 1/(K-1)| (Fig. 3).
 - NC3 (self-duality): ||W^T/||W||_F - M/||M||_F||_F with M the centred means (CE) or the
-  uncentred means (MSE) (conventions.md).
+  uncentred means (MSE) (docs/conventions.md).
 - NC4: fraction of samples where argmax_k (W h)_k differs from the nearest class mean
   argmin_k ||h - mu_k|| (Papyan et al. Fig. 7), on training or on fresh test features.
 - Margin: min_i ( f_{y_i}(x_i) - max_{j != y_i} f_j(x_i) ) (logit margin).
@@ -38,7 +38,7 @@ our W W^T and its W^T Hbar our W Hbar, both K x K); C_K = I_K - 11^T/K, ||C_K||_
 - nc2_h_paper = ||Hbar^T Hbar/||Hbar^T Hbar||_F - I_K/sqrt(K)||_F (= nc2_of by definition);
 - nc2_w_paper = ||W^T W/||W^T W||_F - C_K/sqrt(K-1)||_F (paper notation);
 - nc3_paper   = ||W^T Hbar/||W^T Hbar||_F - C_K/sqrt(K-1)||_F (paper notation).
-For K = 2 NC2_W says nothing about collapse (conventions.md: with activation regularization
+For K = 2 NC2_W says nothing about collapse (docs/conventions.md: with activation regularization
 w1 + w2 decays as (1 - lr lambda_W)^steps whatever the data) and NC1 sees one direction only:
 read them with Tr(Sigma_W)/Tr(Sigma_B) (``nc1_trace``).
 """
@@ -98,7 +98,7 @@ def _between_eigs(Hbar: np.ndarray, K: int):
 def nc1(H, y, K=None) -> float:
     """NC1 = (1/K) Tr(Sigma_W Sigma_B^+), pinv over the top rank(Sigma_B) eigenpairs.
 
-    Papyan et al. 2020; conventions.md. Never negative; NaN when Sigma_B = 0.
+    Papyan et al. 2020; docs/conventions.md. Never negative; NaN when Sigma_B = 0.
     """
     H, y, K = _check(H, y, K)
     if not np.isfinite(H).all():
@@ -112,7 +112,7 @@ def nc1(H, y, K=None) -> float:
 
 
 def nc1_trace_ratio(H, y, K=None) -> float:
-    """Tr(Sigma_W) / Tr(Sigma_B) (conventions.md); NaN when Tr(Sigma_B) = 0."""
+    """Tr(Sigma_W) / Tr(Sigma_B) (docs/conventions.md); NaN when Tr(Sigma_B) = 0."""
     H, y, K = _check(H, y, K)
     Hbar = class_means(H, y, K)
     tw = ((H - Hbar[:, y]) ** 2).sum() / H.shape[1]
@@ -126,7 +126,7 @@ def _normalized(G: np.ndarray):
 
 
 def nc2_orthogonal_frame(Hbar) -> float:
-    """||G/||G||_F - I_K/sqrt(K)||_F, G = Hbar^T Hbar (uncentred means; science.md §2)."""
+    """||G/||G||_F - I_K/sqrt(K)||_F, G = Hbar^T Hbar (uncentred means; docs/science.md §2)."""
     Hbar = _f64(Hbar)
     K = Hbar.shape[1]
     Gn = _normalized(Hbar.T @ Hbar)
@@ -263,7 +263,7 @@ def all_metrics(H, y, W, logits, loss: str = "ce", K=None) -> dict[str, float]:
 
 METRIC_ATTRS = {
     "nc1": ("NC1 = (1/K) Tr(Sigma_W Sigma_B^+), pinv over top rank(Sigma_B) eigenpairs "
-            "(shallownc.metrics.nc1; conventions.md)", "1"),
+            "(shallownc.metrics.nc1; docs/conventions.md)", "1"),
     "nc1_trace": ("Tr(Sigma_W)/Tr(Sigma_B) of the features (metrics.nc1_trace_ratio)", "1"),
     "nc2_of": ("NC2 orthogonal-frame error ||G/||G||_F - I/sqrt(K)||_F, G = Hbar^T Hbar "
                "(uncentred class means; metrics.nc2_orthogonal_frame)", "1"),

@@ -1,4 +1,4 @@
-"""Batched shallow ReLU networks: R independent runs in one tensor program (science.md §1, §6).
+"""Batched shallow ReLU networks: R independent runs in one tensor program (docs/science.md §1, §6).
 
 Two-layer  f(x) = W2 relu(W1 x [+ b1]) [+ b2],            features H = relu(W1 X) (p x N);
 three-layer f(x) = W3 relu(W2 relu(W1 x)) (biases optional), features = last hidden layer.
@@ -6,7 +6,7 @@ three-layer f(x) = W3 relu(W2 relu(W1 x)) (biases optional), features = last hid
 Parameters of R runs are stacked on a leading run axis: W_l has shape (R, out, in), b_l
 (R, out, 1). The input is shared, X (d, N), or per run, X (R, d, N); a forward pass is one
 batched matmul per layer (``torch.matmul`` broadcasts (R, out, in) @ (d, N) to a bmm), so a
-GPU trains hundreds of runs at the cost of a few (conventions.md, "Training cost").
+GPU trains hundreds of runs at the cost of a few (docs/conventions.md, "Training cost").
 
 Initialization (per run, independent of the other runs in the batch): W_l[r] has i.i.d.
 N(0, (init_scale_r)^2 / fan_in) entries drawn from ``torch.Generator().manual_seed(seed_r)``

@@ -5,11 +5,11 @@ Convention (paper (2.1), the project normalization since 2026-12; ``upfm.NORMALI
     R = (1/N) sum_i loss(f(x_i), y_i) + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2.
 
 Every config value ``lambda_W`` / ``lambda_H`` of the sections ``upfm``, ``generalization`` and
-``paper`` means the paper's lambda. :mod:`shallownc.training` is owned separately and switches to
-(2.1) on its own schedule; :func:`trainer_lambda_factor` finds out which convention the installed
-trainer uses (by evaluating both on one tiny run) so that a lambda in the paper's sense is always
-handed over correctly: trainer lambda = factor x paper lambda (1 for a (2.1) trainer, 1/2 for a
-trainer with lambda ||.||^2).
+``paper`` means the paper's lambda, and :mod:`shallownc.training` minimizes (2.1) too
+(``training.objective.NORMALIZATION``), so lambdas are handed over unchanged.
+:func:`trainer_lambda_factor` keeps that a checked fact rather than an assumption: once per
+process it evaluates the trainer's reported objective on one tiny float64 run against
+:func:`shallownc.upfm.objective` at the same lambdas and raises if they disagree.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = ["NORMALIZATION", "trainer_lambda_factor", "trainer_lambdas"]
 
 @functools.lru_cache(maxsize=1)
 def trainer_lambda_factor() -> float:
-    """1.0 if shallownc.training minimizes (2.1), 0.5 if it minimizes lambda ||.||^2.
+    """1.0 when shallownc.training minimizes (2.1) (checked numerically); raises otherwise.
 
     Probe: one float64 run (K = 2, N = 4, width 3, 2 epochs); the trainer's reported final
     objective is compared with both conventions evaluated here at its final weights.
@@ -41,13 +41,11 @@ def trainer_lambda_factor() -> float:
     W1, W2 = np.asarray(r.W1[0], dtype=np.float64), np.asarray(r.W2[0], dtype=np.float64)
     H = np.maximum(W1 @ X, 0.0)
     reported = float(r.objective[0])
-    for factor in (1.0, 0.5):
-        # objective(.) is (2.1); a trainer with lambda||.||^2 equals (2.1) at 2 lambda
-        if abs(objective(W2, H, y, lw / factor, lh / factor, "ce") - reported) \
-                <= 1e-9 * max(1.0, abs(reported)):
-            return factor
-    raise RuntimeError("shallownc.training's objective matches neither (lambda/2)||.||^2 "
-                       f"(paper (2.1)) nor lambda||.||^2 (reported {reported!r})")
+    expected = objective(W2, H, y, lw, lh, "ce")          # paper (2.1)
+    if abs(expected - reported) <= 1e-9 * max(1.0, abs(reported)):
+        return 1.0
+    raise RuntimeError("shallownc.training's objective is not paper (2.1) "
+                       f"(reported {reported!r}, (2.1) gives {expected!r})")
 
 
 def trainer_lambdas(lambda_W: float, lambda_H: float) -> tuple[float, float]:

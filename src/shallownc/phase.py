@@ -40,7 +40,7 @@ _METH_ATTRS = {"flag_values": list(range(len(F.METHODS))), "flag_meanings": " ".
 _V = SW.Variable
 VARIABLES = (
     _V("nc_status", _G4, None, "verified verdict of the NC class LP X_k^T w = 1, X_j^T w <= 0 "
-       "(science.md 4)", np.int8, F.UNDECIDED, STATUS_ATTRS),
+       "(docs/science.md 4)", np.int8, F.UNDECIDED, STATUS_ATTRS),
     _V("sep_status", _G4, None, "verified one-vs-rest homogeneous linear separability "
        "X_k^T w >= 1, X_j^T w <= -1", np.int8, F.UNDECIDED, STATUS_ATTRS),
     _V("nc_method", _G4, None, "method whose certificate decided the class LP", np.int8, 0,

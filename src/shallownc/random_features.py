@@ -1,7 +1,7 @@
 """Three-layer network with a fixed random first layer: NC-feasibility vs the width d1.
 
-science.md §6: features H = relu(W1 X) with W1 (d1 x d) Gaussian and fixed; the global minimizer
-of the remaining two layers is collapsed exactly when every class LP of science.md §4 is
+docs/science.md §6: features H = relu(W1 X) with W1 (d1 x d) Gaussian and fixed; the global minimizer
+of the remaining two layers is collapsed exactly when every class LP of docs/science.md §4 is
 feasible on H (shallownc.feasibility.class_lp(H, y, k), verified verdicts).
 
 Reference widths drawn with the experiment (reports/theory.md §4, eq. R1-R3):
@@ -105,7 +105,7 @@ def reference_widths(K: int, n: int, delta: float) -> dict:
 _G5 = ("d", "sigma", "trial", "d1", "class")
 RF_VARIABLES = (
     SW.Variable("nc_status", _G5, None, "verified verdict of the class LP on H = relu(W1 X) "
-                "(science.md 4, 6)", np.int8, F.UNDECIDED, phase.STATUS_ATTRS),
+                "(docs/science.md 4, 6)", np.int8, F.UNDECIDED, phase.STATUS_ATTRS),
     SW.Variable("feature_rank", _G5[:4], "1", "numerical rank of H (rank N makes every class "
                 "LP feasible, reports/theory.md eq. R1)", np.int64, 0),
     SW.Variable("seed", _G5[:3], None, "seed of the input data (shallownc.data.cell_seed)",

@@ -88,6 +88,20 @@ def _paper_rows(outputs: set[str], results_dir: str) -> list[str]:
     return rows
 
 
+CONFIGFILES_ENV = "SHALLOWNC_CONFIGFILES"
+
+
+def configfiles_from_env() -> list[str]:
+    """The run's config files as common.smk exported them (JSON list in $SHALLOWNC_CONFIGFILES).
+
+    Informational only (the landing page names them); an absent variable gives []."""
+    import json
+    import os
+
+    raw = os.environ.get(CONFIGFILES_ENV, "")
+    return list(json.loads(raw)) if raw else []
+
+
 def run_summary_html(results: Iterable[str | Path], configfiles: list[str], config: dict,
                      benchmarks: Iterable[str | Path] = ()) -> str:
     """The run summary page (module docstring)."""

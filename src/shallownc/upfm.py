@@ -9,7 +9,7 @@ UPFM: H >= 0 entrywise; UFM: H free.  Losses:
 
 * ``ce``:  loss(z, y) = log sum_j exp(z_j) - z_y;
 * ``mse``: loss(z, y) = c ||z - e_y||^2 with c = ``mse_scale`` (default 1/2: the normalization of
-  the check in science.md §3, and the one whose gradient is the plain residual).
+  the check in docs/science.md §3, and the one whose gradient is the plain residual).
 
 Everything below is derived in reports/upfm.md (section numbers "D§x" refer to it):
 

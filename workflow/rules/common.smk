@@ -1,4 +1,5 @@
 # Helpers shared by the rule files, no rules here. Validation, params, input functions.
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from shallownc import generalization as _gen
 from shallownc import paper_figures as _paper_figures
 from shallownc import paper_training as _paper_training
 from shallownc import random_features as _rf
+from shallownc import runinfo
 from shallownc import integrity
 from snakemake.logging import logger
 
@@ -27,6 +29,11 @@ os.environ.update(
         for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH"))
         if p
     )
+)
+# The config files of this run, for the report's run summary only: passed through the
+# environment, not as a param, so naming the same settings in another file re-runs nothing.
+os.environ[runinfo.CONFIGFILES_ENV] = json.dumps(
+    [str(p) for p in workflow.config_settings.configfiles] or ["config.yaml"]
 )
 # Software environment declared by every rule (used with --use-conda).
 CONDA_ENV = "../envs/shallownc.yaml"

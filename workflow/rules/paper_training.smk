@@ -1,7 +1,7 @@
 # The paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
 # shallownc.paper_training, shallownc.paper_theorems, shallownc.kernels; reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
-# fig2 of workflow/rules/paper_lp.smk when that file is included before this one).
+# fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
 # Jobs: Figure 3 one per d (all sigma values batched), Figure 6 one per d1; Figures 4-5 select
 # sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
 # Constants and input functions: workflow/rules/common.smk (stage 6b).
@@ -193,5 +193,5 @@ rule paper:
     input:
         expand(f"{RESULTS}/paper/{{fig}}.nc", fig=PAPER_FIGS),
         expand(rules.paper_figure.output[0], fig=PAPER_FIGS),
-        globals().get("PAPER_LP_TARGETS", []),
+        PAPER_LP_TARGETS,
     localrule: True

@@ -55,8 +55,6 @@ rule run_summary:
         mem_mb=500,
         runtime=5,
     params:
-        configfiles=[str(p) for p in workflow.config_settings.configfiles]
-        or ["config.yaml"],
         code=code_version("../scripts/run_summary.py"),
     script:
         "../scripts/run_summary.py"

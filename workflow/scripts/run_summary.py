@@ -9,7 +9,7 @@ with logged(snakemake) as log:
     # every NetCDF result this run's targets were made from (per-job pieces excluded)
     res_dir = Path(snakemake.config["results_dir"])
     results |= {p for p in res_dir.rglob("*.nc") if "jobs" not in p.parts}
-    page = runinfo.run_summary_html(sorted(results), list(snakemake.params.configfiles),
+    page = runinfo.run_summary_html(sorted(results), runinfo.configfiles_from_env(),
                                     snakemake.config, sorted(Path("benchmarks").rglob("*.tsv")))
     Path(snakemake.output[0]).write_text(page)
     log.info("wrote %s (%d results)", snakemake.output[0], len(results))

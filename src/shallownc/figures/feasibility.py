@@ -33,7 +33,7 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
 
 
 def pure_noise_line(K: int) -> float:
-    """d/n = (K+1)/2: the pure-noise transition (science.md §5, Gordon comparison)."""
+    """d/n = (K+1)/2: the pure-noise transition (docs/science.md §5, Gordon comparison)."""
     return (K + 1) / 2
 
 

@@ -1,6 +1,6 @@
 """Figures of the generalization stage (read only from results/generalization/<name>.nc).
 
-Panels (reports/generalization.md, science.md §8):
+Panels (reports/generalization.md, docs/science.md §8):
 (a, b, ...) test error versus SNR = ||mu||/sigma at the chosen d/n values: the best NC test
     error (its exact bracket [L*, U*], mean over the trials whose training set is NC-feasible),
     the lower bound of those same training sets (G5) and its mean-field value, the Bayes error,

@@ -127,6 +127,7 @@ def fig_paper_lp(ds: xr.Dataset, fig_name: str):
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8,
                frameon=False)
     fig.suptitle(f"Paper {fig_name.replace('fig', 'Figure ')} reproduced: K = {ds.attrs['K']}, "
-                 f"n = {n}, {int(ds.attrs['trials'])} trials per cell "
+                 f"n = {n}, {int(ds.attrs['trials'])} trial"
+                 f"{'s' if int(ds.attrs['trials']) != 1 else ''} per cell "
                  f"(common noise across σ; σ = 0 decided exactly)", fontsize=10)
     return fig

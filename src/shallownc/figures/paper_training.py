@@ -3,7 +3,7 @@
 Axes as in the paper (log-scale metric against d/n or epoch); every figure's title names the
 paper figure it reproduces and the training length it shows (``length_label`` and epochs).
 Top row of Figures 4-6: the paper's metrics exactly as (3.2)-(3.3) define them; bottom row: our
-conventions (conventions.md) and the certified gap objective - F*_UPFM (reports/upfm.md D§7).
+conventions (docs/conventions.md) and the certified gap objective - F*_UPFM (reports/upfm.md D§7).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def plot_fig3(path_nc: str, path_png: str):
 
 def nc2w_decay_guide(ds: xr.Dataset) -> np.ndarray:
     """prod over the SGD steps before each epoch of (1 - lr_t lambda_W): the factor by which
-    w_1 + w_2 shrinks for K = 2 under activation regularization (conventions.md), trainer's
+    w_1 + w_2 shrinks for K = 2 under activation regularization (docs/conventions.md), trainer's
     step schedule (lr drops at the milestones)."""
     ep = ds.epoch.values.astype(float)
     E = float(ds.attrs["epochs"])
@@ -122,7 +122,7 @@ def _traj_panels(ds: xr.Dataset, line_dim: str, line_label, title: str, path_png
             if row == 1:
                 ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel("paper's metrics (3.2)-(3.3)")
-    axes[1, 0].set_ylabel("ours (conventions.md)")
+    axes[1, 0].set_ylabel("ours (docs/conventions.md)")
     axes[0, 0].legend(fontsize=7)
     if guide:
         axes[0, 2].legend(fontsize=7)

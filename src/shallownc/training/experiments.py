@@ -42,7 +42,7 @@ def draw_train_test(data_cfg: dict, d: int, sigma: float, base_seed: int, trial:
 
 
 def lp_status(X, y, solver_cfg: dict | None = None) -> int:
-    """Class-LP verdict of the data (science.md §4): 1 feasible, 0 infeasible, -1 undecided."""
+    """Class-LP verdict of the data (docs/science.md §4): 1 feasible, 0 infeasible, -1 undecided."""
     from shallownc import feasibility as F
 
     nc, _ = F.solve_classes(X, y, F.SolverOptions.from_config(solver_cfg), separability=False)
@@ -101,7 +101,7 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     if with_lp:
         traj["lp_status"] = (("run",), np.asarray(lps, dtype=np.int8),
                              {"description": "class-LP verdict of the training data "
-                                             "(science.md 4; feasibility.solve_classes): "
+                                             "(docs/science.md 4; feasibility.solve_classes): "
                                              "1 feasible, 0 infeasible, -1 undecided",
                               "units": "1"})
     out = _unstack(traj, sigma=sig, trial=tri).expand_dims(d_over_n=[float(d_over_n)])

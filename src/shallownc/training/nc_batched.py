@@ -1,7 +1,7 @@
 """The NC metrics of shallownc.metrics for R runs at once, in float64 torch (on any device).
 
 Same formulas as shallownc.metrics (its docstring cites them: Papyan et al. 2020, paper
-(3.2)-(3.3), conventions.md), written on batched tensors so that an evaluation of a sweep is a
+(3.2)-(3.3), docs/conventions.md), written on batched tensors so that an evaluation of a sweep is a
 few batched products instead of R numpy calls (issue 16 item 2; on a GPU it stays on the
 device). shallownc.metrics is the reference: tests/test_training_eval.py checks every value
 against it. Shapes: H (R, p, N), Y one-hot (R, K, N) or (K, N), W (R, K, p), logits (R, K, N).
