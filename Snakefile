@@ -35,6 +35,7 @@ wildcard_constraints:
 # Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
 # stops the run, naming the file and how to rebuild it; nothing is deleted.
 onstart:
+    integrity.check_no_placeholders(workflow)
     integrity.check_results_intact(RESULTS, workflow)
 
 

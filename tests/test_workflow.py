@@ -139,6 +139,24 @@ def test_corrupt_result_stops_before_any_job_and_deletes_nothing(tiny_run):
             digits.write_bytes(backup)
 
 
+def test_profile_placeholders_stop_a_real_run_but_not_a_dry_run(tiny_run):
+    """CHANGE_ME values left from the SLURM template (profiles/slurm) stop a run before any job
+    starts, naming each setting; a dry run still plans (issue 15)."""
+    cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
+    target = sorted((tiny_run / cfg.get("results_dir", "results") / "data").rglob("*.nc"))[0]
+    before = target.stat().st_mtime
+    args = ("--default-resources", "slurm_account=CHANGE_ME", "--set-resources",
+            "gmm_example:slurm_partition=CHANGE_ME_CPU", "--forceall", "--",
+            str(target.relative_to(tiny_run)))
+    res = smk(tiny_run, *args, check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out[-3000:]
+    assert "default-resources: slurm_account=CHANGE_ME" in out, out[-3000:]
+    assert "set-resources: gmm_example: slurm_partition=CHANGE_ME_CPU" in out, out[-3000:]
+    assert target.stat().st_mtime == before, "a job ran despite the placeholders"
+    assert smk(tiny_run, "-n", *args).returncode == 0
+
+
 # ---- one-line errors and the Makefile (issue 14, item 7) ---------------------------------------
 
 def make(*args):

@@ -85,3 +85,33 @@ def check_results_intact(results_dir, workflow) -> None:
         "error: corrupt result file(s); nothing was run or deleted:\n  " + "\n  ".join(lines)
         + f"\nto rebuild them and everything computed from them, run the same command with "
         f"--forcerun {files}\n(make users: make run SMK_ARGS='--forcerun {files}')")
+
+
+PLACEHOLDER = "CHANGE_ME"
+
+
+def placeholder_resources(default_args, overwrite: dict) -> list[str]:
+    """Resource settings of the active profile that still hold a ``CHANGE_ME`` value.
+
+    ``default_args``: the ``default-resources`` entries as ``name=value`` strings
+    (``workflow.resource_settings.default_resources.args``); ``overwrite``: the
+    ``set-resources`` mapping rule -> {name: Resource} (its ``raw`` value is the profile's)."""
+    found = [f"default-resources: {a}" for a in (default_args or []) if PLACEHOLDER in str(a)]
+    for rule, res in sorted((overwrite or {}).items()):
+        for name, r in sorted(res.items()):
+            raw = getattr(r, "raw", r)
+            if PLACEHOLDER in str(raw):
+                found.append(f"set-resources: {rule}: {name}={raw}")
+    return found
+
+
+def check_no_placeholders(workflow) -> None:
+    """For the Snakefile's ``onstart``: refuse to submit jobs while the profile (e.g. the SLURM
+    template profiles/slurm) still holds CHANGE_ME values; dry runs (no onstart) still plan."""
+    rs = workflow.resource_settings
+    found = placeholder_resources(getattr(rs.default_resources, "args", None),
+                                  rs.overwrite_resources)
+    if found:
+        raise SystemExit("error: the profile still holds CHANGE_ME placeholder(s); set them for "
+                         "your site before running (a dry run -n plans anyway):\n  "
+                         + "\n  ".join(found))
