@@ -18,7 +18,6 @@ file is ignored with a warning.
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import json
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from shallownc.codehash import normalized_source
 from shallownc.models import BatchedNet, init_net
 
 log = logging.getLogger("shallownc.training")
@@ -38,22 +38,12 @@ _PKG = Path(__file__).resolve().parent
 CODE_FILES = (*sorted(_PKG.glob("*.py")), _PKG.parent / "models.py", _PKG.parent / "metrics.py")
 
 
-def _strip_docstrings(tree: ast.AST) -> ast.AST:
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
 def source_hash(paths) -> str:
-    """sha256 of the ASTs of ``paths`` without comments and docstrings (formatting-blind)."""
+    """sha256 of the normalized sources of ``paths`` (comments and docstrings stripped, the
+    same normalization as the rules' code versions: :func:`shallownc.codehash.normalized_source`)."""
     h = hashlib.sha256()
     for p in paths:
-        tree = _strip_docstrings(ast.parse(Path(p).read_text()))
-        h.update(Path(p).name.encode() + ast.dump(tree).encode())
+        h.update(Path(p).name.encode() + normalized_source(p).encode())
     return h.hexdigest()[:16]
 
 
