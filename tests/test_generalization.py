@@ -1,4 +1,4 @@
-"""Tests of shallownc.generalization (reports/generalization.md G1-G5) and its figure."""
+"""Tests of shallownc.generalization (reports/generalization.md E1-E5) and its figure."""
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ def draw(geometry="antipodal", n=10, d=30, sigma=0.5, trial=0, seed=11):
     return D.GMMSpec(geometry, 2, n, d, sigma).draw(seed, trial)
 
 
-# ---------------------------------------------------------------------------- G2 exact error
+# ---------------------------------------------------------------------------- E2 exact error
 
 @pytest.mark.parametrize("i", range(6))
 def test_orthant_matches_scipy_bivariate_normal(i):
@@ -90,7 +90,7 @@ def test_trained_error_evaluator_matches_closed_form():
     assert tie > 0
 
 
-# ----------------------------------------------------------------- G4 best NC neuron (LDP)
+# ----------------------------------------------------------------- E4 best NC neuron (LDP)
 
 def test_ldp_known_solution_and_infeasible():
     G_ = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -194,7 +194,7 @@ def test_not_nc_when_d_below_n():
     assert np.isnan(out["lower"]) and np.isnan(out["upper"])
 
 
-# ----------------------------------------------------------------------------- G5 bounds
+# ----------------------------------------------------------------------------- E5 bounds
 
 @pytest.mark.parametrize("geometry", ["antipodal", "angle"])
 def test_bounds_hold_on_sampled_instances(geometry):
@@ -227,7 +227,7 @@ def test_bounds_hold_on_sampled_instances(geometry):
 
 
 def test_equality_relaxation_mean_field():
-    """E ||P_V mu||^2 = r^2 (d - n + 1)/d (G5); small sigma so the half-space never binds."""
+    """E ||P_V mu||^2 = r^2 (d - n + 1)/d (E5); small sigma so the half-space never binds."""
     n, d = 10, 30
     vals = [G.equality_relaxation_alignment(*draw(n=n, d=d, sigma=0.1, trial=t)[:2], 0,
                                             D.mean_matrix("antipodal", 2, d)[:, 0]) ** 2

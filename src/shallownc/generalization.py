@@ -1,28 +1,28 @@
 """Generalization of neural-collapse (NC) solutions for two-class Gaussian mixtures.
 
 docs/science.md §8; every formula below is derived in reports/generalization.md (section tags
-"G1".."G5" refer to it).
+"E1".."E5" refer to it).
 
 Setting (docs/science.md §1): K = 2, x = mu_k + sigma z, z ~ N(0, I_d). A two-neuron NC solution
 (docs/science.md §4) has neurons w_1 in F_1, w_2 in F_2 with
     F_k = { w : X_k^T w = 1, X_j^T w <= 0 (j != k) }      (the class-k LP on the TRAINING set),
 and predicts class 1 iff relu(u_1) > relu(u_2), class 2 iff relu(u_2) > relu(u_1), with
 u_k = <w_k, x> (the NC second layer is aligned with the collapsed, equinorm features, so the
-logits are proportional to relu(u_1) - relu(u_2); G1). When both neurons are off (u_1 <= 0,
+logits are proportional to relu(u_1) - relu(u_2); E1). When both neurons are off (u_1 <= 0,
 u_2 <= 0) the logits tie and the network makes no decision: **ties count as errors**; the tie
 probability is returned separately so that the "ties count one half" convention can be formed.
 
-* G2, exact error of a given network: (u_1, u_2) is bivariate Gaussian given (w_1, w_2), so
+* E2, exact error of a given network: (u_1, u_2) is bivariate Gaussian given (w_1, w_2), so
   P(correct | class k) = P(u_k > 0, u_k - u_j > 0) is a bivariate-normal orthant probability,
   evaluated as an exact one-dimensional integral (:func:`orthant_probability`).
-* G3, one-neuron reduction: a class-k test point whose own neuron is off (u_k <= 0) is never
+* E3, one-neuron reduction: a class-k test point whose own neuron is off (u_k <= 0) is never
   classified correctly, so   err >= (1/2) sum_k Phi(-<w_k, mu_k> / (sigma ||w_k||)).
-* G4, the best NC neuron: sup over F_k of the alignment <w, mu_k>/||w|| ("beta" below) is a
+* E4, the best NC neuron: sup over F_k of the alignment <w, mu_k>/||w|| ("beta" below) is a
   least-distance program over the closed cone C_k = cl cone(F_k), solved exactly by NNLS
   (Lawson & Hanson 1974, ch. 23) in :func:`best_alignment`. The best NC error lies in the
   bracket [max(reduction optimum, Bayes), smallest exact error of explicit NC networks]
-  (G4b linear network, G4c pushed-apart pairs, G4d local SLSQP refinement).
-* G5, bounds: Cauchy-Schwarz / Bayes constants and the interpolation (equality-relaxation)
+  (E4b linear network, E4c pushed-apart pairs, E4d local SLSQP refinement).
+* E5, bounds: Cauchy-Schwarz / Bayes constants and the interpolation (equality-relaxation)
   bound rho_eq = ||Pi_{V_k cap H_k}(mu_k)|| (:func:`equality_relaxation_alignment`), whose
   mean-field value is r sqrt(1 - (n - 1)/d).
 """
@@ -55,13 +55,13 @@ def Phi(t):
     return ndtr(t)
 
 
-# ------------------------------------------------------------------------- G2: exact error
+# ------------------------------------------------------------------------- E2: exact error
 
 def orthant_probability(a: float, b: float, sa: float, sb: float, cov: float,
                         epsabs: float = 1e-13) -> float:
     """P(A > 0, B > 0) for (A, B) bivariate normal, means (a, b), stds (sa, sb), cov ``cov``.
 
-    G2: with alpha = a/sa, beta = b/sb, rho = cov/(sa sb) and A = a + sa T, T ~ N(0, 1),
+    E2: with alpha = a/sa, beta = b/sb, rho = cov/(sa sb) and A = a + sa T, T ~ N(0, 1),
         P = int_{-alpha}^{inf} phi(t) Phi((beta + rho t)/sqrt(1 - rho^2)) dt,
     an exact one-dimensional integral (adaptive Gauss-Kronrod, absolute tolerance ``epsabs``).
     Degenerate cases are exact: sa = 0 or sb = 0 (a point mass times a Gaussian), |rho| = 1
@@ -101,7 +101,7 @@ def orthant_probability(a: float, b: float, sa: float, sb: float, cov: float,
 
 @dataclass
 class ClassOutcome:
-    """Probabilities for a fresh test point of one class (G1/G2)."""
+    """Probabilities for a fresh test point of one class (E1/E2)."""
     correct: float
     tie: float
     wrong: float
@@ -110,7 +110,7 @@ class ClassOutcome:
 
 def class_outcome(w_own: np.ndarray, w_other: np.ndarray, mu: np.ndarray,
                   sigma: float) -> ClassOutcome:
-    """Outcome probabilities of a test point x ~ N(mu, sigma^2 I) (G2).
+    """Outcome probabilities of a test point x ~ N(mu, sigma^2 I) (E2).
 
     u_o = <w_own, x>, u_x = <w_other, x>; correct iff u_o > 0 and u_o > u_x; tie iff both
     are <= 0; wrong otherwise (the other class wins).
@@ -132,10 +132,10 @@ def class_outcome(w_own: np.ndarray, w_other: np.ndarray, mu: np.ndarray,
 
 
 def network_error(w1: np.ndarray, w2: np.ndarray, M: np.ndarray, sigma: float) -> dict:
-    """Exact test error of the two-neuron NC network (G1/G2), equal class priors.
+    """Exact test error of the two-neuron NC network (E1/E2), equal class priors.
 
     Returns error (ties count as errors), tie (probability of no decision), error_half_ties
-    (ties count 1/2), and the one-neuron reduction off = (1/2) sum_k P(u_k <= 0) (G3).
+    (ties count 1/2), and the one-neuron reduction off = (1/2) sum_k P(u_k <= 0) (E3).
     """
     M = np.asarray(M, dtype=np.float64)
     if M.shape[1] != 2:
@@ -165,7 +165,7 @@ def monte_carlo_error(w1, w2, M, sigma, n_test: int, rng: np.random.Generator) -
     return p, np.sqrt(max(p * (1 - p), 1e-300) / (2 * n_test))
 
 
-# ------------------------------------------------------------- G4: best NC neuron (exact)
+# ------------------------------------------------------------- E4: best NC neuron (exact)
 
 def ldp(G: np.ndarray, h: np.ndarray):
     """Least-distance program min ||xi|| s.t. G xi >= h, by NNLS (Lawson & Hanson, ch. 23).
@@ -188,7 +188,7 @@ def ldp(G: np.ndarray, h: np.ndarray):
 
 @dataclass
 class Alignment:
-    """Best alignment of a class-k NC neuron (G4)."""
+    """Best alignment of a class-k NC neuron (E4)."""
     status: int
     beta: float = np.nan                 # sup_{w in F_k} <w, mu_k>/||w||
     w_cone: np.ndarray | None = field(default=None, repr=False)  # maximizer in C_k, <w,mu>=1
@@ -199,7 +199,7 @@ class Alignment:
 
 def best_alignment(X: np.ndarray, y: np.ndarray, k: int, mu: np.ndarray,
                    tol: float = 1e-7) -> Alignment:
-    """beta*_k = sup_{w in F_k} <w, mu>/||w|| by one least-distance program (G4).
+    """beta*_k = sup_{w in F_k} <w, mu>/||w|| by one least-distance program (E4).
 
     The ratio is scale invariant, so the sup over F_k equals the sup over the closed cone
         C_k = { w : (x_i - x_1)^T w = 0 (i in class k), x_1^T w >= 0, X_j^T w <= 0 }
@@ -254,11 +254,11 @@ def nc_neuron(al: Alignment, w_lp: np.ndarray, X: np.ndarray, y: np.ndarray, k: 
     return w / s, bool(attained)
 
 
-# ---------------------------------------------------------------------------- G5: bounds
+# ---------------------------------------------------------------------------- E5: bounds
 
 def equality_relaxation_alignment(X: np.ndarray, y: np.ndarray, k: int,
                                   mu: np.ndarray) -> float:
-    """rho_eq,k = sup <w, mu>/||w|| over the cone of the class-k EQUALITIES only (G5).
+    """rho_eq,k = sup <w, mu>/||w|| over the cone of the class-k EQUALITIES only (E5).
 
     Without the inequalities the cone is V cap H, V = {w: (x_i - x_1)^T w = 0} (a subspace),
     H = {x_1^T w >= 0}; the sup of <w, mu>/||w|| over a closed convex cone is the norm of the
@@ -289,18 +289,18 @@ def equality_relaxation_alignment(X: np.ndarray, y: np.ndarray, k: int,
 def bayes_error(M: np.ndarray, sigma: float) -> float:
     """Bayes error of two equiprobable N(mu_k, sigma^2 I): Phi(-||mu_1 - mu_2|| / (2 sigma)).
 
-    A lower bound for ANY classifier, abstentions counted as errors (G5).
+    A lower bound for ANY classifier, abstentions counted as errors (E5).
     """
     return float(Phi(-np.linalg.norm(M[:, 0] - M[:, 1]) / (2 * sigma)))
 
 
 def cauchy_schwarz_bound(M: np.ndarray, sigma: float) -> float:
-    """(1/2) sum_k Phi(-||mu_k||/sigma) <= error of every two-neuron NC network (G3 + G5)."""
+    """(1/2) sum_k Phi(-||mu_k||/sigma) <= error of every two-neuron NC network (E3 + E5)."""
     return float(0.5 * sum(Phi(-np.linalg.norm(M[:, k]) / sigma) for k in range(2)))
 
 
 def nc_bound(r_over_sigma, d_over_n, n: int, half_sep_over_sigma=None):
-    """Mean-field NC lower bound (G5):
+    """Mean-field NC lower bound (E5):
 
         max( Phi(-(r/sigma) sqrt(1 - (n-1)/d)),  Phi(-||mu_1-mu_2||/(2 sigma)) ).
 
@@ -323,7 +323,7 @@ def nc_bound(r_over_sigma, d_over_n, n: int, half_sep_over_sigma=None):
 
 def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
                      opts: F.SolverOptions | None = None) -> dict:
-    """Everything for one training set: NC verdicts, best NC error bracket, bounds (G1-G5).
+    """Everything for one training set: NC verdicts, best NC error bracket, bounds (E1-E5).
 
     Returns a dict of floats/ints: nc_status_k (verified class-LP verdicts), align_status_k,
     beta_k (best alignment), attained_k, rho_eq_k, lower (L*, a lower bound of the best NC
@@ -371,7 +371,7 @@ def analyse_instance(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float,
 
 
 def best_linear_nc(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float):
-    """The best "linear" NC network: w_2 = -w_1 with X_1^T w_1 = 1, X_2^T w_1 = -1 (G4b).
+    """The best "linear" NC network: w_2 = -w_1 with X_1^T w_1 = 1, X_2^T w_1 = -1 (E4b).
 
     Then w_1 in F_1, w_2 in F_2 (both classes interpolated at +-1), relu(u_1) > relu(u_2) iff
     u_1 > 0, and there is no dead zone: the network is the linear classifier sign(u_1), with
@@ -416,9 +416,9 @@ def best_linear_nc(X: np.ndarray, y: np.ndarray, M: np.ndarray, sigma: float):
 
 
 def upper_search(X, y, M, sigma, neurons, lp_ws, lambdas=(0.5, 1.0)):
-    """Explicit NC networks pushed apart (G4c): list of (exact error, w1, w2).
+    """Explicit NC networks pushed apart (E4c): list of (exact error, w1, w2).
 
-    For each lambda, neuron k is the best aligned (G4, same LDP) with the target
+    For each lambda, neuron k is the best aligned (E4, same LDP) with the target
     mu_k - lambda r w_j*/||w_j*|| (r = ||mu_k||), which pushes the two neurons apart and
     shrinks the dead zone where both are off. Every candidate is an NC solution, so each error
     is an upper bound of the best NC error.
@@ -481,31 +481,31 @@ _THEORY_VARS = {
     "nc_all_status": ("", "verified NC verdict of the training set: 1 both class LPs "
                       "feasible, 0 one infeasible, -1 undecided (docs/science.md 4)", "1"),
     "best_nc_error_lower": ("", "L* = max(reduction_optimum, Bayes error): lower end of "
-                            "the best NC test error (reports/generalization.md G3-G5)", "1"),
+                            "the best NC test error (reports/generalization.md E3-E5)", "1"),
     "reduction_optimum": ("", "exact min over NC solutions of the one-neuron reduction "
-                          "(1/2) sum_k Phi(-beta_k/sigma) (G3-G4)", "1"),
+                          "(1/2) sum_k Phi(-beta_k/sigma) (E3-E4)", "1"),
     "best_nc_error_upper": ("", "U* = smallest exact test error among explicit NC networks "
-                            "(best-neuron pair, G4c pushed-apart pairs, linear NC network, "
-                            "G4d refinement where done): "
-                            "upper end of the best NC test error (G2, G4)", "1"),
+                            "(best-neuron pair, E4c pushed-apart pairs, linear NC network, "
+                            "E4d refinement where done): "
+                            "upper end of the best NC test error (E2, E4)", "1"),
     "refined_error": ("", "exact test error of the best explicit NC network after local "
-                      "SLSQP refinement over F_1 x F_2 (G4d); nan where not refined", "1"),
+                      "SLSQP refinement over F_1 x F_2 (E4d); nan where not refined", "1"),
     "pair_error": ("", "exact test error of the network of the two individually best NC "
-                   "neurons (ties count as errors, G2)", "1"),
+                   "neurons (ties count as errors, E2)", "1"),
     "pair_tie": ("", "probability that both neurons of that network are off (no decision)",
                  "1"),
     "linear_nc_error": ("", "exact test error of the best linear NC network w_2 = -w_1 "
-                        "(G4b); nan when X^T w = +-1 is unsolvable (d < N)", "1"),
+                        "(E4b); nan when X^T w = +-1 is unsolvable (d < N)", "1"),
     "bound_instance": ("", "max(Bayes, (1/2) sum_k Phi(-rho_eq_k/sigma)): lower bound of the "
-                       "test error of every NC solution of this training set (G5)", "1"),
-    "bayes_error": ("", "Bayes error Phi(-||mu_1 - mu_2||/(2 sigma)) (G5)", "1"),
-    "cs_bound": ("", "(1/2) sum_k Phi(-||mu_k||/sigma): Cauchy-Schwarz constant bound (G5)",
+                       "test error of every NC solution of this training set (E5)", "1"),
+    "bayes_error": ("", "Bayes error Phi(-||mu_1 - mu_2||/(2 sigma)) (E5)", "1"),
+    "cs_bound": ("", "(1/2) sum_k Phi(-||mu_k||/sigma): Cauchy-Schwarz constant bound (E5)",
                  "1"),
 }
 _CLASS_VARS = {
     "nc_status": ("verified class-LP verdict (1 feasible, 0 infeasible, -1 undecided)", "1"),
-    "beta": ("best alignment sup_{w in F_k} <w, mu_k>/||w|| (G4)", "same as mu"),
-    "rho_eq": ("equality-relaxation alignment, >= beta (G5)", "same as mu"),
+    "beta": ("best alignment sup_{w in F_k} <w, mu_k>/||w|| (E4)", "same as mu"),
+    "rho_eq": ("equality-relaxation alignment, >= beta (E5)", "same as mu"),
     "attained": ("1 if the best alignment is attained in F_k, 0 if only approached", "1"),
 }
 
@@ -515,7 +515,7 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
     """Best NC error bracket, NC verdicts and bounds on every (snr, d_over_n, trial).
 
     Trials t < exp["refine_trials"] also get the local refinement of the best explicit NC
-    network (G4d; variable refined_error), with exp["refine_max_iter"] SLSQP iterations.
+    network (E4d; variable refined_error), with exp["refine_max_iter"] SLSQP iterations.
     """
     snrs, dns, T = list(exp["snr"]), list(exp["d_over_n"]), int(exp["trials"])
     refine_trials = int(exp.get("refine_trials", 0))
@@ -587,7 +587,7 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
     S, DN = np.meshgrid(np.asarray(snrs, float), np.asarray(dns, float), indexing="ij")
     vars_["bound_meanfield"] = (("snr", "d_over_n"), nc_bound(S, DN, n, half_sep * S),
                                 {"description": "mean-field NC lower bound max(Phi(-snr "
-                                 "sqrt(1-(n-1)/d)), Phi(-||mu_1-mu_2||/(2 sigma))) (G5)",
+                                 "sqrt(1-(n-1)/d)), Phi(-||mu_1-mu_2||/(2 sigma))) (E5)",
                                  "units": "1"})
     vars_["snr_data"] = (("snr", "d_over_n"), snr_data,
                          {"description": D.SNR_DEFINITION + " (data stage convention)",
@@ -619,7 +619,7 @@ def trained_test_error(W1: np.ndarray, W2: np.ndarray, M: np.ndarray, sigma: flo
     """Test error of f(x) = W2 relu(W1 x) on n_test fresh samples per class (equal priors).
 
     Prediction argmax_k f_k(x); a tie for the maximum (e.g. every neuron off, f = 0) counts
-    as an error, as for NC networks (G1). Returns (error, binomial std error, tie rate).
+    as an error, as for NC networks (E1). Returns (error, binomial std error, tie rate).
     """
     errs = ties = 0
     for k in range(M.shape[1]):
@@ -788,7 +788,7 @@ def merge(theory_parts: list, trained_parts: list) -> xr.Dataset:
     return out
 
 
-# ------------------------------------------------------- G4d: local refinement of U*
+# ------------------------------------------------------- E4d: local refinement of U*
 
 def _phi2_and_grads(h: float, k: float, rho: float):
     """Phi2(h, k; rho) = P(Z1 <= h, Z2 <= k) and its partial derivatives (h, k, rho).
@@ -809,7 +809,7 @@ def _phi2_and_grads(h: float, k: float, rho: float):
 
 
 def _correct_and_grad(wa: np.ndarray, wb: np.ndarray, mu: np.ndarray, sigma: float):
-    """P(correct) for class with own neuron wa, other wb (G2), and gradients wrt wa, wb.
+    """P(correct) for class with own neuron wa, other wb (E2), and gradients wrt wa, wb.
 
     P = Phi2(alpha, beta; rho), alpha = <wa, mu>/(sigma ||wa||), v = wa - wb,
     beta = <v, mu>/(sigma ||v||), rho = <wa, v>/(||wa|| ||v||).
@@ -828,7 +828,7 @@ def _correct_and_grad(wa: np.ndarray, wb: np.ndarray, mu: np.ndarray, sigma: flo
 
 
 def refine_pair(X, y, M, sigma, w1, w2, max_iter: int = 100, tol: float = 1e-7):
-    """Locally minimize the exact two-neuron error over F_1 x F_2 from (w1, w2) (G4d).
+    """Locally minimize the exact two-neuron error over F_1 x F_2 from (w1, w2) (E4d).
 
     Parameterization w_k = w_k + N_k xi_k (N_k: orthonormal null space of X_k^T, so X_k^T w_k = 1
     stays exact), inequalities X_j^T w_k <= 0 as SLSQP constraints, analytic gradient

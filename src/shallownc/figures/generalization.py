@@ -3,7 +3,7 @@
 Panels (reports/generalization.md, docs/science.md §8):
 (a, b, ...) test error versus SNR = ||mu||/sigma at the chosen d/n values: the best NC test
     error (its exact bracket [L*, U*], mean over the trials whose training set is NC-feasible),
-    the lower bound of those same training sets (G5) and its mean-field value, the Bayes error,
+    the lower bound of those same training sets (E5) and its mean-field value, the Bayes error,
     trained networks (mean +- standard error over trials; filled markers when every net
     collapsed, NC1 below the threshold); the fraction of NC-feasible training sets on a twin
     axis, with a vertical marker where it first reaches 1/2.
@@ -58,7 +58,7 @@ def _panel(ax, s: dict, xlabel: str, logx: bool, title: str):
     ax.plot(x[ok], s["upper"][ok], "s--", color="C0", ms=4,
             label="best NC error, upper end U* (explicit NC net)")
     ax.plot(x[ok], s["bound"][ok], "^-", color="k", lw=1.5, ms=4,
-            label="NC lower bound of the same training sets (G5)")
+            label="NC lower bound of the same training sets (E5)")
     ax.plot(x, s["meanfield"], "--", color="k", lw=0.9,
             label="mean-field bound max(Phi(-snr sqrt(1-(n-1)/d)), Bayes)")
     ax.plot(x, s["bayes"], ":", color="0.4", label="Bayes error")
