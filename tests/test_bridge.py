@@ -100,7 +100,7 @@ def test_construct_rejects_bad_input():
 
 
 def test_run_grid_dataset():
-    g = B.BridgeGrid("t", "antipodal", 2, 4, (2, 12), (0.1,), 1)
+    g = B.bridge_grid("t", "antipodal", 2, 4, (2, 12), (0.1,), 1)
     ds = B.run_grid(g, ["ce"], 0.1, 3, FZ.SolverOptions(), B.TrainSettings(starts=1,
                                                                             max_iter=300))
     assert list(ds.nc_all_status.sel(sigma=0.1, trial=0).values) == [0, 1]
@@ -153,3 +153,18 @@ def test_gd_cross_check_with_project_trainer():
     lb, _, _ = B.train_network(X, y, K, lw, lh, "ce", B.TrainSettings(width=4, starts=2), 0)
     assert lb > F + 1e-4
     assert abs(v - lb) < 0.05 * (v - F)
+
+
+def test_bridge_grid_seeds_are_gmmspec_seeds():
+    """The bridge grids run on shallownc.grid.Grid; their data (seeds and draws) are those of
+    data.GMMSpec bit for bit, and d_over_n gives the sorted distinct max(1, round(r n))."""
+    cfg = {"bridge": {"grids": {"g": {"geometry": "orthogonal", "K": 3, "n": 4,
+                                      "d_over_n": [1.0, 0.1, 0.5, 0.6], "sigma": [0.1, 0.5],
+                                      "trials": 2}}}}
+    g = B.grids_from_config(cfg)["g"]
+    assert g.d == (1, 2, 4) and g.sigma == (0.1, 0.5)
+    for cell in g.cells(4, range(2)):
+        (s,) = cell.sigmas
+        X, y, M, seed = D.GMMSpec("orthogonal", 3, 4, 4, s).draw(11, cell.trial)
+        X2, y2, seed2, _ = cell.draw(11, s)
+        assert seed2 == seed and np.array_equal(X2, X) and np.array_equal(y2, y)

@@ -267,3 +267,15 @@ def test_config_section_validates_and_rejects_bad_values():
     bad["upfm"]["gram"] = {"ratio": 1.5}
     with pytest.raises(config.ConfigError, match="gram.ratio"):
         config.validate(bad)
+
+
+def test_sweep_point_is_one_point_of_run_sweep():
+    """run_sweep = sweep_point at every (model, K, n, ratio), nothing else."""
+    s = U.SolverSettings(starts=2, max_iter=200)
+    ds = U.run_sweep("mse", [2, 3], [2], [0.5], s, 4, models=("upfm",))
+    p = U.sweep_point(("mse", "upfm", 3, 2, 0.5), s, 4)
+    one = ds.sel(model="upfm", K=3, n=2, ratio=0.5)
+    for name, _desc, _units in U.SWEEP_VARIABLES:
+        if name != "solve_time":
+            np.testing.assert_array_equal(one[name].values, p[name])
+    assert {v[0] for v in U.SWEEP_VARIABLES} <= set(ds.data_vars)

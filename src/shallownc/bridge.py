@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -31,7 +32,9 @@ import xarray as xr
 from . import data as D
 from . import feasibility as FZ
 from . import metrics
+from . import sweep
 from . import upfm
+from .grid import Cell, Grid
 
 log = logging.getLogger(__name__)
 
@@ -174,144 +177,138 @@ def gd_check(X, y, K: int, lam_W: float, lam_H: float, loss: str, width: int, gd
 
 # -------------------------------------------------------------------------------- grid run
 
-@dataclass(frozen=True)
-class BridgeGrid:
-    """One bridge grid (workflow/schemas/upfm.schema.yaml, upfm.bridge.grids)."""
-    name: str
-    geometry: str
-    K: int
-    n: int
-    d: tuple
-    sigma: tuple
-    trials: int
-    mean_norm: float = 1.0
-    angle_deg: float = 120.0
+def bridge_grid(name: str, geometry: str, K: int, n: int, d, sigma, trials: int,
+                mean_norm: float = 1.0, angle_deg: float = 120.0) -> Grid:
+    """One bridge grid (workflow/schemas/upfm.schema.yaml, upfm.bridge.grids) as a
+    :class:`shallownc.grid.Grid`: independent noise per (d, sigma, trial), so its data seeds
+    are those of :class:`shallownc.data.GMMSpec` (Grid.seed)."""
+    return Grid(name=name, kind="phase", source="gmm", geometry=geometry, K=int(K), n=int(n),
+                d=tuple(int(v) for v in d), sigma=tuple(float(s) for s in sigma),
+                trials=int(trials), mean_norm=float(mean_norm), angle_deg=float(angle_deg))
 
 
-def grids_from_config(cfg: dict) -> dict[str, BridgeGrid]:
+def grids_from_config(cfg: dict) -> dict[str, Grid]:
+    """The bridge grids of the ``upfm`` config block; d = the sorted distinct
+    max(1, round(d_over_n * n))."""
     out = {}
     for name, g in cfg.get("bridge", {}).get("grids", {}).items():
-        out[name] = BridgeGrid(name=name, geometry=g["geometry"], K=g["K"], n=g["n"],
-                               d=tuple(sorted({max(1, round(r * g["n"])) for r in g["d_over_n"]})),
-                               sigma=tuple(g["sigma"]), trials=g["trials"],
-                               mean_norm=g.get("mean_norm", 1.0),
-                               angle_deg=g.get("angle_deg", 120.0))
+        out[name] = bridge_grid(name, g["geometry"], g["K"], g["n"],
+                                sorted({max(1, round(r * g["n"])) for r in g["d_over_n"]}),
+                                g["sigma"], g["trials"], g.get("mean_norm", 1.0),
+                                g.get("angle_deg", 120.0))
     return out
 
 
-def run_grid(grid: BridgeGrid, losses, ratio: float, base_seed: int,
+_LOSS_DIMS = ("d", "sigma", "trial", "loss")
+VARIABLES = [sweep.Variable(name, _LOSS_DIMS, "s" if name == "train_time" else "1", desc)
+             for name, desc in [
+    ("upfm_value", "closed-form UPFM optimum F* (reports/upfm.md)"),
+    ("constructed_value", "F_net of the network built from the verified LP solutions "
+                          "(NaN where some class LP is not feasible)"),
+    ("trained_value", "lowest F_net found by training (L-BFGS, float64, best of the starts)"),
+    ("constructed_nc1", "NC1 of relu(W1 X) of the constructed network (metrics.nc1)"),
+    ("constructed_nc2_of", "orthogonal-frame NC2 error of the constructed features"),
+    ("constructed_feature_error", "max |relu(W1 X) - H_UPFM| of the constructed network"),
+    ("trained_nc1", "NC1 of the best trained network's features (metrics.nc1)"),
+    ("trained_nc2_of", "orthogonal-frame NC2 error of the best trained network's features"),
+    ("lp_eq_residual_max", "largest equality residual of the K verified LP solutions"),
+    ("lp_ineq_violation_max", "largest inequality violation of the K verified LP solutions"),
+    ("lambda_W", "classifier regularization"), ("lambda_H", "feature regularization"),
+    ("train_time", "wall time of all training starts"),
+    ("gd_value", "lowest F_net of the project trainer (training.train_two_layer, full-batch "
+                 "GD, float64; NaN when disabled)"),
+]] + [
+    sweep.Variable("nc_all_status", ("d", "sigma", "trial"), "1",
+                   "all class LPs (docs/science.md §4): verified verdict", dtype=np.int8,
+                   fill=FZ.UNDECIDED, attrs={"flag_values": [1, 0, -1],
+                                             "flag_meanings": "feasible infeasible undecided"}),
+    sweep.Variable("seed", ("d", "sigma", "trial"), "1", "data seed (data.cell_seed)",
+                   dtype=np.uint64, fill=0),
+]
+
+
+def _bridge_loss(X, y, nc, st, loss: str, grid: Grid, d: int, sigma: float, trial: int,
+                 ratio: float, base_seed: int, train: TrainSettings, mse_scale: float,
+                 lam_ratio: float, gd: GDCheck) -> dict:
+    """The bridge quantities of one data set and one loss (VARIABLES with dim ``loss``)."""
+    K, n, width = grid.K, grid.n, train.width or 2 * grid.K
+    r = dict.fromkeys((v.name for v in VARIABLES if "loss" in v.dims), np.nan)
+    lw, lh = upfm.lambdas_from_ratio(ratio, loss, K, n, mse_scale, lam_ratio)
+    cf = upfm.closed_form(loss, "upfm", K, n, lw, lh, mse_scale)
+    r.update(upfm_value=cf.value, lambda_W=lw, lambda_H=lh)
+    if st == FZ.FEASIBLE:
+        W1, W2 = construct(X, y, [v.w for v in nc], cf, width)
+        H = relu_features(W1, X)
+        _, Hc = cf.weights(width)
+        r.update(constructed_value=network_objective(W1, W2, X, y, lw, lh, loss, mse_scale),
+                 constructed_nc1=metrics.nc1(H, y, K),
+                 constructed_nc2_of=metrics.nc2_orthogonal_frame(metrics.class_means(H, y, K)),
+                 constructed_feature_error=float(np.abs(H - Hc).max()),
+                 lp_eq_residual_max=max(v.eq_residual for v in nc),
+                 lp_ineq_violation_max=max(v.ineq_violation for v in nc))
+    t0 = time.perf_counter()
+    tseed = D.cell_seed(base_seed, trial, stage="bridge_train", grid=grid.name, loss=loss,
+                        d=d, sigma=float(sigma))
+    val, W1t, _W2t = train_network(X, y, K, lw, lh, loss, train, tseed, mse_scale)
+    r.update(train_time=time.perf_counter() - t0, trained_value=val)
+    if W1t is not None:
+        Ht = relu_features(W1t, X)
+        r.update(trained_nc1=metrics.nc1(Ht, y, K),
+                 trained_nc2_of=metrics.nc2_orthogonal_frame(metrics.class_means(Ht, y, K)))
+    # the project trainer's MSE is (1/2)||f - e_y||^2: compare only when equal
+    if gd.epochs > 0 and (loss == "ce" or mse_scale == 0.5):
+        r["gd_value"] = gd_check(X, y, K, lw, lh, loss, width, gd, tseed)
+    log.info("%s d=%d sigma=%g trial=%d %s: LP %s, F*=%.10g constructed-F* %.2e trained-F* "
+             "%.2e (%.1f s)", grid.name, d, sigma, trial, loss, FZ.STATUS_NAMES[st], cf.value,
+             r["constructed_value"] - cf.value, val - cf.value, r["train_time"])
+    return r
+
+
+def bridge_cell(cell: Cell, losses, ratio: float, base_seed: int, solver_opts: FZ.SolverOptions,
+                train: TrainSettings, mse_scale: float = 0.5, lam_ratio: float = 1.0,
+                gd: GDCheck = GDCheck()) -> dict:
+    """Cell function (shallownc.sweep) of one (d, sigma, trial): the class LPs' verdict, then
+    for every loss the constructed and the trained network (:func:`_bridge_loss`)."""
+    (sigma,) = cell.sigmas
+    X, y, seed, _snr = cell.draw(base_seed, sigma)
+    nc, _ = FZ.solve_classes(X, y, solver_opts, separability=False)
+    st = FZ.all_classes_status(v.status for v in nc)
+    per = [_bridge_loss(X, y, nc, st, loss, cell.grid, cell.d, sigma, cell.trial, ratio,
+                        base_seed, train, mse_scale, lam_ratio, gd) for loss in losses]
+    out = {k: np.array([[p[k] for p in per]]) for k in per[0]}
+    out.update(nc_all_status=np.array([st], dtype=np.int8), seed=np.array([seed], dtype=np.uint64))
+    return out
+
+
+def run_grid(grid: Grid, losses, ratio: float, base_seed: int,
              solver_opts: FZ.SolverOptions, train: TrainSettings, mse_scale: float = 0.5,
              lam_ratio: float = 1.0, gd: GDCheck = GDCheck()) -> xr.Dataset:
     """For every (loss, d, sigma, trial): LP verdicts, the constructed net's gap to F*, the
-    trained net's gap to F*, and NC metrics of both feature matrices."""
+    trained net's gap to F*, and NC metrics of both feature matrices (:func:`bridge_cell`)."""
     losses = list(losses)
-    K, n = grid.K, grid.n
-    shape = (len(losses), len(grid.d), len(grid.sigma), grid.trials)
-    fnames = ["upfm_value", "constructed_value", "trained_value", "constructed_nc1",
-              "constructed_nc2_of", "constructed_feature_error", "trained_nc1", "trained_nc2_of",
-              "lp_eq_residual_max", "lp_ineq_violation_max", "lambda_W", "lambda_H",
-              "train_time", "gd_value"]
-    out = {k: np.full(shape, np.nan) for k in fnames}
-    status = np.full(shape[1:], FZ.UNDECIDED, dtype=np.int8)
-    seeds = np.zeros(shape[1:], dtype=np.uint64)
-    for b, d in enumerate(grid.d):
-        for c, sigma in enumerate(grid.sigma):
-            spec = D.GMMSpec(grid.geometry, K, n, d, float(sigma), grid.mean_norm, grid.angle_deg)
-            for t in range(grid.trials):
-                X, y, _M, seed = spec.draw(base_seed, t)
-                seeds[b, c, t] = seed
-                nc, _ = FZ.solve_classes(X, y, solver_opts, separability=False)
-                st = FZ.all_classes_status(v.status for v in nc)
-                status[b, c, t] = st
-                for a, loss in enumerate(losses):
-                    idx = (a, b, c, t)
-                    lw, lh = upfm.lambdas_from_ratio(ratio, loss, K, n, mse_scale, lam_ratio)
-                    cf = upfm.closed_form(loss, "upfm", K, n, lw, lh, mse_scale)
-                    out["upfm_value"][idx] = cf.value
-                    out["lambda_W"][idx], out["lambda_H"][idx] = lw, lh
-                    if st == FZ.FEASIBLE:
-                        W1, W2 = construct(X, y, [v.w for v in nc], cf, train.width or 2 * K)
-                        H = relu_features(W1, X)
-                        _, Hc = cf.weights(train.width or 2 * K)
-                        out["constructed_value"][idx] = network_objective(
-                            W1, W2, X, y, lw, lh, loss, mse_scale)
-                        out["constructed_nc1"][idx] = metrics.nc1(H, y, K)
-                        out["constructed_nc2_of"][idx] = metrics.nc2_orthogonal_frame(
-                            metrics.class_means(H, y, K))
-                        out["constructed_feature_error"][idx] = float(np.abs(H - Hc).max())
-                        out["lp_eq_residual_max"][idx] = max(v.eq_residual for v in nc)
-                        out["lp_ineq_violation_max"][idx] = max(v.ineq_violation for v in nc)
-                    t0 = time.perf_counter()
-                    tseed = D.cell_seed(base_seed, t, stage="bridge_train", grid=grid.name,
-                                        loss=loss, d=d, sigma=float(sigma))
-                    val, W1t, _W2t = train_network(X, y, K, lw, lh, loss, train, tseed,
-                                                   mse_scale)
-                    out["train_time"][idx] = time.perf_counter() - t0
-                    out["trained_value"][idx] = val
-                    if W1t is not None:
-                        Ht = relu_features(W1t, X)
-                        out["trained_nc1"][idx] = metrics.nc1(Ht, y, K)
-                        Hb = metrics.class_means(Ht, y, K)
-                        out["trained_nc2_of"][idx] = metrics.nc2_orthogonal_frame(Hb)
-                    # the project trainer's MSE is (1/2)||f - e_y||^2: compare only when equal
-                    if gd.epochs > 0 and (loss == "ce" or mse_scale == 0.5):
-                        out["gd_value"][idx] = gd_check(X, y, K, lw, lh, loss,
-                                                        train.width or 2 * K, gd, tseed)
-                    log.info("%s d=%d sigma=%g trial=%d %s: LP %s, F*=%.10g constructed-F* "
-                             "%.2e trained-F* %.2e (%.1f s)", grid.name, d, sigma, t, loss,
-                             FZ.STATUS_NAMES[st], cf.value,
-                             out["constructed_value"][idx] - cf.value, val - cf.value,
-                             out["train_time"][idx])
-    dims = ("loss", "d", "sigma", "trial")
-    desc = {
-        "upfm_value": "closed-form UPFM optimum F* (reports/upfm.md)",
-        "constructed_value": "F_net of the network built from the verified LP solutions "
-                             "(NaN where some class LP is not feasible)",
-        "trained_value": "lowest F_net found by training (L-BFGS, float64, best of the starts)",
-        "constructed_nc1": "NC1 of relu(W1 X) of the constructed network (metrics.nc1)",
-        "constructed_nc2_of": "orthogonal-frame NC2 error of the constructed features",
-        "constructed_feature_error": "max |relu(W1 X) - H_UPFM| of the constructed network",
-        "trained_nc1": "NC1 of the best trained network's features (metrics.nc1)",
-        "trained_nc2_of": "orthogonal-frame NC2 error of the best trained network's features",
-        "lp_eq_residual_max": "largest equality residual of the K verified LP solutions",
-        "lp_ineq_violation_max": "largest inequality violation of the K verified LP solutions",
-        "lambda_W": "classifier regularization", "lambda_H": "feature regularization",
-        "train_time": "wall time of all training starts",
-        "gd_value": "lowest F_net of the project trainer (training.train_two_layer, full-batch "
-                    "GD, float64; NaN when disabled)",
-    }
-    ds = xr.Dataset(
-        {k: (dims, v, {"description": desc[k], "units": "s" if k == "train_time" else "1"})
-         for k, v in out.items()},
-        coords={"loss": losses, "d": list(grid.d), "sigma": list(map(float, grid.sigma)),
-                "trial": np.arange(grid.trials)},
-        attrs={"grid": grid.name, "geometry": grid.geometry, "K": K, "n": n,
-               "mean_norm": grid.mean_norm, "angle_deg": grid.angle_deg, "ratio": ratio,
-               "ratio_definition": "lambda_W lambda_H / threshold_UPFM(loss, K, n)",
-               "lambda_W_over_lambda_H": lam_ratio, "mse_scale": mse_scale,
-               "width": train.width or 2 * K, "train_starts": train.starts,
-               "train_max_iter": train.max_iter, "train_init_scale": train.init_scale,
-               "gd_epochs": gd.epochs, "gd_lr": gd.lr, "gd_seeds": gd.seeds,
-               "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + (lambda_W/2)||W2||^2 + "
-                            "(lambda_H/2)||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7",
-               "normalization": upfm.NORMALIZATION},
-    )
-    ds["nc_all_status"] = (("d", "sigma", "trial"), status,
-                           {"description": "all class LPs (docs/science.md §4): verified verdict",
-                            **{k: v for k, v in {"flag_values": [1, 0, -1],
-                                                  "flag_meanings": "feasible infeasible "
-                                                                   "undecided"}.items()},
-                            "units": "1"})
-    ds["seed"] = (("d", "sigma", "trial"), seeds, {"description": "data seed (data.cell_seed)",
-                                                   "units": "1"})
-    ds["constructed_gap"] = ds["constructed_value"] - ds["upfm_value"]
-    ds["constructed_gap"].attrs = {"description": "F_net(constructed) - F* (0 up to the LP "
-                                   "residuals)", "units": "1"}
-    ds["trained_gap"] = ds["trained_value"] - ds["upfm_value"]
-    ds["trained_gap"].attrs = {"description": "best trained F_net - F* (>= 0 always; > 0 "
-                               "expected where an LP is infeasible)", "units": "1"}
-    ds["gd_gap"] = ds["gd_value"] - ds["upfm_value"]
-    ds["gd_gap"].attrs = {"description": "project trainer's best F_net - F* (NaN when "
-                          "disabled)", "units": "1"}
-    ds = ds.assign_coords(d_over_n=("d", np.asarray(grid.d, dtype=float) / n))
-    return ds
+    fn = partial(bridge_cell, losses=losses, ratio=ratio, base_seed=base_seed,
+                 solver_opts=solver_opts, train=train, mse_scale=mse_scale,
+                 lam_ratio=lam_ratio, gd=gd)
+    ds = sweep.sweep(grid, fn, VARIABLES, trials_per_job=grid.trials,
+                     coords={"loss": (losses, {})})
+    ds = ds.transpose("loss", "d", "sigma", "trial")
+    ds.attrs = {
+        "grid": grid.name, "geometry": grid.geometry, "K": grid.K, "n": grid.n,
+        "mean_norm": grid.mean_norm, "angle_deg": grid.angle_deg, "ratio": ratio,
+        "ratio_definition": "lambda_W lambda_H / threshold_UPFM(loss, K, n)",
+        "lambda_W_over_lambda_H": lam_ratio, "mse_scale": mse_scale,
+        "width": train.width or 2 * grid.K, "train_starts": train.starts,
+        "train_max_iter": train.max_iter, "train_init_scale": train.init_scale,
+        "gd_epochs": gd.epochs, "gd_lr": gd.lr, "gd_seeds": gd.seeds,
+        "objective": "(1/N) sum loss(W2 relu(W1 x_i), y_i) + (lambda_W/2)||W2||^2 + "
+                     "(lambda_H/2)||relu(W1 X)||^2", "derivation": "reports/upfm.md D§7",
+        "normalization": upfm.NORMALIZATION}
+    for name, ref, desc in [
+            ("constructed_gap", "constructed_value",
+             "F_net(constructed) - F* (0 up to the LP residuals)"),
+            ("trained_gap", "trained_value", "best trained F_net - F* (>= 0 always; > 0 "
+             "expected where an LP is infeasible)"),
+            ("gd_gap", "gd_value", "project trainer's best F_net - F* (NaN when disabled)")]:
+        ds[name] = ds[ref] - ds["upfm_value"]
+        ds[name].attrs = {"description": desc, "units": "1"}
+    return ds.assign_coords(d_over_n=("d", np.asarray(grid.d, dtype=float) / grid.n))

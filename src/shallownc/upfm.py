@@ -29,9 +29,11 @@ Everything below is derived in reports/upfm.md (section numbers "D§x" refer to 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -39,6 +41,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from . import metrics
+from .sweep import map_cells
 
 log = logging.getLogger(__name__)
 
@@ -392,101 +395,103 @@ def lambdas_from_ratio(ratio: float, loss: str, K: int, n: int, mse_scale: float
     return float(lam_ratio * lam_H), float(lam_H)
 
 
+# Output variables of run_sweep: (name, description, units); dims (model, K, n, ratio), and
+# (model, K, n, ratio, start) for the names starting with "start_". Not sweep.Variable: the
+# sweep is over (model, K, n, ratio), not a (d, sigma, trial) grid.
+SWEEP_VARIABLES = [
+    ("closed_value", "closed-form global minimum F* (reports/upfm.md D§2-D§4)", "1"),
+    ("best_value", "lowest F over the random starts (L-BFGS-B, float64)", "1"),
+    ("cert_lb_closed", "certified lower bound on min F, linearized at the closed form "
+                       "(upfm.certificate, D§5)", "1"),
+    ("cert_lb_best", "certified lower bound on min F, linearized at the best numerical "
+                     "minimizer (upfm.certificate, D§5)", "1"),
+    ("cert_theta_best", "slope shrink factor theta of the certificate at the best "
+                        "numerical minimizer (1 = full linearization)", "1"),
+    ("nc1", "NC1 of the best numerical minimizer's features (metrics.nc1)", "1"),
+    ("nc2_of", "orthogonal-frame NC2 error of the best minimizer (metrics.nc2_orthogonal_frame)",
+     "1"),
+    ("nc2_etf", "simplex-ETF NC2 error of the best minimizer (metrics.nc2_etf)", "1"),
+    ("feature_norm", "||H||_F of the best numerical minimizer", "1"),
+    ("feature_norm_closed", "||H||_F of the closed-form minimizer", "1"),
+    ("balance", "lambda_W||W||^2 / (lambda_H||H||^2) at the best minimizer (1 at optimum)", "1"),
+    ("lambda_W", "classifier regularization lambda_W", "1"),
+    ("lambda_H", "feature regularization lambda_H", "1"),
+    ("threshold", "lambda_W lambda_H at which this model's minimizer becomes zero", "1"),
+    ("scale", "closed-form logit scale (CE: margin t; MSE: beta)", "1"),
+    ("rate", "closed-form effective rate (CE: gamma = sqrt((K-1) N lambda_W lambda_H); MSE: "
+             "a = sqrt(K N lambda_W lambda_H)/2; paper (2.1) normalization)", "1"),
+    ("solve_time", "wall time of all starts of the cell", "s"),
+    ("frac_starts_at_optimum", "fraction of starts with F - F* <= 1e-8 max(1, |F*|)", "1"),
+    ("start_value", "F reached by each random start", "1"),
+    ("start_converged", "1 if L-BFGS-B reported convergence for the start", "1"),
+]
+
+
+def sweep_point(point: tuple, settings: SolverSettings, base_seed: int, mse_scale: float = 0.5,
+                lam_ratio: float = 1.0) -> dict:
+    """Every SWEEP_VARIABLES value of one ``point`` = (loss, model, K, n, ratio): the closed
+    form and its certificate, ``settings.starts`` numerical starts, the best start's metrics."""
+    from .data import cell_seed
+
+    loss, model, K, n, r = point
+    y = np.repeat(np.arange(K), n)
+    lw, lh = lambdas_from_ratio(r, loss, K, n, mse_scale, lam_ratio)
+    cf = closed_form(loss, model, K, n, lw, lh, mse_scale)
+    Wc, Hc = cf.weights(settings.width or 2 * K)
+    cc = certificate(Wc, Hc, y, lw, lh, loss, model, mse_scale)
+    rng = np.random.default_rng(cell_seed(base_seed, 0, stage="upfm", loss=loss, model=model,
+                                          K=K, n=n, ratio=float(r)))
+    t0 = time.perf_counter()
+    sols = [solve_one(y, K, lw, lh, loss, model, rng, settings, mse_scale)
+            for _ in range(settings.starts)]
+    dt = time.perf_counter() - t0
+    vals = np.array([s.value for s in sols])
+    best = sols[int(np.argmin(vals))]
+    cb = certificate(best.W, best.H, y, lw, lh, loss, model, mse_scale)
+    st = feature_stats(best.W, best.H, y, K, lw, lh)
+    log.info("%s %s K=%d n=%d ratio=%.3g: closed %.10g best %.10g (gap %.2e) cert %.10g, "
+             "%.2f s", loss, model, K, n, r, cf.value, best.value, best.value - cf.value,
+             cc.lower_bound, dt)
+    return {"closed_value": cf.value, "best_value": best.value,
+            "cert_lb_closed": cc.lower_bound, "cert_lb_best": cb.lower_bound,
+            "cert_theta_best": cb.theta,
+            **{k: st[k] for k in ("nc1", "nc2_of", "nc2_etf", "feature_norm", "balance")},
+            "feature_norm_closed": float(np.linalg.norm(Hc)), "lambda_W": lw, "lambda_H": lh,
+            "threshold": cf.threshold, "scale": cf.scale, "rate": cf.rate, "solve_time": dt,
+            "frac_starts_at_optimum": float(
+                np.mean(vals - cf.value <= 1e-8 * max(1.0, abs(cf.value)))),
+            "start_value": vals,
+            "start_converged": np.array([int(s.converged) for s in sols], dtype=np.int8)}
+
+
 def run_sweep(loss: str, K_values, n_values, ratios, settings: SolverSettings, base_seed: int,
               mse_scale: float = 0.5, lam_ratio: float = 1.0, models=MODELS) -> xr.Dataset:
-    """Numerical minimizers vs closed form over (model, K, n, ratio) for one loss.
+    """Numerical minimizers vs closed form over (model, K, n, ratio) for one loss
+    (:func:`sweep_point` at every point, SWEEP_VARIABLES).
 
     ratio = lambda_W lambda_H / threshold of the UPFM (so ratio = 1 is the UPFM's zero-solution
     threshold for both models; the UFM threshold sits at ratio threshold_ufm/threshold_upfm).
     Every start's value, the best start's metrics, both certificates (at the closed form and at
     the best numerical minimizer) are stored.
     """
-    from .data import cell_seed
-
     models = tuple(models)
     K_values, n_values, ratios = list(K_values), list(n_values), list(ratios)
-    S = settings.starts
-    shape = (len(models), len(K_values), len(n_values), len(ratios))
-    names = ["closed_value", "best_value", "cert_lb_closed", "cert_lb_best", "cert_theta_best",
-             "nc1", "nc2_of", "nc2_etf", "feature_norm", "feature_norm_closed", "balance",
-             "lambda_W", "lambda_H", "threshold", "scale", "rate", "solve_time",
-             "frac_starts_at_optimum"]
-    out = {k: np.full(shape, np.nan) for k in names}
-    out["start_value"] = np.full(shape + (S,), np.nan)
-    out["start_converged"] = np.zeros(shape + (S,), dtype=np.int8)
-    for a, model in enumerate(models):
-        for b, K in enumerate(K_values):
-            for c, n in enumerate(n_values):
-                y = np.repeat(np.arange(K), n)
-                for e, r in enumerate(ratios):
-                    lw, lh = lambdas_from_ratio(r, loss, K, n, mse_scale, lam_ratio)
-                    cf = closed_form(loss, model, K, n, lw, lh, mse_scale)
-                    Wc, Hc = cf.weights(settings.width or 2 * K)
-                    cc = certificate(Wc, Hc, y, lw, lh, loss, model, mse_scale)
-                    rng = np.random.default_rng(cell_seed(base_seed, 0, stage="upfm", loss=loss,
-                                                          model=model, K=K, n=n, ratio=float(r)))
-                    t0 = time.perf_counter()
-                    sols = [solve_one(y, K, lw, lh, loss, model, rng, settings, mse_scale)
-                            for _ in range(S)]
-                    dt = time.perf_counter() - t0
-                    vals = np.array([s.value for s in sols])
-                    best = sols[int(np.argmin(vals))]
-                    cb = certificate(best.W, best.H, y, lw, lh, loss, model, mse_scale)
-                    st = feature_stats(best.W, best.H, y, K, lw, lh)
-                    idx = (a, b, c, e)
-                    out["closed_value"][idx] = cf.value
-                    out["best_value"][idx] = best.value
-                    out["cert_lb_closed"][idx] = cc.lower_bound
-                    out["cert_lb_best"][idx] = cb.lower_bound
-                    out["cert_theta_best"][idx] = cb.theta
-                    for k in ("nc1", "nc2_of", "nc2_etf", "feature_norm", "balance"):
-                        out[k][idx] = st[k]
-                    out["feature_norm_closed"][idx] = float(np.linalg.norm(Hc))
-                    out["lambda_W"][idx], out["lambda_H"][idx] = lw, lh
-                    out["threshold"][idx] = cf.threshold
-                    out["scale"][idx], out["rate"][idx] = cf.scale, cf.rate
-                    out["solve_time"][idx] = dt
-                    out["start_value"][idx] = vals
-                    out["start_converged"][idx] = [int(s.converged) for s in sols]
-                    out["frac_starts_at_optimum"][idx] = float(
-                        np.mean(vals - cf.value <= 1e-8 * max(1.0, abs(cf.value))))
-                    log.info("%s %s K=%d n=%d ratio=%.3g: closed %.10g best %.10g (gap %.2e) "
-                             "cert %.10g, %.2f s", loss, model, K, n, r, cf.value, best.value,
-                             best.value - cf.value, cc.lower_bound, dt)
     dims = ("model", "K", "n", "ratio")
-    desc = {
-        "closed_value": ("closed-form global minimum F* (reports/upfm.md D§2-D§4)", "1"),
-        "best_value": ("lowest F over the random starts (L-BFGS-B, float64)", "1"),
-        "cert_lb_closed": ("certified lower bound on min F, linearized at the closed form "
-                           "(upfm.certificate, D§5)", "1"),
-        "cert_lb_best": ("certified lower bound on min F, linearized at the best numerical "
-                         "minimizer (upfm.certificate, D§5)", "1"),
-        "cert_theta_best": ("slope shrink factor theta of the certificate at the best "
-                            "numerical minimizer (1 = full linearization)", "1"),
-        "nc1": ("NC1 of the best numerical minimizer's features (metrics.nc1)", "1"),
-        "nc2_of": ("orthogonal-frame NC2 error of the best minimizer (metrics.nc2_orthogonal_frame)",
-                   "1"),
-        "nc2_etf": ("simplex-ETF NC2 error of the best minimizer (metrics.nc2_etf)", "1"),
-        "feature_norm": ("||H||_F of the best numerical minimizer", "1"),
-        "feature_norm_closed": ("||H||_F of the closed-form minimizer", "1"),
-        "balance": ("lambda_W||W||^2 / (lambda_H||H||^2) at the best minimizer (1 at optimum)",
-                    "1"),
-        "lambda_W": ("classifier regularization lambda_W", "1"),
-        "lambda_H": ("feature regularization lambda_H", "1"),
-        "threshold": ("lambda_W lambda_H at which this model's minimizer becomes zero", "1"),
-        "scale": ("closed-form logit scale (CE: margin t; MSE: beta)", "1"),
-        "rate": ("closed-form effective rate (CE: gamma = sqrt((K-1) N lambda_W lambda_H); MSE: "
-                 "a = sqrt(K N lambda_W lambda_H)/2; paper (2.1) normalization)", "1"),
-        "solve_time": ("wall time of all starts of the cell", "s"),
-        "frac_starts_at_optimum": ("fraction of starts with F - F* <= 1e-8 max(1, |F*|)", "1"),
-        "start_value": ("F reached by each random start", "1"),
-        "start_converged": ("1 if L-BFGS-B reported convergence for the start", "1"),
-    }
+    points = list(itertools.product([loss], models, K_values, n_values, ratios))
+    results = map_cells(partial(sweep_point, settings=settings, base_seed=base_seed,
+                                mse_scale=mse_scale, lam_ratio=lam_ratio), points,
+                        label=f"upfm sweep {loss}")
+    shape = (len(models), len(K_values), len(n_values), len(ratios))
+    data = {}
+    for name, desc, units in SWEEP_VARIABLES:
+        per_start = name.startswith("start_")
+        arr = np.stack([np.asarray(r[name]) for r in results])
+        data[name] = (dims + ("start",) if per_start else dims,
+                      arr.reshape(shape + arr.shape[1:]), {"description": desc, "units": units})
     ds = xr.Dataset(
-        {k: ((dims + ("start",)) if k.startswith("start_") else dims, v,
-             {"description": desc[k][0], "units": desc[k][1]}) for k, v in out.items()},
+        data,
         coords={"model": list(models), "K": K_values, "n": n_values,
-                "ratio": np.asarray(ratios, dtype=float), "start": np.arange(S)},
+                "ratio": np.asarray(ratios, dtype=float), "start": np.arange(settings.starts)},
         attrs={"loss": loss, "mse_scale": mse_scale, "lambda_W_over_lambda_H": lam_ratio,
                "ratio_definition": "lambda_W lambda_H / threshold_UPFM(loss, K, n)",
                "objective": "(1/N) sum_i loss(W h_i, y_i) + (lambda_W/2) ||W||_F^2 + "
@@ -494,7 +499,7 @@ def run_sweep(loss: str, K_values, n_values, ratios, settings: SolverSettings, b
                "normalization": NORMALIZATION,
                "loss_definition": ("logsumexp(z) - z_y" if loss == "ce" else
                                    f"{mse_scale} * ||z - e_y||^2"),
-               "width": settings.width or "2K", "starts": S, "gtol": settings.gtol,
+               "width": settings.width or "2K", "starts": settings.starts, "gtol": settings.gtol,
                "max_iter": settings.max_iter, "derivation": "reports/upfm.md"},
     )
     ds["gap_best"] = ds["best_value"] - ds["closed_value"]
