@@ -8,6 +8,8 @@ conventions (docs/conventions.md) and the certified gap objective - F*_UPFM (rep
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import xarray as xr
 
@@ -41,7 +43,8 @@ def plot_fig3(path_nc: str, path_png: str):
 
     ds = io.read_netcdf(path_nc, required_vars=FIG3_REQUIRED)
     setup_style()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    # stacked vertically so the figure reads at the report width (<= 1400 px at the saved DPI)
+    fig, axes = plt.subplots(3, 1, figsize=(8, 11))
     x = ds.d_over_n.values
     cols = plt.cm.viridis(np.linspace(0, 0.9, ds.sizes["sigma"]))
     panels = [("final_nc1", "final NC1 (3.2) — the paper's panel"),
@@ -59,10 +62,11 @@ def plot_fig3(path_nc: str, path_png: str):
         ax.set_xlabel("d / n")
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("median over trials")
-    axes[0].legend(fontsize=7, title="filled: class LP feasible", title_fontsize=7)
-    fig.suptitle(f"Reproduces paper Figure 3 (K = 2, n = {ds.attrs['n']}, μ1 = −μ2 = e1, "
-                 f"λ_W = {ds.attrs['lambda_W']:g}, λ_H = {ds.attrs['lambda_H']:g}) — "
-                 f"{length_text(ds)}", fontsize=9)
+    axes[0].legend(fontsize=8.5, title="filled: class LP feasible", title_fontsize=8.5)
+    fig.suptitle(textwrap.fill(
+        f"Reproduces paper Figure 3 (K = 2, n = {ds.attrs['n']}, μ1 = −μ2 = e1, "
+        f"λ_W = {ds.attrs['lambda_W']:g}, λ_H = {ds.attrs['lambda_H']:g}) — "
+        f"{length_text(ds)}", 90), fontsize=10)
     fig.tight_layout()
     return save(fig, path_png)
 
@@ -90,14 +94,15 @@ def _traj_panels(ds: xr.Dataset, line_dim: str, line_label, title: str, path_png
     import matplotlib.pyplot as plt
 
     setup_style()
-    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5), sharex=True)
+    # left column the paper's metrics, right column ours; four rows, to read at the report width
+    fig, axes = plt.subplots(4, 2, figsize=(10, 13), sharex=True)
     ep = ds.epoch.values
     keep = ep >= 1
     L = ds.sizes[line_dim]
     cols = plt.cm.plasma(np.linspace(0, 0.85, L))
     for row, spec in ((0, PAPER_ROW), (1, OUR_ROW)):
         for j, (v, lab) in enumerate(spec):
-            ax = axes[row, j]
+            ax = axes[j, row]
             if v == "nc2":
                 v, lab = OUR_NC2[int(ds.attrs["K"]) == 2]
             if v == "gap":
@@ -119,14 +124,14 @@ def _traj_panels(ds: xr.Dataset, line_dim: str, line_label, title: str, path_png
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(lab)
-            if row == 1:
+            if j == len(spec) - 1:
                 ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel("paper's metrics (3.2)-(3.3)")
-    axes[1, 0].set_ylabel("ours (docs/conventions.md)")
-    axes[0, 0].legend(fontsize=7)
+    axes[0, 1].set_ylabel("ours (docs/conventions.md)")
+    axes[0, 0].legend(fontsize=8.5)
     if guide:
-        axes[0, 2].legend(fontsize=7)
-    fig.suptitle(f"{title} — {length_text(ds)}", fontsize=10)
+        axes[2, 0].legend(fontsize=8.5)
+    fig.suptitle(textwrap.fill(f"{title} — {length_text(ds)}", 100), fontsize=10)
     fig.tight_layout()
     return save(fig, path_png)
 
