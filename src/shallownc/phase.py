@@ -223,7 +223,7 @@ def paper_grids(name: str, block: dict) -> dict[str, Grid]:
     """The panels of one paper LP figure (config ``paper.<name>``) as common-noise grids,
     keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise); nested in
     d when ``block["search"]`` is ``bisect_d`` (grid.py)."""
-    d = tuple(int(v) for v in axis_values(block["d"]))
+    d = tuple(int(round(v)) for v in axis_values(block["d"]))
     if any(abs(v - round(v)) > 1e-9 for v in axis_values(block["d"])):
         raise ValueError(f"paper.{name}.d must give integer dimensions")
     base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],
