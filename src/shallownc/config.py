@@ -28,13 +28,14 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 # Parallelism and logging knobs: they never change a result, so rules leave them out of their
 # params (no re-run when they change) and scripts read them from the config.
+# The training knobs are the result-neutral keys of $defs/train_runtime, one list for every
+# section that trains.
+TRAIN_KNOBS = ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s", "log_every_s")
 RUNTIME_KNOBS = {
     "solver": ("workers",),
-    "training": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                 "log_every_s"),
-    "verdict": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                "log_every_s"),
-    "paper.train": ("threads", "gpus_per_job", "checkpoint_dir"),
+    "training": TRAIN_KNOBS,
+    "verdict": TRAIN_KNOBS,
+    "paper.train": TRAIN_KNOBS,
 }
 
 
@@ -56,6 +57,10 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+
+
+# Recipe keys of $defs/train_recipe that each paper figure sets itself (not paper.train).
+PAPER_FIGURE_RECIPE = ("width", "epochs", "batch_size")
 
 
 class ConfigError(ValueError):
@@ -107,20 +112,53 @@ def _default_of(sub: Any, root: dict):
     return False, None
 
 
+def _fill_defaults(properties: dict, instance: Any, root: dict) -> None:
+    if isinstance(instance, dict):
+        for name, sub in properties.items():
+            has, default = _default_of(sub, root)
+            if has and name not in instance:
+                instance[name] = copy.deepcopy(default)
+
+
 def _extend_with_default(validator_class, root: dict):
     """Validator that fills ``default`` values of missing properties (jsonschema FAQ recipe,
-    extended to defaults reached through ``$ref``)."""
+    extended to defaults reached through ``$ref``).
+
+    A block that uses a shared definition ($ref or allOf, e.g. $defs/train_recipe) may give
+    its own defaults in ``properties`` beside it; those are filled first, whatever the keyword
+    order, so the block's defaults win over the definition's."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, sub in properties.items():
-                has, default = _default_of(sub, root)
-                if has and name not in instance:
-                    instance[name] = copy.deepcopy(default)
+        _fill_defaults(properties, instance, root)
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    def sibling_first(keyword):
+        inner = validator_class.VALIDATORS[keyword]
+
+        def apply(validator, value, instance, schema):
+            _fill_defaults(schema.get("properties", {}), instance, root)
+            yield from inner(validator, value, instance, schema)
+        return apply
+
+    return jsonschema.validators.extend(validator_class, {
+        "properties": set_defaults, "$ref": sibling_first("$ref"),
+        "allOf": sibling_first("allOf")})
+
+
+def _all_properties(sch: Any, root: dict) -> set:
+    """Property names a schema allows, through $ref and allOf (for unevaluatedProperties)."""
+    if not isinstance(sch, dict):
+        return set()
+    out = set(sch.get("properties", {}))
+    if "$ref" in sch:
+        node = root
+        for part in sch["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        out |= _all_properties(node, root)
+    for sub in sch.get("allOf", []):
+        out |= _all_properties(sub, root)
+    return out
 
 
 def _path_str(path: Iterable[Any]) -> str:
@@ -151,6 +189,10 @@ def _explain(err: jsonschema.ValidationError, root: dict) -> str:
         if allowed:
             return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
         return f"invalid entry at '{where}': {err.message}"
+    if v == "unevaluatedProperties" and isinstance(err.instance, dict):
+        allowed = sorted(_all_properties(err.schema, root))
+        unknown = sorted(set(err.instance) - set(allowed))
+        return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
     if v == "propertyNames":
         return (f"invalid name {err.instance!r} at '{where}': names must match "
                 f"{err.validator_value.get('pattern')}")
@@ -328,6 +370,10 @@ def _paper_checks(paper: dict) -> Iterator[str]:
         s = fig3[f"{fig}_sigma"]
         if not any(abs(s - v) < 1e-12 for v in fig3["sigma"]):
             yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
+    for key in PAPER_FIGURE_RECIPE:
+        if key in paper["train"]:
+            yield (f"'paper.train.{key}' is set by each figure (paper.fig3.{key}, "
+                   f"paper.fig6.{key}), not by the shared recipe")
 
 
 def _verdict_checks(v: dict) -> Iterator[str]:

@@ -204,8 +204,10 @@ GEN_EXPERIMENTS = GEN["experiments"]
 
 
 def gen_experiment(wildcards):
-    """One generalization.experiments entry."""
-    return canonical(GEN_EXPERIMENTS[wildcards.name])
+    """One generalization.experiments entry (its trained block without the runtime knobs,
+    which never change a result)."""
+    exp = GEN_EXPERIMENTS[wildcards.name]
+    return canonical(exp | {"trained": _gen.result_settings(exp["trained"])})
 
 
 def gen_theory_parts(wildcards):

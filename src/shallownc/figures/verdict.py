@@ -12,7 +12,7 @@ import seaborn as sns
 import xarray as xr
 from matplotlib.ticker import FuncFormatter
 
-from shallownc import verdict as V
+from shallownc import certificate as V
 from shallownc.feasibility import STATUS_NAMES
 from shallownc.figures import LEGEND_FONT, save, setup_style
 
