@@ -143,3 +143,61 @@ def test_bad_input_is_named():
         S.piece_mask(np.ones((3, 4)), np.ones((4, 5)), 1.5)
     with pytest.raises(ValueError, match="copies"):
         S.split_network(np.ones((2, 3)), np.ones((2, 2)), 2, 0)
+
+
+def _labels_case():
+    n = 8
+    X, y, nc = _cell(n, 16, 0.6, 11)
+    W1, W2 = S.collapsed_network(X, y, [v.w for v in nc], 2, n, LW, LH, "ce", 0.5, 4)
+    lam = S.sharpness(W1, W2, X, y, LW, LH, "ce", 0.5, 1e-9, 1e-10, 200, 0).value
+    return n, X, y, W1, W2, lam
+
+
+def _trajectory_label(W1, W2, X, y, n, lr, limit, batch=None, seed=0, chunks=8, steps=50):
+    """GD (or minibatch SGD of ``batch`` samples) for chunks x steps steps; the label of
+    its end point from the gap trajectory's tail slope, relative gradient and polish."""
+    from shallownc import verdict as V
+
+    rng = np.random.default_rng(seed)
+    Fs = _fstar(n)
+    W1, W2 = W1.copy(), W2.copy()
+    ep, gaps = [], []
+    for c in range(chunks):
+        for _ in range(steps):
+            idx = np.arange(y.size) if batch is None else rng.choice(y.size, batch, False)
+            _, g1, g2 = bridge.net_value_grad(W1, W2, X[:, idx], y[idx], LW, LH, "ce")
+            W1 -= lr * g1
+            W2 -= lr * g2
+        ep.append((c + 1) * steps)
+        gaps.append(bridge.network_objective(W1, W2, X, y, LW, LH, "ce") - Fs)
+    slope = V.tail_slope(np.array(ep), np.array(gaps), 1e-15)
+    g = S.relative_gradient(W1, W2, X, y, LW, LH, "ce", 0.5, 0.0)
+    pol = S.lbfgs_polish(W1, W2, X, y, LW, LH, "ce", 0.5, 300)
+    tol = 1.19e-6 * Fs
+    return S.unreached_label(slope, 0.1, lr, limit, g, 1e-4, pol.after - Fs, tol), gaps[-1]
+
+
+def test_each_unreached_label_on_a_constructed_run():
+    """S§3/S§5 labels: GD at 1.25 eta* from a perturbed collapsed net -> unstable_step;
+    minibatch SGD (2 samples) at 0.5 eta* started at the minimizer -> oscillating (noise keeps
+    the gradient up, the gap flat); GD at a stable step from the ReLU-blocked stationary point
+    -> stationary_not_global; GD at 0.02 eta* from a small random net -> still_moving."""
+    n, X, y, W1, W2, lam = _labels_case()
+    limit = S.step_limit(lam, "sgd", 0.0, None)
+    assert limit == pytest.approx(S.eta_star(lam))
+    rng = np.random.default_rng(1)
+    P1, P2 = W1 + 1e-3 * rng.standard_normal(W1.shape), W2 + 1e-3 * rng.standard_normal(W2.shape)
+    assert _trajectory_label(P1, P2, X, y, n, 1.25 * limit, limit)[0] == "unstable_step"
+    lab, gap = _trajectory_label(W1, W2, X, y, n, 0.5 * limit, limit, batch=2)
+    assert lab == "oscillating" and gap > 1e-4 * _fstar(6)
+    Xb, yb, pol = blocked_stationary_point(6)
+    _, _, ncb = _cell(6, 30, 0.3, 2)
+    Wc = S.collapsed_network(Xb, yb, [v.w for v in ncb], 2, 6, LW, LH, "ce", 0.5, 2)
+    lim_b = S.eta_star(S.sharpness(*Wc, Xb, yb, LW, LH, "ce", 0.5, 1e-9, 1e-10, 200, 0).value)
+    assert _trajectory_label(pol.W1, pol.W2, Xb, yb, 6, 0.5 * lim_b, lim_b)[0] \
+        == "stationary_not_global"
+    R1, R2 = 0.3 * rng.standard_normal(W1.shape), 0.3 * rng.standard_normal(W2.shape)
+    assert _trajectory_label(R1, R2, X, y, n, 0.02 * limit, limit, chunks=6, steps=10)[0] \
+        == "still_moving"
+    assert np.isnan(S.step_limit(lam, "adam", 0.0, None))
+    assert S.step_limit(lam, "sgd", 0.9, 10) == pytest.approx(3.8 / lam)

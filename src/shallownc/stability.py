@@ -353,3 +353,98 @@ def gd_from(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scale: floa
         if not (np.isfinite(W1).all() and np.isfinite(W2).all()):
             return float("inf"), W1, W2
     return bridge.network_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale), W1, W2
+
+
+# ------------------------------------------------------------------ study-facing summaries
+
+@dataclass(frozen=True)
+class Settings:
+    """Numerical settings of the stability diagnostics (schema verdict.stability; every
+    field comes from the validated config, nothing is defaulted here)."""
+    zero_tol: float             # S§1: pre-activations <= zero_tol max|A| count as inactive
+    lanczos_tol: float          # S§4: stop when the Ritz residual <= tol |theta|
+    lanczos_max_iter: int
+    stationary_gradient: float  # S§5: relative gradient at or below it = stationary
+    polish_max_iter: int        # S§5: L-BFGS iterations of the polish
+    blocked_rel: float          # S§5: dG/dH < -blocked_rel max|dG/dH| counts as negative
+
+    @classmethod
+    def from_config(cls, c: dict) -> "Settings":
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        missing = [k for k in names if k not in c]
+        if missing:
+            raise ValueError(f"stability settings lack {missing} (the verdict schema fills "
+                             "them)")
+        return cls(**{k: c[k] for k in names})
+
+
+def collapsed_sharpness(X, y, ws, K: int, n: int, lam_W: float, lam_H: float, loss: str,
+                        mse_scale: float, width: int, st: Settings, seed: int) -> dict:
+    """lambda_max (Lanczos, S§4) of the bridge network of width ``width`` (S§2) and
+    eta* = 2/lambda_max (S§3); ws: one verified LP solution per class."""
+    W1, W2 = collapsed_network(X, y, ws, K, n, lam_W, lam_H, loss, mse_scale, width)
+    e = sharpness(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, st.zero_tol, st.lanczos_tol,
+                  st.lanczos_max_iter, seed)
+    return {"lambda_max": e.value, "lanczos_residual": e.residual,
+            "lanczos_iterations": e.iterations, "lanczos_converged": int(e.converged),
+            "eta_star": eta_star(e.value)}
+
+
+def end_point(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scale: float,
+              F_star: float, st: Settings, seed: int) -> dict:
+    """Diagnostics of a training end point (S§5): relative gradient, the gap after a float64
+    L-BFGS polish and its iterations, the ReLU-blocked entries, and the sharpness there
+    (Lanczos, S§4, relu'(0) = 0)."""
+    g = relative_gradient(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, 0.0)
+    pol = lbfgs_polish(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, st.polish_max_iter)
+    e = sharpness(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, 0.0, st.lanczos_tol,
+                  st.lanczos_max_iter, seed)
+    return {"rel_gradient": g, "polished_gap": max(pol.after - F_star, 0.0),
+            "polish_iterations": pol.iterations,
+            "blocked_entries": blocked_entries(W1, W2, X, y, lam_W, lam_H, loss, mse_scale,
+                                               st.blocked_rel),
+            "endpoint_sharpness": e.value}
+
+
+def step_limit(lam_max: float, optimizer: str, momentum: float, batch_size) -> float:
+    """The largest step at which the collapsed minimizer can be a limit of the run (S§3):
+    GD and SGD 2/lambda_max, heavy-ball momentum mu 2(1 + mu)/lambda_max (the linearized
+    map's eigenvalues stay in the unit disc iff 0 < eta lambda < 2(1 + mu); Polyak 1964);
+    minibatch SGD is stable in mean only if it is (Wu, Ma & E 2018), so the same limit is a
+    necessary condition. Adam/AdamW: NaN (their step is preconditioned; no such limit)."""
+    if optimizer != "sgd" or not lam_max > 0:
+        return float("nan")
+    return float(2.0 * (1.0 + float(momentum)) / lam_max)
+
+
+UNREACHED_LABELS = ("unstable_step", "oscillating", "stationary_not_global", "still_moving")
+
+
+def unreached_label(slope: float, stall_slope: float, lr_end: float, limit: float,
+                    rel_grad: float, stationary_gradient: float, polished_gap: float,
+                    tol: float) -> str:
+    """Why a run with gap > tol did not reach F* (S§3, S§5), first rule that holds:
+
+    unstable_step          lr at the end >= the step limit (S§3; limit from the Lanczos
+                           lower bound on lambda_max, so lr >= eta* is certain): the collapsed
+                           minimizer cannot be the run's limit;
+    still_moving           the gap still falls (log-log slope <= -stall_slope, V§4) or the
+                           slope is undefined;
+    oscillating            flat gap, relative gradient > stationary_gradient: not at a
+                           stationary point;
+    stationary_not_global  flat gap, relative gradient <= stationary_gradient, and the
+                           float64 L-BFGS polish ends with gap > tol: a stationary point that
+                           is not the global minimizer;
+    still_moving           otherwise (the polish reaches F*: a descent path exists).
+    """
+    if np.isfinite(limit) and lr_end >= limit:
+        return "unstable_step"
+    if not np.isfinite(slope) or slope <= -stall_slope:
+        return "still_moving"
+    if not rel_grad <= stationary_gradient:
+        return "oscillating"
+    if polished_gap > tol:
+        return "stationary_not_global"
+    return "still_moving"
