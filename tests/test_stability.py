@@ -201,3 +201,46 @@ def test_each_unreached_label_on_a_constructed_run():
         == "still_moving"
     assert np.isnan(S.step_limit(lam, "adam", 0.0, None))
     assert S.step_limit(lam, "sgd", 0.9, 10) == pytest.approx(3.8 / lam)
+
+
+def test_data_set_stability_and_the_study_learning_rates():
+    """The per-data-set record (S§2 checks agree) and the study's lr rule (S§3)."""
+    n = 8
+    X, y, nc = _cell(n, 16, 0.6, 11)
+    st = S.Settings(1e-9, 1e-10, 200, 1e-4, 300, 1e-6)
+    r = S.data_set_stability(X, y, [v.w for v in nc], 2, n, LW, LH, "ce", 0.5, 6, st, 0, 2, 3)
+    assert set(r) == set(S.DATA_SET_VARS)
+    assert r["eta_star"] == pytest.approx(2 / r["lambda_max"])
+    for k in ("lambda_max_width_K", "lambda_max_split"):
+        assert r[k] == pytest.approx(r["lambda_max"], rel=1e-8)
+    assert r["lambda_max_alt_spread"] < 1e-8
+    lr, rule = S.study_learning_rates([2.0, np.nan, 4.0], 0.8, "sgd", 0.0, None, 0.3)
+    np.testing.assert_allclose(lr, [0.8, 0.4, 0.4])
+    assert "step limit" in rule
+    lr, rule = S.study_learning_rates([2.0, 4.0], 0.8, "sgd", 0.5, 10, 0.3)
+    np.testing.assert_allclose(lr, [1.2, 0.6])
+    lr, rule = S.study_learning_rates([2.0, 4.0], 0.8, "adam", 0.0, None, 1e-3)
+    np.testing.assert_allclose(lr, [1e-3, 1e-3])
+    assert rule == "fixed lr 0.001"
+    with pytest.raises(ValueError, match="lack"):
+        S.Settings.from_config({"zero_tol": 1e-9})
+
+
+def test_relabel_replaces_only_stalled_and_undecided_with_lp_proof():
+    from shallownc import status as V
+
+    verdict = np.array([V.REACHED, V.STALLED, V.VERDICT_UNDECIDED, V.STALLED, V.NO_LP_PROOF,
+                        V.STALLED], dtype=np.int8)
+    lp = np.array([1, 1, 1, 0, -1, 1])
+    gap = np.array([0.0, 0.1, 0.1, 0.3, 0.2, 0.1])
+    tol = np.full(6, 1e-6)
+    slope = np.array([np.nan, 0.0, -1.0, 0.0, 0.0, 0.0])
+    lr = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+    limit = np.array([1.0, 1.0, 1.0, 0.1, 1.0, 0.4])
+    diag = {"rel_gradient": np.array([0, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6]),
+            "polished_gap": np.array([0, 0.1, 0.1, 0.3, 0.2, 0.1])}
+    got = S.relabel(verdict, lp, gap, tol, slope, 0.1, lr, limit, diag, 1e-4)
+    assert list(got) == [V.REACHED, V.STATIONARY_NOT_GLOBAL, V.STILL_MOVING,
+                         V.STATIONARY_NOT_GLOBAL, V.NO_LP_PROOF, V.UNSTABLE_STEP]
+    with pytest.raises(ValueError, match="<= tol"):
+        S.relabel(verdict, lp, np.zeros(6), tol, slope, 0.1, lr, limit, diag, 1e-4)
