@@ -29,6 +29,7 @@ from . import data as D
 from . import feasibility as F
 from . import sweep as SW
 from .grid import Cell, Grid, parse_job  # noqa: F401  (re-exported: rules, bench, tests)
+from .status import probability  # noqa: F401  (re-exported; P(feasible) over decided trials)
 
 log = logging.getLogger(__name__)
 
@@ -187,18 +188,6 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
 def combine(parts: list[xr.Dataset]) -> xr.Dataset:
     """Combine job outputs (hyper-rectangles in (d, trial)) into one grid Dataset."""
     return SW.combine(parts, GRID_ATTRS)
-
-
-def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
-    """P(feasible) over decided trials only (status 1 or 0, proofs both ways); undecided and
-    infeasible-within-radius trials are counted separately, never as proofs.
-
-    Returns p (NaN where nothing was decided), n_decided, n_undecided.
-    """
-    dec = (status == F.FEASIBLE) | (status == F.INFEASIBLE)
-    n_dec = dec.sum(dim)
-    p = (status == F.FEASIBLE).sum(dim) / n_dec.where(n_dec > 0)
-    return xr.Dataset({"p": p, "n_decided": n_dec, "n_undecided": (~dec).sum(dim)})
 
 
 # ------------------------------------------------------------ the paper's Figures 1-2
