@@ -2,7 +2,8 @@
 
 Commands: ``validate CONFIG`` (schema check, defaults filled), ``run [TARGETS]`` (Snakemake on
 the workflow), ``report`` (the HTML report), ``figures`` (the paper's figures and their
-targets, from :mod:`shallownc.paper_figures`), ``info FILE.nc`` (what a result holds).
+targets, from :mod:`shallownc.paper_figures`), ``info FILE.nc`` (what a result holds),
+``decide DATA`` (class-LP verdicts of a user's data, :mod:`shallownc.decide`).
 
 Where the workflow is: ``run`` and ``report`` need the Snakefile and ``workflow/`` of a
 checkout (the installed package holds the library, the schemas and this CLI, not the rules).
@@ -293,6 +294,17 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_decide(args) -> int:
+    from . import decide as DC
+
+    try:
+        text, dec = DC.run(args.data, args.lambda_W, args.lambda_H, args.output)
+    except DC.DataError as exc:
+        raise CLIError(str(exc)) from exc
+    print(text)
+    return 0 if dec.all_proofs else 1
+
+
 def _add_config_opts(p):
     p.add_argument("--configfile", nargs="+", metavar="FILE",
                    help="config YAML file(s), merged in order and layered on config.yaml "
@@ -322,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="`shallownc COMMAND --help` describes each command.",
                                 allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    v = sub.add_parser("validate", allow_abbrev=False, help="check a config against the schema",
+    v = sub.add_parser("validate", help="check a config against the schema",
                        description="Validate CONFIG against the JSON schema (defaults filled); "
                                    "exit status 2 with every problem named if invalid.")
     v.add_argument("configs", nargs="*", metavar="CONFIG",
@@ -331,32 +343,44 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--workflow-dir", help="checkout whose config.yaml overrides layer on")
     v.add_argument("--show", action="store_true", help="print the config with defaults")
     v.set_defaults(func=cmd_validate)
-    r = sub.add_parser("run", allow_abbrev=False, help="run the pipeline (Snakemake)",
+    r = sub.add_parser("run", help="run the pipeline (Snakemake)",
                        description="Run Snakemake on the workflow for TARGETS (default: all). "
                                    "Arguments after `--` go to Snakemake unchanged.")
     r.add_argument("targets", nargs="*", help="rule names or files, e.g. fig1 paper "
                                               "results/feasibility/k2_antipodal.nc")
     _add_workflow_opts(r, with_cores=True)
     r.set_defaults(func=cmd_run)
-    rp = sub.add_parser("report", allow_abbrev=False, help="write the HTML report of a finished run",
+    rp = sub.add_parser("report", help="write the HTML report of a finished run",
                         description="Write the self-contained HTML report "
                                     "(<report_dir>/report.html of the config by default).")
     rp.add_argument("--output", help="report file (.html or .zip)")
     _add_workflow_opts(rp, with_cores=False)
     rp.set_defaults(func=cmd_report)
-    f = sub.add_parser("figures", allow_abbrev=False, help="list the paper's figures and their targets",
+    f = sub.add_parser("figures", help="list the paper's figures and their targets",
                        description="The paper's figures, the target that reproduces each, "
                                    "its NetCDF output and its figure file.")
     f.add_argument("--configfile", help="resolve <results_dir>/<report_dir> from a config")
     f.add_argument("--json", action="store_true", help="machine-readable output")
     f.set_defaults(func=cmd_figures)
-    i = sub.add_parser("info", allow_abbrev=False, help="describe a result file (.nc)",
+    i = sub.add_parser("info", help="describe a result file (.nc)",
                        description="Dimensions, coordinates, variables (units, meaning, flags) "
                                    "and provenance of a NetCDF result.")
     i.add_argument("file")
     i.add_argument("--attrs", action="store_true", help="print every global attribute")
     i.add_argument("--cf", action="store_true", help="also run the CF check (io.cf_problems)")
     i.set_defaults(func=cmd_info)
+    dc = sub.add_parser("decide", help="class-LP verdicts (NC or not, with proofs) of your data",
+                        description="Per class: class LP feasible (verified w) or infeasible "
+                                    "(exact proof), one-vs-rest separability, rank; NC iff every "
+                                    "class LP is feasible (paper Theorem 3). Exit 0 iff every "
+                                    "verdict is a proof, 1 otherwise, 2 on bad input.")
+    dc.add_argument("data", help=".npz (X: N x d, y), .csv (label last), or .nc (X, y|label)")
+    dc.add_argument("--lambda-W", type=float, help="with --lambda-H: report the UPFM optimum F*")
+    dc.add_argument("--lambda-H", type=float)
+    dc.add_argument("--output", help="write the verdicts as NetCDF")
+    dc.set_defaults(func=cmd_decide)
+    for command in sub.choices.values():
+        command.allow_abbrev = False     # `--config` must never be read as `--configfile`
     return p
 
 
