@@ -41,38 +41,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import bridge, upfm
-from . import feasibility as FZ
 
-# Verdict codes (NetCDF flag_values / flag_meanings). Append, never reorder.
-REACHED, STALLED, UNDECIDED, NO_LP_PROOF, DIVERGED, UNRESOLVED, NOT_APPLICABLE = range(7)
-VERDICT_NAMES = {
-    REACHED: "reached",
-    STALLED: "stalled",
-    UNDECIDED: "undecided",
-    NO_LP_PROOF: "no_lp_proof",
-    DIVERGED: "diverged",
-    UNRESOLVED: "infeasible_below_tolerance",
-    NOT_APPLICABLE: "not_applicable",
-}
-VERDICT_HELP = {
-    "reached": "LP feasible and gap <= tol: at the collapsed global minimizer (V§2-3)",
-    "stalled": "gap > tol and log-log slope over the last decade > -s_stall (V§4)",
-    "undecided": "gap > tol and still decreasing (slope <= -s_stall)",
-    "no_lp_proof": "LP status -1 or -2: F* is not proven attainable nor unattainable",
-    "diverged": "objective became NaN/inf or blew up",
-    "infeasible_below_tolerance": "LP infeasible (inf F_net > F*) but gap <= tol: the positive "
-                                  "minimum gap is below the tolerance; never 'reached'",
-    "not_applicable": "not trained on the activation-regularized objective: no UPFM bound",
-}
+from .status import (DIVERGED, LP_PROOF, LP_STATUSES, NO_LP_PROOF,  # noqa: F401
+                     NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES)
+from .status import VERDICT_UNDECIDED as UNDECIDED
+
+# Verdict codes, names and flag attributes live in the ground-floor module shallownc.status;
+# the certificate decides which code a run gets.
 # Relative gap levels (gap / F*) whose first-reach epochs are recorded besides the tolerance:
 # "how long" at run lengths too short to reach the tolerance itself.
 GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
-# LP statuses: the project-wide codes of shallownc.feasibility (1, 0, -1, -2), rows of tables
-LP_STATUSES = (FZ.FEASIBLE, FZ.INFEASIBLE, FZ.UNDECIDED, FZ.INFEASIBLE_WITHIN_RADIUS)
-LP_PROOF = (FZ.FEASIBLE, FZ.INFEASIBLE)
-if set(LP_STATUSES) != set(FZ.STATUS_NAMES):
-    raise ImportError(f"verdict.LP_STATUSES {LP_STATUSES} out of step with "
-                      f"feasibility.STATUS_NAMES {FZ.STATUS_NAMES}")
 
 
 def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,

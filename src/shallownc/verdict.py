@@ -16,24 +16,15 @@ import numpy as np
 import xarray as xr
 
 from . import bridge
-from . import feasibility as FZ
+from . import status as S
 from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: F401
                           NO_LP_PROOF, NOT_APPLICABLE, REACHED, STALLED, UNDECIDED,
                           UNRESOLVED, VERDICT_HELP, VERDICT_NAMES, activation_pattern, assess,
                           classify, eval_error, first_reach, gap_trajectory, network_objective,
                           optimum, pattern_names, tail_slope, tolerance, verdict_table)
 from .normalization import trainer_lambda_factor, trainer_lambdas
+from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 from .training.recipe import train_kwargs
-
-
-def flag_attrs(long_name: str) -> dict:
-    """CF attributes of an integer verdict variable (flag_values / flag_meanings)."""
-    codes = sorted(VERDICT_NAMES)
-    return {"long_name": long_name, "units": "1",
-            "flag_values": np.asarray(codes, dtype=np.int8),
-            "flag_meanings": " ".join(VERDICT_NAMES[c] for c in codes),
-            "description": "; ".join(f"{VERDICT_NAMES[c]}: {VERDICT_HELP[VERDICT_NAMES[c]]}"
-                                     for c in codes)}
 
 
 VAR_ATTRS = {
@@ -72,7 +63,7 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     out["lp_status"] = (dims, np.asarray(lp, dtype=np.int8),
                         {"long_name": lp_attrs[0], "description": lp_attrs[1], "units": "1",
                          "flag_values": np.asarray(LP_STATUSES, dtype=np.int8),
-                         "flag_meanings": " ".join(FZ.STATUS_NAMES[c] for c in LP_STATUSES)})
+                         "flag_meanings": " ".join(S.STATUS_NAMES[c] for c in LP_STATUSES)})
     out["verdict"] = (dims, res["verdict"], flag_attrs("certified training verdict"))
     return out
 
@@ -348,7 +339,7 @@ def table_frame(ds: xr.Dataset):
 
     t = ds["table"]
     df = pd.DataFrame(t.values, columns=[str(v) for v in ds["verdict_name"].values])
-    df.insert(0, "lp_status", [f"{int(s)} {FZ.STATUS_NAMES[int(s)]}" for s in ds["lp"].values])
+    df.insert(0, "lp_status", [f"{int(s)} {S.STATUS_NAMES[int(s)]}" for s in ds["lp"].values])
     return df
 
 
