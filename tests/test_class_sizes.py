@@ -57,7 +57,6 @@ def test_balanced_only_theory_rejects_imbalanced_sizes():
     """Every theory function that assumes balance takes the sizes and names itself."""
     imb = [300, 30]
     calls = [
-        (lambda n: upfm.closed_form("ce", "upfm", 2, n, 1e-3, 1e-6), "upfm.closed_form"),
         (lambda n: upfm.threshold("ce", "upfm", 2, n), "upfm.threshold"),
         (lambda n: verdict.optimum("ce", 2, n, 1e-3, 1e-6, 0.5), "verdict.optimum"),
         (lambda n: bounds.gordon_d_min(n, 2, 1, 0.05), "bounds.gordon_d_min"),
@@ -67,9 +66,9 @@ def test_balanced_only_theory_rejects_imbalanced_sizes():
         with pytest.raises(ValueError, match=rf"{re.escape(name)}.*assumes balanced classes"):
             call(imb)
     # balanced sizes in any form give the same value as the scalar n
-    a = upfm.closed_form("ce", "upfm", 2, 300, 1e-3, 1e-6).value
-    assert upfm.closed_form("ce", "upfm", 2, [300, 300], 1e-3, 1e-6).value == a
-    assert upfm.closed_form("ce", "upfm", 2, ClassSizes.of(300, 2), 1e-3, 1e-6).value == a
+    a = upfm.threshold("ce", "upfm", 2, 300)
+    assert upfm.threshold("ce", "upfm", 2, [300, 300]) == a
+    assert upfm.threshold("ce", "upfm", 2, ClassSizes.of(300, 2)) == a
     assert balanced_n(7.0, None, "x") == 7.0  # scalars pass through unchanged
 
 
