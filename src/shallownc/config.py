@@ -57,6 +57,8 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+# Sections whose defaults are not worth a log line when left out (limits, not settings).
+_QUIET_DEFAULTS = ("work_limits",)
 # Training experiments whose nets have two layers (no first layer to freeze).
 _TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
 
@@ -227,7 +229,8 @@ def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
     lines = [f"config: {line}" for line in work_lines(config) + notes(config)]
-    missing = defaulted_sections(given, load_schema(schema_dir))
+    missing = [s for s in defaulted_sections(given, load_schema(schema_dir))
+               if s not in _QUIET_DEFAULTS]
     if missing:
         lines.append("config: section(s) not given, filled with the schema defaults: "
                      + ", ".join(missing))
