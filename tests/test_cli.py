@@ -90,6 +90,15 @@ def test_run_dry_run_plans_the_tiny_config(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure_phase_diagram" in res.stdout + res.stderr
     assert not (tmp_path / "r").exists()
+    # the per-cell jobs Snakemake plans are the ones shallownc.worksize counts
+    from shallownc import config as C, worksize
+
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout + res.stderr, re.M))
+    per_cell = ("solve_feasibility", "paper_lp_job", "train_theory", "train_experiment",
+                "verdict_grid", "verdict_variant", "generalization_theory",
+                "generalization_trained")
+    planned = sum(int(counts.get(r, 0)) for r in per_cell)
+    assert planned == worksize.estimate(C.validate(cfg))["default target"].jobs > 0
 
 
 def test_run_outside_a_checkout_names_the_fix(tmp_path):

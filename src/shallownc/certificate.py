@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import bridge, upfm
+from .class_sizes import balanced_n
 
 from .status import (DIVERGED, LP_PROOF, LP_STATUSES, NO_LP_PROOF,  # noqa: F401
                      NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES)
@@ -56,6 +57,7 @@ GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
 def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
             mse_scale: float) -> float:
     """F* = global minimum of the UPFM (paper Theorem 2; upfm.closed_form, model 'upfm')."""
+    n = balanced_n(n, K, "verdict.optimum (F* of paper Theorem 2)")
     return upfm.closed_form(loss, "upfm", int(K), int(n), float(lambda_W), float(lambda_H),
                             float(mse_scale)).value
 

@@ -24,6 +24,8 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 import yaml
 
+from .class_sizes import dimension
+
 ROOT_SCHEMA = "config.schema.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -58,6 +60,8 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+# Sections whose defaults are not worth a log line when left out (limits, not settings).
+_QUIET_DEFAULTS = ("work_limits",)
 # Training experiments whose nets have two layers (no first layer to freeze).
 _TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
 
@@ -253,6 +257,8 @@ def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
     msgs += [_explain(e, schema) for e in errors]
     if not msgs:
         msgs = list(_cross_checks(config))
+    if not msgs:
+        msgs = list(_work_checks(config))
     if msgs:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(msgs))
     return config
@@ -266,8 +272,9 @@ def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list
         validate(config, schema_dir)
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
-    lines = [f"config: {line}" for line in notes(config)]
-    missing = defaulted_sections(given, load_schema(schema_dir))
+    lines = [f"config: {line}" for line in work_lines(config) + notes(config)]
+    missing = [s for s in defaulted_sections(given, load_schema(schema_dir))
+               if s not in _QUIET_DEFAULTS]
     if missing:
         lines.append("config: section(s) not given, filled with the schema defaults: "
                      + ", ".join(missing))
@@ -305,8 +312,9 @@ def _cell_checks(config: dict) -> Iterator[str]:
 
 
 def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
-    """d = round(d_over_n * n) must be >= min_d and distinct across the list."""
-    ds = [round(r * g["n"]) for r in g["d_over_n"]]
+    """d = round(d_over_n * n) (class_sizes.dimension) must be >= min_d and distinct across the
+    list."""
+    ds = [dimension(r, g["n"]) for r in g["d_over_n"]]
     for r, d in zip(g["d_over_n"], ds):
         if d < min_d:
             yield (f"'{where}.d_over_n' value {r} gives d = {d} < {min_d} for n = {g['n']}"
@@ -554,6 +562,23 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _paper_lp_checks(config["paper"])
     yield from _training_checks(config["training"])
     yield from _verdict_checks(config)
+
+
+def _work_checks(config: dict) -> Iterator[str]:
+    """The size of the work within work_limits (shallownc.worksize); only once the other
+    checks pass (the counts assume a consistent config)."""
+    from . import worksize
+
+    yield from worksize.over_limits(worksize.estimate(config), config["work_limits"])
+
+
+def work_lines(config: dict) -> list[str]:
+    """The size of the work of a validated config, one line per target (stated by
+    ``shallownc validate`` and logged by the Snakefile)."""
+    from . import worksize
+
+    return [f"work of the {target}: {size.line()}"
+            for target, size in worksize.estimate(config).items()]
 
 
 # ---- files --------------------------------------------------------------------------------------

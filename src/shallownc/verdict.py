@@ -22,6 +22,7 @@ from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: 
                           UNRESOLVED, VERDICT_HELP, VERDICT_NAMES, activation_pattern, assess,
                           classify, eval_error, first_reach, gap_trajectory, network_objective,
                           optimum, pattern_names, tail_slope, tolerance, verdict_table)
+from .class_sizes import dimension
 from .normalization import trainer_lambda_factor, trainer_lambdas
 from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 from .training.recipe import train_kwargs
@@ -272,7 +273,7 @@ def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr
     trial, ...)."""
     st = vcfg["study"]
     data = st["data"]
-    d = int(round(float(d_over_n) * data["n"]))
+    d = dimension(d_over_n, data["n"])
     if d < 1:
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
     cells = [(float(s), t) for s in st["sigma"] for t in range(st["trials"])]
@@ -292,7 +293,7 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
     tcfg = {**st["train"], **over}
     parts = []
     for r in vc["d_over_n"]:
-        d = int(round(float(r) * data["n"]))
+        d = dimension(r, data["n"])
         cells = [(float(s), t) for s in vc["sigma"] for t in range(st["trials"])]
         ds = train_cells(cells, d, data, tcfg, vcfg, base_seed,
                          solver_cfg=solver_cfg, name=f"verdict_{variant['name']}_d{d}",
