@@ -498,7 +498,7 @@ def notes(config: dict) -> list[str]:
     """Warnings about a valid config (validated, defaults filled): settings that run but whose
     results say less than a reader may expect. Printed by ``shallownc validate`` and logged by
     the Snakefile before any job."""
-    return list(_zero_solution_notes(config))
+    return list(dict.fromkeys(_zero_solution_notes(config)))   # variants may inherit a note
 
 
 def _cross_checks(config: dict) -> Iterator[str]:
@@ -606,7 +606,7 @@ def typed(text: str) -> Any:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"value {text!r} is not valid YAML: {exc}") from exc
-    return retyped(value)
+    return retyped(value) if isinstance(value, (dict, list)) else value
 
 
 def retyped(value: Any) -> Any:
