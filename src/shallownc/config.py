@@ -24,6 +24,8 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 import yaml
 
+from .class_sizes import dimension
+
 ROOT_SCHEMA = "config.schema.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -268,8 +270,9 @@ def _cell_checks(config: dict) -> Iterator[str]:
 
 
 def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
-    """d = round(d_over_n * n) must be >= min_d and distinct across the list."""
-    ds = [round(r * g["n"]) for r in g["d_over_n"]]
+    """d = round(d_over_n * n) (class_sizes.dimension) must be >= min_d and distinct across the
+    list."""
+    ds = [dimension(r, g["n"]) for r in g["d_over_n"]]
     for r, d in zip(g["d_over_n"], ds):
         if d < min_d:
             yield (f"'{where}.d_over_n' value {r} gives d = {d} < {min_d} for n = {g['n']}"
