@@ -484,17 +484,24 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
     runs ``zero_solution`` (shallownc.verdict)."""
     from . import upfm
 
-    scale = float(config["verdict"]["mse_scale"])
     for where, train, data, keys, _ in _verdict_recipes(config):
         if train["reg"] != "feature" or not (train["lambda_W"] > 0 and train["lambda_H"] > 0):
             continue
-        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), scale)
+        # the trainer's MSE scale (imports torch: only for an MSE recipe)
+        scale = (_trainer_mse_scale(),) if train["loss"] == "mse" else ()
+        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), *scale)
         prod = train["lambda_W"] * train["lambda_H"]
         if prod >= thr:
             yield (f"'{keys['lambda_W']}' x '{keys['lambda_H']}' = {prod:.4g} >= {thr:.4g}, the "
                    f"UPFM zero-solution threshold ({train['loss']}, K = {data['K']}, n = "
                    f"{data['n']}): the optimum F* is the zero network; the verdict labels "
                    "these runs zero_solution")
+
+
+def _trainer_mse_scale() -> float:
+    from .normalization import trainer_mse_scale
+
+    return trainer_mse_scale()
 
 
 def notes(config: dict) -> list[str]:
