@@ -239,3 +239,16 @@ def test_cell_and_table_frames():
     t = V.table_frame(ds.merge(V.summary_table(ds)))
     assert t.shape == (4, 1 + len(V.VERDICT_NAMES))
     assert t.loc[0, "reached"] == 1 and t.loc[1, "stalled"] == 1 and t.loc[2, "diverged"] == 1
+
+
+def test_the_mse_scale_is_read_from_the_trainer():
+    """The UPFM optimum of an MSE run uses the trainer's own scale c (issue 24), measured on
+    the trainer's data term, not a config value: F* with it equals the trainer's objective
+    at the zero network above the zero-solution threshold (F* = c there)."""
+    from shallownc import upfm
+    from shallownc.normalization import trainer_mse_scale
+
+    c = trainer_mse_scale()
+    assert c == 0.5
+    big = upfm.closed_form("mse", "upfm", 2, 5, 1.0, 1.0, c)
+    assert big.value == c and 1.0 >= big.threshold

@@ -530,11 +530,12 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
     runs ``zero_solution`` (shallownc.verdict)."""
     from . import upfm
 
-    scale = float(config["verdict"]["mse_scale"])
     for where, train, data, keys, _ in _verdict_recipes(config):
         if train["reg"] != "feature" or not (train["lambda_W"] > 0 and train["lambda_H"] > 0):
             continue
-        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), scale)
+        # the trainer's MSE scale (imports torch: only for an MSE recipe)
+        scale = (_trainer_mse_scale(),) if train["loss"] == "mse" else ()
+        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), *scale)
         prod = train["lambda_W"] * train["lambda_H"]
         if prod >= thr:
             yield (f"'{keys['lambda_W']}' x '{keys['lambda_H']}' = {prod:.4g} >= {thr:.4g}, the "
@@ -543,11 +544,17 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
                    "these runs zero_solution")
 
 
+def _trainer_mse_scale() -> float:
+    from .normalization import trainer_mse_scale
+
+    return trainer_mse_scale()
+
+
 def notes(config: dict) -> list[str]:
     """Warnings about a valid config (validated, defaults filled): settings that run but whose
     results say less than a reader may expect. Printed by ``shallownc validate`` and logged by
     the Snakefile before any job."""
-    return list(_zero_solution_notes(config))
+    return list(dict.fromkeys(_zero_solution_notes(config)))   # variants may inherit a note
 
 
 def _cross_checks(config: dict) -> Iterator[str]:
@@ -655,7 +662,7 @@ def typed(text: str) -> Any:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"value {text!r} is not valid YAML: {exc}") from exc
-    return retyped(value)
+    return retyped(value) if isinstance(value, (dict, list)) else value
 
 
 def retyped(value: Any) -> Any:

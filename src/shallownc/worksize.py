@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .class_sizes import dimension
+
 LIMIT_KEYS = {"jobs": "max_jobs", "lps": "max_lps", "lp_entries": "max_lp_entries",
               "train_steps": "max_train_steps"}
 
@@ -120,7 +122,7 @@ def _paper_training(config: dict) -> tuple[int, int]:
 
     p = config["paper"]
     f3, f6 = p["fig3"], p["fig6"]
-    d3 = {int(round(r * f3["n"])) for r in f3["d_over_n"]}
+    d3 = {dimension(r, f3["n"]) for r in f3["d_over_n"]}
     N3 = 2 * f3["n"]
     steps = _steps(len(d3) * len(f3["sigma"]) * f3["trials"], f3["epochs"], N3,
                    f3["batch_size"])
