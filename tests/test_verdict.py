@@ -158,25 +158,26 @@ def test_verdict_table_and_flag_attributes():
     assert a["units"] == "1"
 
 
-def _cfg(**train):
-    return {"device": "cpu", "dtype": "float64", "checkpoint_dir": None,
-            "checkpoint_every_s": 60.0, "log_every_s": 60.0, "mse_scale": 0.5,
-            "tolerance_factor": 10.0, "stall_slope": 0.1, "activity_threshold": 1e-3,
-            "theory": False,
-            "study": {"data": {"geometry": "antipodal", "K": 2, "n": 5, "mean_norm": 1.0,
-                               "angle_deg": 120.0},
-                      "train": {"width": 6, "loss": "ce", "reg": "feature", "lambda_W": 2e-2,
-                                "lambda_H": 2e-3, "lr": 0.5, "epochs": 60, "n_eval": 12,
-                                **train},
-                      "d_over_n": [0.6, 3.0], "sigma": [0.1, 1.0], "trials": 2,
-                      "variants": {"d_over_n": [3.0], "sigma": [0.1], "list": []}}}
+def _cfg(checkpoints, **train):
+    """A small verdict section built through config validation (schema defaults)."""
+    from shallownc.config import validate
+
+    cfg = {"allow_external_paths": True, "verdict": {
+        "device": "cpu", "dtype": "float64", "checkpoint_dir": str(checkpoints),
+        "theory": False,
+        "study": {"data": {"geometry": "antipodal", "K": 2, "n": 5},
+                  "train": {"width": 6, "lambda_W": 2e-2, "lambda_H": 2e-3, "lr": 0.5,
+                            "epochs": 60, "n_eval": 12, **train},
+                  "d_over_n": [0.6, 3.0], "sigma": [0.1, 1.0], "trials": 2,
+                  "variants": {"d_over_n": [3.0], "sigma": [0.1]}}}}
+    return validate(cfg)["verdict"]
 
 
-def test_grid_job_trainer_and_upfm_agree_and_gap_is_nonnegative():
+def test_grid_job_trainer_and_upfm_agree_and_gap_is_nonnegative(tmp_path):
     """End to end: the trainer's recorded F_net equals the UPFM-normalized F_net at the same
     weights (check_objective), every gap >= 0, d < n rows (LP infeasible, paper Theorem 3c)
     are never reached, variables carry CF attributes."""
-    cfg = _cfg()
+    cfg = _cfg(tmp_path)
     ds = V.grid_job(cfg, 0.6, 5, None)
     assert (ds["lp_status"] == 0).all()
     assert (ds["verdict"] != V.REACHED).all()
@@ -201,22 +202,12 @@ def test_check_objective_detects_another_normalization():
         V.check_objective(W1, W2, X, y, 1e-2, 1e-3, "ce", 0.5, half)
 
 
-def test_variant_weight_decay_is_not_applicable_and_records_norms():
-    cfg = _cfg()
+def test_variant_weight_decay_is_not_applicable_and_records_norms(tmp_path):
+    cfg = _cfg(tmp_path)
     ds = V.variant_job(cfg, {"name": "wd", "reg": "weight_decay", "lambda_W": 1e-3}, 5, None)
     assert (ds["verdict"] == V.NOT_APPLICABLE).all()
     assert np.isnan(ds["rel_gap_final"]).all()
     assert (ds["weight_norm"] > 0).all() and np.isfinite(ds["objective_growth"]).all()
-
-
-def test_train_kwargs_rejects_unknown_settings():
-    with pytest.raises(ValueError, match="unknown train setting"):
-        V.train_kwargs({"width": 3, "widht": 4})
-    with pytest.raises(ValueError, match="lacks"):
-        V.train_kwargs({"width": 3})
-    kw = V.train_kwargs({"width": 3, "loss": "ce", "reg": "feature", "lambda_W": 1e-2,
-                         "lambda_H": 1e-3, "batch_size": 0, "lr_milestones": [0.5]})
-    assert kw["widths"] == (3,) and kw["batch_size"] is None and kw["lr_milestones"] == (0.5,)
 
 
 def test_theory_verdict_needs_the_paper_normalization():
@@ -248,3 +239,16 @@ def test_cell_and_table_frames():
     t = V.table_frame(ds.merge(V.summary_table(ds)))
     assert t.shape == (4, 1 + len(V.VERDICT_NAMES))
     assert t.loc[0, "reached"] == 1 and t.loc[1, "stalled"] == 1 and t.loc[2, "diverged"] == 1
+
+
+def test_the_mse_scale_is_read_from_the_trainer():
+    """The UPFM optimum of an MSE run uses the trainer's own scale c (issue 24), measured on
+    the trainer's data term, not a config value: F* with it equals the trainer's objective
+    at the zero network above the zero-solution threshold (F* = c there)."""
+    from shallownc import upfm
+    from shallownc.normalization import trainer_mse_scale
+
+    c = trainer_mse_scale()
+    assert c == 0.5
+    big = upfm.closed_form("mse", "upfm", 2, 5, 1.0, 1.0, c)
+    assert big.value == c and 1.0 >= big.threshold
