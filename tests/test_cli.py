@@ -90,6 +90,15 @@ def test_run_dry_run_plans_the_tiny_config(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure_phase_diagram" in res.stdout + res.stderr
     assert not (tmp_path / "r").exists()
+    # the per-cell jobs Snakemake plans are the ones shallownc.worksize counts
+    from shallownc import config as C, worksize
+
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout + res.stderr, re.M))
+    per_cell = ("solve_feasibility", "paper_lp_job", "train_theory", "train_experiment",
+                "verdict_grid", "verdict_variant", "generalization_theory",
+                "generalization_trained")
+    planned = sum(int(counts.get(r, 0)) for r in per_cell)
+    assert planned == worksize.estimate(C.validate(cfg))["default target"].jobs > 0
 
 
 def test_run_outside_a_checkout_names_the_fix(tmp_path):
@@ -229,7 +238,7 @@ def test_config_overrides_reach_the_snakefile_typed_and_nested(capsys):
 
     rc, out, err = _cli(capsys, "run", "--config", "seed=3", "training.dynamics.train.lr=0.1",
                         "training.dynamics.trials=1", "verdict.enabled=false",
-                        "--print-command")
+                        "training.theory.train.loss=mse", "--print-command")
     assert rc == 0, err
     cmd = shlex.split(out)
     items = cmd[cmd.index("--config") + 1:]
@@ -241,9 +250,11 @@ def test_config_overrides_reach_the_snakefile_typed_and_nested(capsys):
     assert cfg["seed"] == 3 and cfg["verdict"]["enabled"] is False
     assert cfg["training"]["dynamics"]["train"]["lr"] == 0.1
     assert cfg["training"]["dynamics"]["trials"] == 1
+    assert cfg["training"]["theory"]["train"]["loss"] == "mse"
     assert cfg["training"]["dynamics"]["sigma"] == [0.1, 0.3, 1.0]     # the rest kept
     # a plain `snakemake --config` user: nested values arrive as strings, the Snakefile types
-    plain = parse_config(["training={dynamics: {train: {lr: 1e-3}}}", "verdict={enabled: false}"])
+    plain = parse_config(["training={dynamics: {train: {lr: 1e-3, loss: mse}}}",
+                          "verdict={enabled: false}"])
     config = C.merge(yaml.safe_load((ROOT / "config.yaml").read_text()), plain)
     C.apply_run_layers(config, [], plain, ROOT / "config.yaml")
     assert config["training"]["dynamics"]["train"]["lr"] == 1e-3

@@ -146,6 +146,8 @@ def cmd_validate(args) -> int:
             else f"layered on {(workflow or Path.cwd()) / C.DEFAULT_CONFIG}")
     print(f"{name}: valid, {base} ({len(sections)} sections: {', '.join(sections)}); "
           f"results_dir={cfg.get('results_dir')}, report_dir={cfg.get('report_dir')}")
+    for line in C.work_lines(cfg):
+        print(line)
     for line in C.notes(cfg):
         print(f"note: {line}")
     if args.show:

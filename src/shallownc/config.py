@@ -24,18 +24,21 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 import yaml
 
+from .class_sizes import dimension
+
 ROOT_SCHEMA = "config.schema.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 # Parallelism and logging knobs: they never change a result, so rules leave them out of their
 # params (no re-run when they change) and scripts read them from the config.
+# The training knobs are the result-neutral keys of $defs/train_runtime, one list for every
+# section that trains.
+TRAIN_KNOBS = ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s", "log_every_s")
 RUNTIME_KNOBS = {
     "solver": ("workers",),
-    "training": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                 "log_every_s"),
-    "verdict": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                "log_every_s"),
-    "paper.train": ("threads", "gpus_per_job", "checkpoint_dir"),
+    "training": TRAIN_KNOBS,
+    "verdict": TRAIN_KNOBS,
+    "paper.train": TRAIN_KNOBS,
 }
 
 
@@ -57,8 +60,14 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+# Sections whose defaults are not worth a log line when left out (limits, not settings).
+_QUIET_DEFAULTS = ("work_limits",)
 # Training experiments whose nets have two layers (no first layer to freeze).
 _TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
+
+
+# Recipe keys of $defs/train_recipe that each paper figure sets itself (not paper.train).
+PAPER_FIGURE_RECIPE = ("width", "epochs", "batch_size")
 
 
 class ConfigError(ValueError):
@@ -110,20 +119,53 @@ def _default_of(sub: Any, root: dict):
     return False, None
 
 
+def _fill_defaults(properties: dict, instance: Any, root: dict) -> None:
+    if isinstance(instance, dict):
+        for name, sub in properties.items():
+            has, default = _default_of(sub, root)
+            if has and name not in instance:
+                instance[name] = copy.deepcopy(default)
+
+
 def _extend_with_default(validator_class, root: dict):
     """Validator that fills ``default`` values of missing properties (jsonschema FAQ recipe,
-    extended to defaults reached through ``$ref``)."""
+    extended to defaults reached through ``$ref``).
+
+    A block that uses a shared definition ($ref or allOf, e.g. $defs/train_recipe) may give
+    its own defaults in ``properties`` beside it; those are filled first, whatever the keyword
+    order, so the block's defaults win over the definition's."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, sub in properties.items():
-                has, default = _default_of(sub, root)
-                if has and name not in instance:
-                    instance[name] = copy.deepcopy(default)
+        _fill_defaults(properties, instance, root)
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    def sibling_first(keyword):
+        inner = validator_class.VALIDATORS[keyword]
+
+        def apply(validator, value, instance, schema):
+            _fill_defaults(schema.get("properties", {}), instance, root)
+            yield from inner(validator, value, instance, schema)
+        return apply
+
+    return jsonschema.validators.extend(validator_class, {
+        "properties": set_defaults, "$ref": sibling_first("$ref"),
+        "allOf": sibling_first("allOf")})
+
+
+def _all_properties(sch: Any, root: dict) -> set:
+    """Property names a schema allows, through $ref and allOf (for unevaluatedProperties)."""
+    if not isinstance(sch, dict):
+        return set()
+    out = set(sch.get("properties", {}))
+    if "$ref" in sch:
+        node = root
+        for part in sch["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        out |= _all_properties(node, root)
+    for sub in sch.get("allOf", []):
+        out |= _all_properties(sub, root)
+    return out
 
 
 def _path_str(path: Iterable[Any]) -> str:
@@ -154,6 +196,10 @@ def _explain(err: jsonschema.ValidationError, root: dict) -> str:
         if allowed:
             return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
         return f"invalid entry at '{where}': {err.message}"
+    if v == "unevaluatedProperties" and isinstance(err.instance, dict):
+        allowed = sorted(_all_properties(err.schema, root))
+        unknown = sorted(set(err.instance) - set(allowed))
+        return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
     if v == "propertyNames":
         return (f"invalid name {err.instance!r} at '{where}': names must match "
                 f"{err.validator_value.get('pattern')}")
@@ -211,6 +257,8 @@ def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
     msgs += [_explain(e, schema) for e in errors]
     if not msgs:
         msgs = list(_cross_checks(config))
+    if not msgs:
+        msgs = list(_work_checks(config))
     if msgs:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(msgs))
     return config
@@ -224,8 +272,9 @@ def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list
         validate(config, schema_dir)
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
-    lines = [f"config: {line}" for line in notes(config)]
-    missing = defaulted_sections(given, load_schema(schema_dir))
+    lines = [f"config: {line}" for line in work_lines(config) + notes(config)]
+    missing = [s for s in defaulted_sections(given, load_schema(schema_dir))
+               if s not in _QUIET_DEFAULTS]
     if missing:
         lines.append("config: section(s) not given, filled with the schema defaults: "
                      + ", ".join(missing))
@@ -263,8 +312,9 @@ def _cell_checks(config: dict) -> Iterator[str]:
 
 
 def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
-    """d = round(d_over_n * n) must be >= min_d and distinct across the list."""
-    ds = [round(r * g["n"]) for r in g["d_over_n"]]
+    """d = round(d_over_n * n) (class_sizes.dimension) must be >= min_d and distinct across the
+    list."""
+    ds = [dimension(r, g["n"]) for r in g["d_over_n"]]
     for r, d in zip(g["d_over_n"], ds):
         if d < min_d:
             yield (f"'{where}.d_over_n' value {r} gives d = {d} < {min_d} for n = {g['n']}"
@@ -357,6 +407,10 @@ def _paper_checks(paper: dict) -> Iterator[str]:
         s = fig3[f"{fig}_sigma"]
         if not any(abs(s - v) < 1e-12 for v in fig3["sigma"]):
             yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
+    for key in PAPER_FIGURE_RECIPE:
+        if key in paper["train"]:
+            yield (f"'paper.train.{key}' is set by each figure (paper.fig3.{key}, "
+                   f"paper.fig6.{key}), not by the shared recipe")
 
 
 def _min_d(data: dict) -> int:
@@ -476,11 +530,12 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
     runs ``zero_solution`` (shallownc.verdict)."""
     from . import upfm
 
-    scale = float(config["verdict"]["mse_scale"])
     for where, train, data, keys, _ in _verdict_recipes(config):
         if train["reg"] != "feature" or not (train["lambda_W"] > 0 and train["lambda_H"] > 0):
             continue
-        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), scale)
+        # the trainer's MSE scale (imports torch: only for an MSE recipe)
+        scale = (_trainer_mse_scale(),) if train["loss"] == "mse" else ()
+        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), *scale)
         prod = train["lambda_W"] * train["lambda_H"]
         if prod >= thr:
             yield (f"'{keys['lambda_W']}' x '{keys['lambda_H']}' = {prod:.4g} >= {thr:.4g}, the "
@@ -489,11 +544,17 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
                    "these runs zero_solution")
 
 
+def _trainer_mse_scale() -> float:
+    from .normalization import trainer_mse_scale
+
+    return trainer_mse_scale()
+
+
 def notes(config: dict) -> list[str]:
     """Warnings about a valid config (validated, defaults filled): settings that run but whose
     results say less than a reader may expect. Printed by ``shallownc validate`` and logged by
     the Snakefile before any job."""
-    return list(_zero_solution_notes(config))
+    return list(dict.fromkeys(_zero_solution_notes(config)))   # variants may inherit a note
 
 
 def _cross_checks(config: dict) -> Iterator[str]:
@@ -508,6 +569,23 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _paper_lp_checks(config["paper"])
     yield from _training_checks(config["training"])
     yield from _verdict_checks(config)
+
+
+def _work_checks(config: dict) -> Iterator[str]:
+    """The size of the work within work_limits (shallownc.worksize); only once the other
+    checks pass (the counts assume a consistent config)."""
+    from . import worksize
+
+    yield from worksize.over_limits(worksize.estimate(config), config["work_limits"])
+
+
+def work_lines(config: dict) -> list[str]:
+    """The size of the work of a validated config, one line per target (stated by
+    ``shallownc validate`` and logged by the Snakefile)."""
+    from . import worksize
+
+    return [f"work of the {target}: {size.line()}"
+            for target, size in worksize.estimate(config).items()]
 
 
 # ---- files --------------------------------------------------------------------------------------
@@ -584,7 +662,7 @@ def typed(text: str) -> Any:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"value {text!r} is not valid YAML: {exc}") from exc
-    return retyped(value)
+    return retyped(value) if isinstance(value, (dict, list)) else value
 
 
 def retyped(value: Any) -> Any:

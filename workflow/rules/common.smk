@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from shallownc import codehash
+from shallownc.class_sizes import dimension
 from shallownc import config as sncconfig
 from shallownc import phase
 from shallownc import bridge as _bridge
@@ -227,8 +228,10 @@ GEN_EXPERIMENTS = GEN["experiments"]
 
 
 def gen_experiment(wildcards):
-    """One generalization.experiments entry."""
-    return canonical(GEN_EXPERIMENTS[wildcards.name])
+    """One generalization.experiments entry (its trained block without the runtime knobs,
+    which never change a result)."""
+    exp = GEN_EXPERIMENTS[wildcards.name]
+    return canonical(exp | {"trained": _gen.result_settings(exp["trained"])})
 
 
 def gen_theory_parts(wildcards):
@@ -358,7 +361,7 @@ def paper_report_labels(wildcards):
 PAPER = config["paper"]
 PAPER_TRAIN = result_settings("paper.train")
 PAPER_FIG3_D = sorted(
-    {int(round(r * PAPER["fig3"]["n"])) for r in PAPER["fig3"]["d_over_n"]}
+    {dimension(r, PAPER["fig3"]["n"]) for r in PAPER["fig3"]["d_over_n"]}
 )
 PAPER_FIG6_D1 = _paper_training.fig6_widths(
     PAPER["fig6"],
