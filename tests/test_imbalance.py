@@ -157,3 +157,10 @@ def test_phase_file_is_cf_clean(tmp_path):
                         0.05)
     path = io.write_netcdf(ds, tmp_path / "p.nc")
     assert io.cf_problems(path) == []
+
+
+@pytest.mark.parametrize("n_k,N", [(300, 360), (60, 360), (100, 240), (20, 240)])
+def test_pure_noise_half_point_sits_at_the_statistical_dimension(n_k, N):
+    """(I10)'s 50% point is within 1 of delta(C_k) = (N + n_k - 1)/2 (I9): the kinematic
+    transition is centred at the statistical dimension (ALMT 2014)."""
+    assert abs(I.kinematic_half_point(n_k, N, 0) - I.stat_dim_class(n_k, N)) <= 1.0

@@ -91,6 +91,13 @@ def kinematic_d_min(sizes, surviving, rank: int, delta: float) -> int:
     return int(m[np.argmax(tot <= delta)]) + rank
 
 
+def kinematic_half_point(n_k: int, N: int, rank: int) -> int:
+    """Smallest d with P_k(d - rank) <= 1/2 (I10): where class k's LP becomes feasible more
+    often than not for pure noise after projecting out the means (~ (N + n_k)/2 + rank)."""
+    m = np.arange(1, N + 2)
+    return int(m[np.argmax(kinematic_p_infeasible_class(n_k, N, m) <= 0.5)]) + rank
+
+
 def gordon_d_min(sizes, surviving, rank: int, delta: float) -> int:
     """Smallest d with lambda_{d - rank} >= sqrt(delta(C_k)) + sqrt(2 log(|S|/delta)) for every
     surviving k (I12); balanced = bounds.gordon_d_min (G3)."""
@@ -323,6 +330,16 @@ def phase_theory(ds: xr.Dataset, delta: float) -> xr.Dataset:
             "kin_major": "kinematic comparison (I11), majority classes only",
             "gordon_all": "Gordon comparison (I12), all classes",
             "gordon_major": "Gordon comparison (I12), majority classes only"}
+    half = {"major": [], "minor": []}
+    for a in range(ds.sizes["x"]):
+        N = int(ds.N[a])
+        for key, n_k in (("major", int(ds.attrs["n_A"])), ("minor", int(ds["n_B"][a]))):
+            half[key].append(kinematic_half_point(n_k, N, rank))
+    for key, name in (("major", "majority"), ("minor", "minority")):
+        ds[f"d_half_{key}"] = ("x", np.array(half[key]), {
+            "long_name": f"smallest d with P(pure-noise {name} class LP infeasible) <= 1/2 "
+                         "(I10, exact): the sigma -> infinity limit of its transition",
+            "units": "1"})
     for k, v in out.items():
         ds[f"d_min_{k}"] = ("x", np.array(v), {"long_name": f"smallest d certified by the "
                                                f"{desc[k]} at 1 - delta", "units": "1"})

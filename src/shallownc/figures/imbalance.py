@@ -77,6 +77,11 @@ def fig_phase(ds):
             ax.axvline(xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
             ax.axvline(xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
                        label="kinematic, all classes (I11)")
+            if "d_half_major" in ds and not title.startswith("all"):
+                key = "major" if "majority" in title else "minor"
+                ax.axvline(xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
+                           label="pure-noise 50% point of this LP (I10)")
+                legend_under(ax, ncol=1)
         if ds.attrs["x_axis"] == "ratio":
             # per column: Theorem 3(b') (d >= N: every LP feasible) and the kinematic comparison
             # (I11, all classes, 1 - delta) -- both derived with the class sizes
