@@ -135,3 +135,25 @@ def test_default_config_section_passes_and_bad_panels_fail():
 def test_upfm_closed_form_rejects_sizes_where_balanced_only():
     with pytest.raises(ValueError, match="balanced-only"):
         U.closed_form("ce", "ufm", 3, [3, 3, 1], 1e-3, 1e-3)
+
+
+def test_trained_nc_errors_against_imbalanced_targets():
+    """(I6) for trained nets: at a reached run the imbalanced targets are met (<= 1e-6), the
+    balanced orthogonal-frame target I_K is not (sizes [8, 2], 0.8 of the minority threshold:
+    the class norms differ)."""
+    cfg = dict(k_A=1, k_B=1, n_A=8, ratio=4, loss="ce", geometry="antipodal", d_over_n=2.0,
+               sigma=0.2, lambda_factors=[0.8], trials=1, lambda_ratio=1.0, width=6,
+               starts=3, max_iter=3000, rel_tol=1e-8)
+    ds = I.lambda_sweep(cfg, 11, FZ.SolverOptions())
+    assert int(ds.verdict.item()) == S.REACHED
+    for name in ("nc1", "nc_gram_H", "nc_gram_W", "nc_logits"):
+        assert float(ds[name].item()) < 1e-6, name
+    assert float(ds.nc_gram_H_balanced.item()) > 0.05
+
+
+def test_phase_file_is_cf_clean(tmp_path):
+    from shallownc import io
+    ds = I.phase_theory(I.phase_job(_panel(x_values=[1.5], trials=1), 3, FZ.SolverOptions()),
+                        0.05)
+    path = io.write_netcdf(ds, tmp_path / "p.nc")
+    assert io.cf_problems(path) == []

@@ -246,7 +246,10 @@ def phase_job(panel: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Dataset
         ds["h_trained"] = (dims, th, {"long_name": "class-mean feature norm of the trained "
                                       "network", "units": "1"})
         ds.attrs.update({f"train_{k}": v for k, v in train.items()})
-    return add_rates(ds)
+    ds = add_rates(ds)
+    ds["x"].attrs = {"long_name": "imbalance ratio n_A/n_B" if panel["x"] == "ratio" else
+                     "d / n_A", "units": "1"}
+    return ds
 
 
 def train_cell(panel: dict, train: dict, sizes, d: int, sigma: float, seed: int, lp_status):
@@ -335,6 +338,23 @@ def train_net(X, y, K, lam_W, lam_H, loss, width, starts, max_iter, seed):
     return bridge.train_network(X, y, K, lam_W, lam_H, loss, st, seed)
 
 
+def nc_errors(W1, W2, X, y, cf: UI.ImbalancedClosedForm) -> dict:
+    """NC1 and the distances to the imbalanced targets (I6) of a trained network:
+    H-bar^T H-bar vs diag(h_k^2), W2 W2^T vs sum z_k z_k^T / h_k^2, W2 H-bar vs [z_k]
+    (upfm_imbalanced.nc_target_error; NaN where a matrix is zero)."""
+    from . import metrics
+
+    H = bridge.relu_features(W1, X)
+    K = cf.K
+    Hbar = metrics.class_means(H, y, K)
+    T = cf.targets()
+    nc1 = metrics.nc1(H, y, K) if np.linalg.norm(Hbar) > 0 else float("nan")
+    return {"nc1": nc1, "nc_gram_H": UI.nc_target_error(Hbar.T @ Hbar, T["gram_H"]),
+            "nc_gram_W": UI.nc_target_error(W2 @ W2.T, T["gram_W"]),
+            "nc_logits": UI.nc_target_error(W2 @ Hbar, T["logits"]),
+            "nc_gram_H_balanced": UI.nc_target_error(Hbar.T @ Hbar, np.eye(K))}
+
+
 def class_feature_norms(W1, X, y, K) -> np.ndarray:
     """||h-bar_k|| per class (h = relu(W1 x))."""
     H = bridge.relu_features(W1, X)
@@ -353,6 +373,15 @@ def verdict(lp_status: int, F_net: float, F_star: float, rel_tol: float) -> tupl
     return V.classify(lp_status, gap, 0.0, tol, stall_slope=0.1), float(F_net - F_star)
 
 
+NC_DESC = {"nc1": "NC1 of the trained features (metrics.nc1)",
+           "nc_gram_H": "distance of Hbar^T Hbar to the imbalanced target diag(h_k^2) (I6)",
+           "nc_gram_W": "distance of W2 W2^T to the imbalanced target (I6)",
+           "nc_logits": "distance of W2 Hbar to the closed-form class logits (I6)",
+           "nc_gram_H_balanced": "distance of Hbar^T Hbar to the balanced target I_K (wrong "
+                                 "under imbalance; for comparison)"}
+NC_NAMES = tuple(NC_DESC)
+
+
 def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Dataset:
     """Trained two-layer nets across the class-vanishing threshold (I§7): per lambda factor f
     (lambda_W lambda_H = f theta_B, the minority threshold; lambda_W/lambda_H fixed) and trial,
@@ -369,7 +398,7 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
     shape = (fs.size, T)
     rec = {k: np.full(shape + (K,), np.nan) for k in ("h_trained", "h_closed")}
     rec.update({k: np.full(shape, np.nan) for k in ("F_net", "F_star", "F_star_balanced",
-                                                    "gap", "gap_balanced")})
+                                                    "gap", "gap_balanced") + NC_NAMES})
     codes = {k: np.zeros(shape, np.int8) for k in ("verdict", "verdict_balanced", "lp_status")}
     for t in range(T):
         seed = D.cell_seed(base_seed, t, stage="imbalance_sweep", d=d, ratio=float(r))
@@ -381,8 +410,10 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
             cf = UI.closed_form(loss, "upfm", K, sizes, lw, lh)
             surv = ~cf.vanished
             lp_s = S.all_classes_status([lp[k] for k in range(K) if surv[k]] or [S.FEASIBLE])
-            F_net, W1, _ = train_net(X, y, K, lw, lh, loss, cfg["width"], cfg["starts"],
-                                     cfg["max_iter"], seed + a)
+            F_net, W1, W2 = train_net(X, y, K, lw, lh, loss, cfg["width"], cfg["starts"],
+                                      cfg["max_iter"], seed + a)
+            for k, v in nc_errors(W1, W2, X, y, cf).items():
+                rec[k][a, t] = v
             Fb = upfm.closed_form(loss, "upfm", K, N // K, lw, lh).value
             rec["h_trained"][a, t] = class_feature_norms(W1, X, y, K)
             rec["h_closed"][a, t] = cf.feature_norms
@@ -398,7 +429,7 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
             "closed-form per-class feature norm h_k (I3)", "F_net": "trained network objective "
             "(paper (2.1), float64)", "F_star": "imbalanced F* (I3)", "F_star_balanced":
             "balanced F* with n = N/K (the wrong reference)", "gap": "F_net - F* (imbalanced)",
-            "gap_balanced": "F_net - F*_balanced"}
+            "gap_balanced": "F_net - F*_balanced", **NC_DESC}
     vs = {k: (dims + (("class",) if k.startswith("h_") else ()), v,
               {"long_name": desc[k], "units": "1"}) for k, v in rec.items()}
     vs["verdict"] = (dims, codes["verdict"], S.verdict_flag_attrs(
