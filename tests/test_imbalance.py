@@ -149,3 +149,11 @@ def test_trained_nc_errors_against_imbalanced_targets():
     for name in ("nc1", "nc_gram_H", "nc_gram_W", "nc_logits"):
         assert float(ds[name].item()) < 1e-6, name
     assert float(ds.nc_gram_H_balanced.item()) > 0.05
+
+
+def test_phase_file_is_cf_clean(tmp_path):
+    from shallownc import io
+    ds = I.phase_theory(I.phase_job(_panel(x_values=[1.5], trials=1), 3, FZ.SolverOptions()),
+                        0.05)
+    path = io.write_netcdf(ds, tmp_path / "p.nc")
+    assert io.cf_problems(path) == []

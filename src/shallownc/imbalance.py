@@ -246,7 +246,10 @@ def phase_job(panel: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Dataset
         ds["h_trained"] = (dims, th, {"long_name": "class-mean feature norm of the trained "
                                       "network", "units": "1"})
         ds.attrs.update({f"train_{k}": v for k, v in train.items()})
-    return add_rates(ds)
+    ds = add_rates(ds)
+    ds["x"].attrs = {"long_name": "imbalance ratio n_A/n_B" if panel["x"] == "ratio" else
+                     "d / n_A", "units": "1"}
+    return ds
 
 
 def train_cell(panel: dict, train: dict, sizes, d: int, sigma: float, seed: int, lp_status):
