@@ -22,7 +22,8 @@ def _one_blas_thread():
 
 def test_sizes_and_dimension():
     assert I.two_group_sizes(2, 300, 2, 20).tolist() == [300, 300, 15, 15]
-    assert I.two_group_sizes(1, 10, 1, 1000).tolist() == [10, 1]          # n_B >= 1
+    with pytest.raises(ValueError, match="samples"):
+        I.two_group_sizes(1, 10, 1, 1000)                                  # n_B = 0
     assert I.dimension(1.5, 300) == 450
     with pytest.raises(ValueError, match="d = 0 < 1"):
         I.dimension(0.01, 20)
