@@ -115,6 +115,58 @@ def test_write_netcdf_makes_status_flags_and_long_names(tmp_path):
     assert back.d.attrs["long_name"] == "input dimension d"
 
 
+@pytest.mark.slow
+def test_every_netcdf_of_the_tiny_run_has_truthful_attributes(tiny):
+    """Titles say what a file holds, no global attribute contradicts the file, long_names
+    keep their brackets whole, seeds are integers (issue 24)."""
+    bad = {}
+    for f in sorted((tiny / "results").rglob("*.nc")):
+        with xr.open_dataset(f) as ds:
+            a, probs = ds.attrs, []
+            stage = f.relative_to(tiny / "results").parts[0]
+            if not str(a.get("title", "")).startswith(f"shallownc {stage}/"):
+                probs.append(f"title {a.get('title')!r}")
+            probs += [f"global {k} = {a[k]!r} contradicted" for k in io.contradicted_attrs(ds)]
+            for v in ds.variables:
+                ln = str(ds[v].attrs.get("long_name", ""))
+                if ln.count("(") != ln.count(")"):
+                    probs.append(f"{v}: long_name {ln!r} cut inside brackets")
+            if "seed" in ds.variables and ds["seed"].dtype.kind not in "iu":
+                probs.append(f"seed variable of type {ds['seed'].dtype}")
+            if "seed" in a and not np.issubdtype(type(a["seed"]), np.integer):
+                probs.append(f"seed attribute {a['seed']!r}")
+        if probs:
+            bad[str(f.relative_to(tiny))] = probs
+    assert not bad, json.dumps(bad, indent=1)[:6000]
+
+
+def test_long_name_keeps_brackets_whole():
+    desc = ("NC2 error ||G - I||_F, G = Hbar^T Hbar (uncentred class means; metrics.nc2); "
+            "second clause")
+    assert io._long_name("x", {"description": desc}) == \
+        "NC2 error ||G - I||_F, G = Hbar^T Hbar (uncentred class means; metrics.nc2)"
+    long = "closed-form rate of the model " * 3 + "(CE: gamma = sqrt(K N lambda); MSE: a)"
+    short = io._long_name("x", {"description": long})
+    assert len(short) <= io.LONG_NAME_MAX and short.endswith("...")
+    assert short.count("(") == short.count(")")
+
+
+def test_title_and_contradicted_global_attributes(tmp_path):
+    ds = xr.Dataset({"nc1": (("d",), np.ones(2), {"units": "1", "description": "NC1"})},
+                    coords={"d": [24, 60]},
+                    attrs={"d": 24, "geometry": "antipodal", "angle_deg": 120.0, "K": 2})
+    assert sorted(io.contradicted_attrs(ds)) == ["angle_deg", "d"]
+    io.write_netcdf(ds, tmp_path / "results" / "training" / "dynamics.nc", {}, seed=7)
+    back = io.read_netcdf(tmp_path / "results" / "training" / "dynamics.nc")
+    assert "d" not in back.attrs and "angle_deg" not in back.attrs  # the coordinate says it
+    assert back.attrs["geometry"] == "antipodal"
+    assert back.attrs["title"].startswith("shallownc training/dynamics: trained ReLU")
+    assert "geometry antipodal, K 2" in back.attrs["title"] and "d 2" in back.attrs["title"]
+    assert back.attrs["seed"] == 7                                   # provenance: an integer
+    one = ds.isel(d=[0]).assign_attrs(geometry="angle")              # agrees: kept
+    assert io.contradicted_attrs(one) == []
+
+
 def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
     import matplotlib.pyplot as plt
 

@@ -181,6 +181,17 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
                      "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
                      "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
                      "classes": D.json_list(grid.classes) if grid.classes else "[]"})
+    return _real_data_attrs(ds) if grid.source == "digits" else ds
+
+
+def _real_data_attrs(ds: xr.Dataset) -> xr.Dataset:
+    """Real data have no means, no angle and no SNR: sigma is the Gaussian noise added to the
+    standardized images (0: the images as they are; shallownc.grid.Cell.draw), snr dropped."""
+    ds = ds.drop_vars("snr", errors="ignore")
+    for k in ("mean_norm", "angle_deg", "snr_definition"):
+        ds.attrs.pop(k, None)
+    ds["sigma"].attrs.update(long_name="standard deviation of Gaussian noise added to the "
+                             "real images (0: none)", units="1")
     return ds
 
 
