@@ -133,8 +133,27 @@ def cmd_run(args) -> int:
         raise CLIError(f"profile {args.profile} still has {PLACEHOLDER} values (copy it and "
                        "fill in your site's account and partitions; --dry-run plans "
                        "anyway):\n  " + "\n  ".join(left))
+    if not args.print_command:
+        check_paper_targets(args, workflow)
     cmd = build_snakemake_args(args, workflow) + list(args.targets) + list(args.snakemake_args)
     return _run_snakemake(cmd, workflow, args.print_command)
+
+
+def check_paper_targets(args, workflow: Path) -> None:
+    """fig1/fig2/paper asked of a config without the paper's Figures 1-2: one line naming
+    the presets (shallownc.paper_figures.missing_blocks), before Snakemake starts."""
+    from . import config as C
+    from . import paper_figures as P
+
+    if not any(t in P.LP_FIGURES or t == P.AGGREGATE_TARGET for t in args.targets):
+        return
+    try:
+        cfg = _config_dirs(args.configfile, workflow)
+    except C.ConfigError as exc:
+        raise CLIError(str(exc)) from exc
+    msg = P.missing_blocks(args.targets, cfg, args.configfile or "config.yaml")
+    if msg:
+        raise CLIError(msg)
 
 
 def cmd_report(args) -> int:
@@ -156,24 +175,28 @@ def cmd_report(args) -> int:
 def cmd_figures(args) -> int:
     from . import paper_figures as P
 
-    res, rep = "<results_dir>", "<report_dir>"
-    if args.configfile:
-        from . import config as C
+    from . import config as C
 
-        cfg = C.load(args.configfile)
-        res, rep = cfg["results_dir"], cfg["report_dir"]
-    rows = [{"key": f.key, "paper": f.paper, "target": f.target, "output": f.output(res),
+    # the default config.yaml builds none of the paper's figures: lines for the CPU preset
+    configfile = args.configfile or P.PRESETS[0][0]
+    cfg = C.load(configfile)
+    res, rep = cfg["results_dir"], cfg["report_dir"]
+    rows = [{"key": f.key, "paper": f.paper, "target": f.target,
+             "command": P.command(f.target, configfile), "output": f.output(res),
              "figure": f.figure(rep), "checks": f.theorems, "shows": f.shows}
             for f in P.ITEMS]
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
+    if not args.configfile:
+        print(f"Commands for {configfile} ({P.PRESETS[0][1]}); {P.PRESETS[1][0]} runs "
+              f"{P.PRESETS[1][1]} (shallownc figures --configfile {P.PRESETS[1][0]}).\n")
     for r in rows:
         print(f"{r['key']}  {r['paper']}: {r['shows']}\n"
-              f"      target: shallownc run {r['target']}\n"
+              f"      run:    {r['command']}\n"
               f"      output: {r['output']}   figure: {r['figure']}\n"
               f"      checks: {r['checks']}")
-    print(f"all of them: shallownc run {P.AGGREGATE_TARGET}   (paper: {P.PAPER})")
+    print(f"all of them: {P.command(P.AGGREGATE_TARGET, configfile)}   (paper: {P.PAPER})")
     return 0
 
 
@@ -267,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="list the paper's figures and their targets",
                        description="The paper's figures, the target that reproduces each, "
                                    "its NetCDF output and its figure file.")
-    f.add_argument("--configfile", help="resolve <results_dir>/<report_dir> from a config")
+    f.add_argument("--configfile", help="config whose results_dir/report_dir and command "
+                                        "lines are printed (default presets/paper-cpu.yaml)")
     f.add_argument("--json", action="store_true", help="machine-readable output")
     f.set_defaults(func=cmd_figures)
     i = sub.add_parser("info", help="describe a result file (.nc)",
