@@ -8,7 +8,7 @@
    subprocess, with the number of jobs it plans; the default config's dry run for comparison.
 2. Default run: ``snakemake --cores C`` of config.yaml (or ``--targets``) into a fresh working
    directory, so nothing in the checkout is touched and no lock is shared. Afterwards every
-   ``benchmarks/**/*.tsv`` file of that directory gives a job body's wall time (column ``s``:
+   ``<results_dir>/benchmarks/**/*.tsv`` file of that directory gives a job body's wall time (column ``s``:
    the job's script process, imports included). Reported:
      busy share   = sum(s) / (C x wall)   fraction of the available core time spent inside
                                           benchmarked job bodies (target >= 70%)
@@ -59,7 +59,7 @@ def dry_run(config: Path, workdir: Path):
 
 def benchmark_rows(workdir: Path):
     rows = []
-    for f in sorted((workdir / "benchmarks").rglob("*.tsv")):
+    for f in sorted(workdir.glob("*/benchmarks/**/*.tsv")):   # <results_dir>/benchmarks
         with f.open() as fh:
             for r in csv.DictReader(fh, delimiter="\t"):
                 rows.append((str(f.relative_to(workdir)), float(r["s"])))

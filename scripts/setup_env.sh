@@ -17,6 +17,24 @@ if [ "$TORCH_VARIANT" = auto ]; then
     TORCH_VARIANT=cpu
   fi
 fi
+# Fashion-MNIST (the paper's Figure 6 data; config key data.fashion_mnist.path): Debian's
+# package dataset-fashion-mnist (31 MB, four IDX files in /usr/share/datasets/fashion-mnist).
+# Installed where we can (root with apt-get, as on CI); elsewhere one line says what to do.
+# Nothing needs it by default (digits are the default's real data); its tests skip without it.
+# Before the up-to-date check below, so a cached venv still gets the data (CI).
+FMNIST_DIR=/usr/share/datasets/fashion-mnist
+if [ "${SHALLOWNC_SKIP_DATA:-0}" != 1 ] && [ ! -f "$FMNIST_DIR/train-images-idx3-ubyte.gz" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Fashion-MNIST (apt-get install dataset-fashion-mnist)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 \
+           && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null 2>&1; } \
+      || echo "[setup] could not install dataset-fashion-mnist with apt-get; Fashion-MNIST runs need it (or data.fashion_mnist.path)"
+  else
+    echo "[setup] Fashion-MNIST not installed (paper presets need it): run 'sudo apt-get install dataset-fashion-mnist' (Debian/Ubuntu), or put the four IDX files in a folder and set data.fashion_mnist.path"
+  fi
+fi
 stamp="$VENV/.shallownc-setup"
 want="$(cat pyproject.toml scripts/setup_env.sh | sha256sum | cut -c1-16) torch=$TORCH_VERSION/$TORCH_VARIANT"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

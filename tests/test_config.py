@@ -251,3 +251,111 @@ def test_verdict_variant_names_are_unique(schema_dir):
     msg = _err(schema_dir, {"verdict": {"study": {"variants": {"list": [{"name": "a"},
                                                                         {"name": "a"}]}}}})
     assert "'verdict.study.variants.list' names must be unique" in msg, msg
+
+
+# ---- issue 24: configs that validated and then failed after the work, or ran silently wrong --
+
+def test_non_finite_numbers_fail_naming_the_key(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]["sigma"][0] = float("nan")
+    cfg["training"]["dynamics"]["sigma"][1] = float("inf")
+    msg = _err(schema_dir, cfg)
+    assert "'feasibility.phase_diagrams.k2_antipodal.sigma[0]' = nan is not a finite" in msg
+    assert "'training.dynamics.sigma[1]' = inf is not a finite" in msg
+
+
+@pytest.mark.parametrize("section, key", [
+    ("verdict.study.train", "lambda_W"), ("verdict.study.train", "lambda_H"),
+    ("training.theory.train", "lambda_W")])
+def test_zero_lambda_where_the_verdict_takes_F_star_fails(root, schema_dir, section, key):
+    cfg = _load(root, "config.yaml")
+    C.section(cfg, section)[key] = 0
+    msg = _err(schema_dir, cfg)
+    assert f"'{section}.{key}' = 0" in msg and "lambda_W > 0 and lambda_H > 0" in msg
+    # without the verdict stage's bound, lambda 0 is a valid training setting
+    cfg = _load(root, "config.yaml")
+    cfg["training"]["dynamics"]["train"][key] = 0
+    C.validate(cfg, schema_dir)
+
+
+def test_variant_override_is_named_in_the_error(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["verdict"]["study"]["variants"]["list"].append({"name": "narrow", "width": 1})
+    msg = _err(schema_dir, cfg)
+    i = len(cfg["verdict"]["study"]["variants"]["list"]) - 1
+    assert f"'verdict.study.variants.list[{i}].width' = 1 < K = 2" in msg
+
+
+def test_weight_decay_with_the_theory_verdict_fails(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["training"]["theory"]["train"]["reg"] = "weight_decay"
+    msg = _err(schema_dir, cfg)
+    assert "'training.theory.train.reg' = 'weight_decay'" in msg and "verdict.theory" in msg
+    cfg = _load(root, "config.yaml")
+    cfg["training"]["theory"]["train"]["reg"] = "weight_decay"
+    cfg["verdict"]["theory"] = False
+    C.validate(cfg, schema_dir)
+
+
+def test_width_below_K_and_bias_fail_where_the_verdict_applies(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["verdict"]["study"]["train"]["width"] = 1
+    cfg["training"]["theory"]["train"]["bias"] = True
+    msg = _err(schema_dir, cfg)
+    assert "'verdict.study.train.width' = 1 < K = 2" in msg
+    assert "'training.theory.train.bias' is true" in msg
+
+
+@pytest.mark.parametrize("experiment", ["dynamics", "theory", "regularization"])
+def test_freeze_first_on_a_two_layer_net_fails(root, schema_dir, experiment):
+    cfg = _load(root, "config.yaml")
+    cfg["training"][experiment]["train"]["freeze_first"] = True
+    msg = _err(schema_dir, cfg)
+    assert f"'training.{experiment}.train.freeze_first' is true" in msg
+
+
+def test_training_and_verdict_grids_refuse_duplicate_d(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["training"]["theory"]["d_over_n"] = [1.0, 1.0000001]
+    cfg["verdict"]["study"]["d_over_n"] = [2.0, 2.01]
+    msg = _err(schema_dir, cfg)
+    assert "'training.theory.d_over_n' values round to duplicate d" in msg
+    assert "'training.theory.d_over_n' values [1.0, 1.0000001] give duplicate job names" in msg
+    assert "'verdict.study.d_over_n' values round to duplicate d" in msg
+
+
+def _paper_fig1(cfg):
+    cfg.setdefault("paper", {})["fig1"] = {"geometry": "angle", "K": 2, "n": 10, "angle_deg": [90],
+                            "d": {"start": 10, "step": 5, "count": 3},
+                            "sigma": {"start": 0.0, "step": 0.5, "count": 2}, "trials": 2}
+    return cfg["paper"]["fig1"]
+
+
+def test_paper_figure_d_start_zero_fails_at_validation(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    _paper_fig1(cfg)["d"]["start"] = 0
+    msg = _err(schema_dir, cfg)
+    assert "'paper.fig1.d' gives d = 0 (start 0); input dimensions must be >= 1" in msg
+    cfg = _load(root, "config.yaml")
+    _paper_fig1(cfg)["d"]["step"] = 2.5
+    assert "'paper.fig1.d' must give integer dimensions" in _err(schema_dir, cfg)
+
+
+def test_paper_grids_round_d_instead_of_truncating(root, schema_dir):
+    from shallownc import phase
+
+    cfg = _load(root, "config.yaml")
+    block = _paper_fig1(cfg)
+    block["d"] = {"start": 5.9999999995, "step": 1, "count": 2}
+    C.validate(cfg, schema_dir)
+    assert phase.paper_grids("fig1", block)["theta90"].d == (6, 7)
+
+
+def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):
+    cfg = _load(root, "config.yaml")
+    cfg["verdict"]["study"]["train"].update(loss="mse", lambda_W=1.0, lambda_H=1.0)
+    C.validate(cfg, schema_dir)
+    note = C.notes(cfg)[0]     # the base recipe; the variants inheriting its lambdas follow
+    assert "'verdict.study.train.lambda_W' x 'verdict.study.train.lambda_H' = 1" in note
+    assert "zero-solution threshold" in note
+    assert not C.notes(C.validate(_load(root, "config.yaml"), schema_dir))

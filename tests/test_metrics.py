@@ -163,3 +163,24 @@ def test_paper_metrics_vanish_at_the_collapsed_solution():
     assert np.isnan(M.nc2_w_paper(np.zeros((K, p))))
     with pytest.raises(ValueError, match="K x p"):
         M.nc3_paper(W.T, Hbar)
+
+
+def test_nc0_is_the_norm_of_the_summed_classifier_rows():
+    """NC0 = ||sum_k w_k|| (Zhao et al. 2026): 0 for a centred (simplex) classifier, the
+    explicit sum otherwise; the batched metric equals it."""
+    import torch
+
+    from shallownc.training import nc_batched as NB
+
+    K, p = 3, 5
+    U = np.eye(K) - np.ones((K, K)) / K
+    W0 = U @ np.arange(1.0, K * p + 1).reshape(K, p)
+    assert M.nc0(W0) == pytest.approx(0.0, abs=1e-12)
+    W = np.array([[1.0, 2.0, 0.0, 0.0, 1.0], [0.0, 1.0, 3.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0, 0.0]])
+    assert M.nc0(W) == pytest.approx(np.sqrt(1 + 9 + 16 + 4 + 1), rel=1e-15)
+    Hbar = np.abs(np.random.default_rng(3).standard_normal((p, K)))
+    got = NB.classifier(torch.as_tensor(np.stack([W, W0])), torch.as_tensor(np.stack([Hbar] * 2)),
+                        "ce")["nc0"].numpy()
+    np.testing.assert_allclose(got, [M.nc0(W), M.nc0(W0)], atol=1e-12)
+    with pytest.raises(ValueError, match="K x p"):
+        M.nc0(np.ones(3))

@@ -65,6 +65,11 @@ def violations(root: Path = ROOT) -> list[str]:
         for d in ("log", "threads"):
             if directive(body, d) is None:
                 out.append(f"{where}: no `{d}:`")
+        # logs and timings per results folder (common.smk log_path/bench_path, issue 24)
+        for d, helper in (("log", "log_path("), ("benchmark", "bench_path(")):
+            text = directive(body, d)
+            if text is not None and helper not in text:
+                out.append(f"{where}: `{d}:` outside <results_dir> (use {helper}...))")
         res = directive(body, "resources") or ""
         for r in ("mem_mb", "runtime"):
             if not re.search(rf"\b{r}\s*=", res):
@@ -110,7 +115,8 @@ def test_checker_catches_a_bad_rule(tmp_path):
     bad = "\n".join(violations(tmp_path))
     for msg in ("train_net: no `log:`", "train_net: no `threads:`",
                 "train_net: heavy rule without `benchmark:`",
-                "train_net: trains but declares no `gpu`", "figure_x: figure rule is not"):
+                "train_net: trains but declares no `gpu`", "figure_x: figure rule is not",
+                "figure_x: `log:` outside <results_dir>"):
         assert msg in bad, bad
     assert "figure_x: no `log:`" not in bad
 
@@ -152,4 +158,11 @@ def test_one_script_per_rule_and_no_inline_lambdas():
     for script in (ROOT / "workflow" / "scripts").glob("*.py"):
         if "snakemake.rule" in script.read_text():
             bad.append(f"{script.name} switches on snakemake.rule")
+    assert not bad, "\n".join(bad)
+
+
+def test_logs_and_benchmarks_live_in_the_results_folder():
+    """Every rule's log and benchmark go under <results_dir> (common.smk log_path,
+    bench_path), so a second config with another results_dir keeps its own (issue 24)."""
+    bad = [v for v in violations() if "outside <results_dir>" in v]
     assert not bad, "\n".join(bad)

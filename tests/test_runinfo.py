@@ -35,3 +35,24 @@ def test_run_summary_lists_config_sizes_versions_and_paper_targets(tmp_path):
     for fig in paper_figures.ITEMS:
         assert f"<code>{fig.target}</code>" in page
     assert page.count("not in this run") == len(paper_figures.ITEMS)
+
+
+def test_run_summary_times_only_the_jobs_of_this_run(tmp_path):
+    """Benchmarks written before this run started (an earlier run, whose results may be
+    older or newer than the oldest result) are not this run's wall time (issue 24)."""
+    import os
+    import time
+
+    ds = xr.Dataset({"v": (("d",), np.zeros(2), {"units": "1"})}, coords={"d": [1, 2]})
+    f = io.write_netcdf(ds, tmp_path / "r" / "a.nc", config={"seed": 5})
+    t0 = time.time()
+    os.utime(f, (t0 - 600, t0 - 600))               # a result kept from an earlier run
+    old, new = tmp_path / "old.tsv", tmp_path / "new.tsv"
+    old.write_text("s\th:m:s\n120.0\t0:02:00\n")
+    new.write_text("s\th:m:s\n30.0\t0:00:30\n")
+    os.utime(old, (t0 - 300, t0 - 300))             # a job of the earlier run
+    page = runinfo.run_summary_html([f], [], {"seed": 5, "results_dir": "r"}, [old, new],
+                                    started=t0 - 60)
+    assert "0.5 min summed over the 1 job(s) of this run" in page
+    assert "<code>r/benchmarks/</code>" in page
+    assert "Wall time of this run:</b> 1.0 min" in page

@@ -36,7 +36,8 @@ import xarray as xr
 from scipy import optimize, special, stats
 
 from . import data as D
-from . import phase
+from . import status
+from .grid import Grid
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def mean_margin(M: np.ndarray, angle_deg: float | None = None) -> np.ndarray:
     return np.full(K, smin / math.sqrt(K - 1))  # eq. U2
 
 
-def grid_means(grid: "phase.Grid") -> np.ndarray:
+def grid_means(grid: Grid) -> np.ndarray:
     """Population mean matrix of a GMM grid (norms and angles do not depend on d)."""
     if grid.geometry == "random":
         raise ValueError("geometry 'random' has random means: the union bound and the "
@@ -314,7 +315,7 @@ ASSUMPTIONS = {
 }
 
 
-def grid_curves(grid: "phase.Grid", opts: BoundOptions, d_values=None) -> xr.Dataset:
+def grid_curves(grid: Grid, opts: BoundOptions, d_values=None) -> xr.Dataset:
     """All curves of one GMM grid (kind phase or pure_noise) as a Dataset.
 
     Dimensions: ``d`` (the grid's d values), ``sigma`` (grid values), ``sigma_curve`` (a fine
@@ -425,7 +426,7 @@ def soundness(curves: xr.Dataset, feas: xr.Dataset, alpha: float = 1e-3) -> xr.D
     The level alpha is Bonferroni-corrected over the certified cells of the grid. Undecided
     trials are dropped (counted in n_undecided) — never counted as feasible.
     """
-    pr = phase.probability(feas["nc_all_status"])
+    pr = status.probability(feas["nc_all_status"])
     pr = pr.sel(d=curves.d, sigma=curves.sigma)
     delta = float(curves.attrs["delta"])
     out = {}
@@ -450,7 +451,7 @@ def soundness(curves: xr.Dataset, feas: xr.Dataset, alpha: float = 1e-3) -> xr.D
 
 def summarize(curves: xr.Dataset, feas: xr.Dataset, level: float = 0.95) -> dict:
     """Capture share of the empirically feasible region and the boundary gap (report table)."""
-    pr = phase.probability(feas["nc_all_status"]).sel(d=curves.d, sigma=curves.sigma)
+    pr = status.probability(feas["nc_all_status"]).sel(d=curves.d, sigma=curves.sigma)
     p = pr.p.values
     feasible = p >= level
     red = curves.union_certified.values == 1
@@ -709,7 +710,7 @@ def paper_figure_dataset(panels: dict, grids: dict, block: dict) -> xr.Dataset:
             quantities["all"] = "nc_all_status"
         sc = []
         for q, var in quantities.items():
-            pr = phase.probability(ds[var])
+            pr = status.probability(ds[var])
             ds[f"p_{q}"] = pr.p.transpose("d", "sigma")
             ds[f"p_{q}"].attrs = {"units": "1", "description":
                 f"empirical success rate of {var} over decided trials (status 1 or 0)"}

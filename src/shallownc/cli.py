@@ -2,7 +2,8 @@
 
 Commands: ``validate CONFIG`` (schema check, defaults filled), ``run [TARGETS]`` (Snakemake on
 the workflow), ``report`` (the HTML report), ``figures`` (the paper's figures and their
-targets, from :mod:`shallownc.paper_figures`), ``info FILE.nc`` (what a result holds).
+targets, from :mod:`shallownc.paper_figures`), ``info FILE.nc`` (what a result holds),
+``decide DATA`` (class-LP verdicts of a user's data, :mod:`shallownc.decide`).
 
 Where the workflow is: ``run`` and ``report`` need the Snakefile and ``workflow/`` of a
 checkout (the installed package holds the library, the schemas and this CLI, not the rules).
@@ -250,6 +251,17 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_decide(args) -> int:
+    from . import decide as DC
+
+    try:
+        text, dec = DC.run(args.data, args.lambda_W, args.lambda_H, args.output)
+    except DC.DataError as exc:
+        raise CLIError(str(exc)) from exc
+    print(text)
+    return 0 if dec.all_proofs else 1
+
+
 def _add_workflow_opts(p, with_cores: bool):
     p.add_argument("--configfile", help="config YAML (replaces config.yaml entirely)")
     p.add_argument("--profile", help="Snakemake profile folder, passed as --workflow-profile "
@@ -301,6 +313,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--attrs", action="store_true", help="print every global attribute")
     i.add_argument("--cf", action="store_true", help="also run the CF check (io.cf_problems)")
     i.set_defaults(func=cmd_info)
+    dc = sub.add_parser("decide", help="class-LP verdicts (NC or not, with proofs) of your data",
+                        description="Per class: class LP feasible (verified w) or infeasible "
+                                    "(exact proof), one-vs-rest separability, rank; NC iff every "
+                                    "class LP is feasible (paper Theorem 3). Exit 0 iff every "
+                                    "verdict is a proof, 1 otherwise, 2 on bad input.")
+    dc.add_argument("data", help=".npz (X: N x d, y), .csv (label last), or .nc (X, y|label)")
+    dc.add_argument("--lambda-W", type=float, help="with --lambda-H: report the UPFM optimum F*")
+    dc.add_argument("--lambda-H", type=float)
+    dc.add_argument("--output", help="write the verdicts as NetCDF")
+    dc.set_defaults(func=cmd_decide)
     return p
 
 

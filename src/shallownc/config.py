@@ -16,6 +16,7 @@ per problem (exit status 2), or ``ok``.
 from __future__ import annotations
 
 import copy
+import math
 import sys
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator
@@ -56,6 +57,8 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+# Training experiments whose nets have two layers (no first layer to freeze).
+_TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
 
 
 class ConfigError(ValueError):
@@ -201,8 +204,11 @@ def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
         raise ConfigError(f"the configuration must be a mapping, got {type(config).__name__}")
     schema = load_schema(schema_dir)
     validator = _extend_with_default(jsonschema.Draft202012Validator, schema)(schema)
+    # NaN passes every range keyword (all comparisons with NaN are false), inf every
+    # exclusiveMinimum: non-finite numbers are refused first, wherever they are
+    msgs = list(_finite_checks(config))
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    msgs = [_explain(e, schema) for e in errors]
+    msgs += [_explain(e, schema) for e in errors]
     if not msgs:
         msgs = list(_cross_checks(config))
     if msgs:
@@ -218,10 +224,12 @@ def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list
         validate(config, schema_dir)
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
+    lines = [f"config: {line}" for line in notes(config)]
     missing = defaulted_sections(given, load_schema(schema_dir))
-    if not missing:
-        return []
-    return [f"config: section(s) not given, filled with the schema defaults: {', '.join(missing)}"]
+    if missing:
+        lines.append("config: section(s) not given, filled with the schema defaults: "
+                     + ", ".join(missing))
+    return lines
 
 
 # ---- cross-field rules (each stated once) -----------------------------------------------------
@@ -263,6 +271,27 @@ def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
                    + (" (orthogonal means need d >= K)" if min_d > 1 else ""))
     if len(set(ds)) != len(ds):
         yield f"'{where}.d_over_n' values round to duplicate d for n = {g['n']}: {ds}"
+
+
+def _finite_checks(node: Any, path: tuple = ()) -> Iterator[str]:
+    """Every number in the config must be finite (YAML .nan / .inf are refused)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _finite_checks(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _finite_checks(v, path + (i,))
+    elif isinstance(node, float) and not math.isfinite(node):
+        yield f"'{_where(path)}' = {node!r} is not a finite number"
+
+
+def _job_name_checks(where: str, values: list, prefix: str = "dn") -> Iterator[str]:
+    """Job names ``{prefix}{value:g}`` (common.smk) must be distinct: two values printing
+    alike would share one job and one output, and one of them would be dropped."""
+    names = [f"{prefix}{float(v):g}" for v in values]
+    if len(set(names)) != len(names):
+        yield (f"'{where}' values {values} give duplicate job names {names} (they agree to 6 "
+               "significant digits); use values that differ in the first 6 digits")
 
 
 def _path_checks(config: dict) -> Iterator[str]:
@@ -330,11 +359,141 @@ def _paper_checks(paper: dict) -> Iterator[str]:
             yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
 
 
-def _verdict_checks(v: dict) -> Iterator[str]:
-    """Variant names are job wildcards: they must be unique."""
-    names = [x["name"] for x in v["study"]["variants"]["list"]]
+def _min_d(data: dict) -> int:
+    """Smallest input dimension of a cell: orthogonal means need d >= K."""
+    return int(data["K"]) if data.get("geometry") == "orthogonal" else 1
+
+
+def _training_checks(tr: dict) -> Iterator[str]:
+    """Training grids: distinct d (and job names) after rounding; freeze_first only where
+    there is a first layer to freeze (the three-layer experiment)."""
+    for name in _TWO_LAYER_EXPERIMENTS:
+        if tr[name]["train"].get("freeze_first"):
+            yield (f"'training.{name}.train.freeze_first' is true, but the {name} experiment "
+                   "trains a two-layer net: only training.three_layer has a first layer to "
+                   "freeze")
+    for name in ("dynamics", "theory"):
+        exp = tr[name]
+        yield from _d_over_n_checks(f"training.{name}", {"n": exp["data"]["n"],
+                                                         "d_over_n": exp["d_over_n"]},
+                                    min_d=_min_d(exp["data"]))
+    yield from _job_name_checks("training.theory.d_over_n", tr["theory"]["d_over_n"])
+
+
+def _upfm_bound_checks(keys: dict, train: dict, data: dict, why: str = "") -> Iterator[str]:
+    """A recipe whose runs are compared with the UPFM optimum F* (verdict V§1): the
+    activation-regularized objective (reg feature; with ``why`` the verdict needs it, else
+    other regularizers are simply not assessed), lambda_W, lambda_H > 0 (F* of paper Theorem 2
+    is defined for positive lambdas), no biases (V§1 bounds the bias-free net f = W2 relu(W1 x)
+    only) and width p >= K (the collapsed minimizer has one neuron per class; with p < K no
+    network attains F*, reports/upfm.md D§7). ``keys`` maps a setting to the config key that
+    sets it."""
+    if train["reg"] != "feature":
+        if why:
+            yield (f"'{keys['reg']}' = {train['reg']!r}: {why} compares every run with the UPFM "
+                   "optimum, which bounds only the activation-regularized objective (reg: "
+                   "feature)")
+        return
+    for lam in ("lambda_W", "lambda_H"):
+        if not train[lam] > 0:
+            yield (f"'{keys[lam]}' = {train[lam]!r}: the UPFM optimum F* (paper Theorem 2) that "
+                   "the verdict compares with needs lambda_W > 0 and lambda_H > 0 (reg: feature)")
+    if train.get("bias"):
+        yield (f"'{keys['bias']}' is true: the verdict's bound F_net >= F* (V§1) holds for the "
+               "bias-free net W2 relu(W1 x) only; set bias: false")
+    if train["width"] < data["K"]:
+        yield (f"'{keys['width']}' = {train['width']} < K = {data['K']}: the collapsed minimizer "
+               "needs one neuron per class (width >= K); a narrower net never attains F*")
+
+
+def _verdict_checks(config: dict) -> Iterator[str]:
+    """Variant names are job wildcards (unique); study d values distinct after rounding; every
+    recipe assessed against the UPFM optimum (study, variants, and the training stage's
+    theory experiment when verdict.theory is on) must admit that bound."""
+    v = config["verdict"]
+    st = v["study"]
+    names = [x["name"] for x in st["variants"]["list"]]
     if len(set(names)) != len(names):
         yield f"'verdict.study.variants.list' names must be unique, got {names}"
+    data = st["data"]
+    for where, vals in (("verdict.study", st["d_over_n"]),
+                        ("verdict.study.variants", st["variants"]["d_over_n"])):
+        yield from _d_over_n_checks(where, {"n": data["n"], "d_over_n": vals}, _min_d(data))
+    yield from _job_name_checks("verdict.study.d_over_n", st["d_over_n"])
+    for where, train, data, keys, why in _verdict_recipes(config):
+        yield from _upfm_bound_checks(keys, train, data, why)
+
+
+def _verdict_recipes(config: dict) -> Iterator[tuple]:
+    """(name, train block, data block, key of each setting, why) of every recipe the verdict
+    stage compares with the UPFM optimum."""
+    v = config["verdict"]
+    st = v["study"]
+    base = st["train"]
+    yield ("verdict.study.train", base, st["data"],
+           {k: f"verdict.study.train.{k}" for k in (*base, "bias")}, "")
+    for i, var in enumerate(st["variants"]["list"]):
+        over = {k: x for k, x in var.items() if k != "name"}
+        keys = {k: (f"verdict.study.variants.list[{i}].{k}" if k in over
+                    else f"verdict.study.train.{k}") for k in (*base, "bias")}
+        yield f"verdict.study.variants.list[{i}]", {**base, **over}, st["data"], keys, ""
+    if v["theory"]:
+        th = config["training"]["theory"]
+        yield ("training.theory.train", th["train"], th["data"],
+               {k: f"training.theory.train.{k}" for k in (*th["train"], "bias")},
+               "verdict.theory (on)")
+
+
+def _paper_lp_checks(paper: dict) -> Iterator[str]:
+    """Figures 1-2 (paper.fig1/fig2): integer, distinct input dimensions d >= 1 (>= K for
+    orthogonal means); geometry angle needs K = 2 and a list of angles, the others none."""
+    from .phase import axis_values
+
+    for fig in ("fig1", "fig2"):
+        if fig not in paper:
+            continue
+        b, where = paper[fig], f"paper.{fig}"
+        vals = axis_values(b["d"])
+        d = [int(round(x)) for x in vals]
+        if any(abs(x - r) > 1e-9 for x, r in zip(vals, d)):
+            yield f"'{where}.d' must give integer dimensions, got {list(vals)}"
+        elif min(d) < _min_d(b):
+            yield (f"'{where}.d' gives d = {min(d)} (start {b['d']['start']}); input dimensions "
+                   f"must be >= {_min_d(b)}" + (" (orthogonal means need d >= K)"
+                                               if _min_d(b) > 1 else ""))
+        elif len(set(d)) != len(d):
+            yield f"'{where}.d' gives duplicate dimensions {d}"
+        if b["geometry"] == "angle" and (b["K"] != 2 or not b["angle_deg"]):
+            yield f"'{where}': geometry angle needs K = 2 and a non-empty list angle_deg"
+        if b["geometry"] != "angle" and b["angle_deg"]:
+            yield f"'{where}.angle_deg' is only for geometry angle (got {b['geometry']!r})"
+
+
+def _zero_solution_notes(config: dict) -> Iterator[str]:
+    """Recipes assessed against the UPFM optimum whose lambda_W lambda_H is at or above the
+    UPFM zero-solution threshold (reports/upfm.md D§2-D§3): their F* is attained by the zero
+    network (every feature 0), so a run at F* has learnt nothing; the verdict labels such
+    runs ``zero_solution`` (shallownc.verdict)."""
+    from . import upfm
+
+    scale = float(config["verdict"]["mse_scale"])
+    for where, train, data, keys, _ in _verdict_recipes(config):
+        if train["reg"] != "feature" or not (train["lambda_W"] > 0 and train["lambda_H"] > 0):
+            continue
+        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), scale)
+        prod = train["lambda_W"] * train["lambda_H"]
+        if prod >= thr:
+            yield (f"'{keys['lambda_W']}' x '{keys['lambda_H']}' = {prod:.4g} >= {thr:.4g}, the "
+                   f"UPFM zero-solution threshold ({train['loss']}, K = {data['K']}, n = "
+                   f"{data['n']}): the optimum F* is the zero network; the verdict labels "
+                   "these runs zero_solution")
+
+
+def notes(config: dict) -> list[str]:
+    """Warnings about a valid config (validated, defaults filled): settings that run but whose
+    results say less than a reader may expect. Printed by ``shallownc validate`` and logged by
+    the Snakefile before any job."""
+    return list(_zero_solution_notes(config))
 
 
 def _cross_checks(config: dict) -> Iterator[str]:
@@ -346,7 +505,9 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _generalization_checks(config["generalization"])
     yield from _upfm_checks(config["upfm"])
     yield from _paper_checks(config["paper"])
-    yield from _verdict_checks(config["verdict"])
+    yield from _paper_lp_checks(config["paper"])
+    yield from _training_checks(config["training"])
+    yield from _verdict_checks(config)
 
 
 # ---- files --------------------------------------------------------------------------------------

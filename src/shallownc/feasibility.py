@@ -8,7 +8,7 @@ One-vs-rest (homogeneous, bias-free) linear separability of class k is stored se
 
 Both are instances of the generic system  A_eq w = b_eq,  A_ub w <= b_ub  (rows = constraints).
 Every verdict is *verified* on the original data, never trusted from the solver. Status codes
-(project-wide; ``STATUS_NAMES``):
+(project-wide; ``STATUS_NAMES`` of :mod:`shallownc.status`):
 
 * ``1`` feasible — a w whose *relative* residuals are below ``tolerance``: for every row,
   |a_i^T w - b_i| / |b_i| (equalities, b_i != 0) and max(0, a_i^T w - b_i) / |b_i|
@@ -84,19 +84,11 @@ import scipy.optimize  # noqa: F401
 
 from . import certify
 
-FEASIBLE, INFEASIBLE, UNDECIDED, INFEASIBLE_WITHIN_RADIUS = 1, 0, -1, -2
-STATUS_NAMES = {FEASIBLE: "feasible", INFEASIBLE: "infeasible", UNDECIDED: "undecided",
-                INFEASIBLE_WITHIN_RADIUS: "infeasible_within_radius"}
-# NetCDF attributes of every stored status variable (CF flag convention)
-STATUS_ATTRS = {"flag_values": list(STATUS_NAMES), "flag_meanings": " ".join(
-    STATUS_NAMES.values()), "units": "1"}
-DECISIVE = (FEASIBLE, INFEASIBLE)
-# Codes are stored in NetCDF files (``nc_method``/``sep_method``): append, never reorder.
-METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
-           "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
-           "shortcut_nc_combination", "reduced_max_margin", "exact_noiseless", "constructive",
-           "active_set", "nnls")
-METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
+# The codes (verdicts, method codes) are defined in the ground-floor module shallownc.status,
+# re-exported here for the engine's callers.
+from .status import (DECISIVE, FEASIBLE, INFEASIBLE, INFEASIBLE_WITHIN_RADIUS,  # noqa: F401
+                     METHOD_CODE, METHODS, STATUS_ATTRS, STATUS_NAMES, UNDECIDED,
+                     all_classes_status, all_classes_status_array)
 
 
 @dataclass(frozen=True)
@@ -907,26 +899,6 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
             v = solve(separability_lp(X, y, k), opts, prefer_farkas=lp_refuted)
         sep.append(v)
     return nc, sep
-
-
-def all_classes_status(statuses) -> int:
-    """Combine class verdicts: infeasible (proven) if any class is; else infeasible within
-    radius if any class is; else undecided if any is; else feasible."""
-    st = list(statuses)
-    for s in (INFEASIBLE, INFEASIBLE_WITHIN_RADIUS, UNDECIDED):
-        if s in st:
-            return s
-    return FEASIBLE
-
-
-def all_classes_status_array(status, dim: str = "class"):
-    """:func:`all_classes_status` along ``dim`` of an xarray DataArray (int8 result)."""
-    import xarray as xr
-
-    out = xr.full_like(status.isel({dim: 0}, drop=True), FEASIBLE)
-    for s in (UNDECIDED, INFEASIBLE_WITHIN_RADIUS, INFEASIBLE):  # last wins: highest priority
-        out = xr.where((status == s).any(dim), s, out)
-    return out.astype(np.int8)
 
 
 # ------------------------------------------------------------------ noiseless data (sigma = 0)

@@ -12,7 +12,7 @@ the ``Conventions``/``title``/``history``/``references`` global attributes (CF �
 producer gave none), ``units`` on every numeric variable (CF §3.1; ``"1"`` for dimensionless
 quantities and indices), and verdict variables stored as integers with ``flag_values`` (an
 integer array of the variable's type) and ``flag_meanings`` (CF §3.5). The verdict codes follow
-``shallownc.feasibility.STATUS_NAMES`` (project-wide: 1 feasible, 0 infeasible with an exact
+``shallownc.status.STATUS_NAMES`` (project-wide: 1 feasible, 0 infeasible with an exact
 proof, -1 undecided, -2 infeasible within a radius). :func:`cf_problems` is the rule-based
 checker of exactly these items (tests/test_outputs_quality.py runs it on every file of the tiny
 run). CF-1.8 rather than a later version because it is the newest the maintained reference
@@ -35,6 +35,8 @@ from typing import Iterable
 
 import numpy as np
 import xarray as xr
+
+from .status import flag_attrs, status_flag_attrs  # noqa: F401  (re-exported)
 
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")  # cluster file systems (docs/conventions.md)
 
@@ -146,26 +148,6 @@ def _cf_units(attrs: dict) -> dict:
         attrs["comment"] = f"{attrs['comment']}; {note}" if attrs.get("comment") else note
         attrs["units"] = "1"
     return attrs
-
-
-def status_flag_attrs(dtype=np.int8) -> dict:
-    """``flag_values``/``flag_meanings`` of the verdict codes (CF §3.5), from STATUS_NAMES.
-
-    The single definition of the codes is ``shallownc.feasibility.STATUS_NAMES``; the
-    meanings are its names with blanks replaced by underscores, in decreasing code order.
-    """
-    from .feasibility import STATUS_NAMES  # lazy: feasibility is heavier than io
-
-    codes = sorted(STATUS_NAMES, reverse=True)
-    return {"flag_values": np.array(codes, dtype=dtype),
-            "flag_meanings": " ".join(STATUS_NAMES[c].replace(" ", "_") for c in codes)}
-
-
-def flag_attrs(meanings: dict[int, str], dtype=np.int8) -> dict:
-    """CF flag attributes of any other integer code variable, e.g. {1: "ok", 0: "not_nc"}."""
-    codes = sorted(meanings, reverse=True)
-    return {"flag_values": np.array(codes, dtype=dtype),
-            "flag_meanings": " ".join(str(meanings[c]).replace(" ", "_") for c in codes)}
 
 
 LONG_NAME_MAX = 120  # characters of a long_name taken from a description

@@ -28,6 +28,8 @@ the orthogonal-frame NC2 for non-negative features is docs/science.md §2 / the 
 - Equiangularity: mean over k != j of |cos(mu_k - mu_G, mu_j - mu_G) + 1/(K-1)| (Fig. 3).
 - NC3 (self-duality): ||W^T/||W||_F - M/||M||_F||_F with M the centred means (CE) or the
   uncentred means (MSE) (docs/conventions.md).
+- NC0 (Zhao et al., ICLR 2026): ||sum_k w_k||_2 = ||W^T 1_K||, the norm of the sum of the
+  classifier rows; zero is necessary for collapse to a simplex ETF classifier (issue 23).
 - NC4: fraction of samples where argmax_k (W h)_k differs from the nearest class mean
   argmin_k ||h - mu_k|| (Papyan et al. Fig. 7), on training or on fresh test features.
 - Margin: min_i ( f_{y_i}(x_i) - max_{j != y_i} f_j(x_i) ) (logit margin).
@@ -184,6 +186,14 @@ def nc3(W, Hbar, loss: str = "ce") -> float:
     return float(np.linalg.norm(W.T / nw - M / nm))
 
 
+def nc0(W) -> float:
+    """NC0 = ||sum_k w_k||_2 = ||W^T 1_K|| of the K x p classifier (Zhao et al., ICLR 2026)."""
+    W = _f64(W)
+    if W.ndim != 2:
+        raise ValueError(f"classifier must be a K x p matrix, got shape {W.shape}")
+    return float(np.linalg.norm(W.sum(axis=0)))
+
+
 def simplex_target(K: int) -> np.ndarray:
     """C_K / sqrt(K-1), C_K = I_K - 11^T/K: the unit-Frobenius-norm simplex Gram (paper (3.3))."""
     return (np.eye(K) - np.ones((K, K)) / K) / np.sqrt(K - 1)
@@ -252,6 +262,7 @@ def all_metrics(H, y, W, logits, loss: str = "ce", K=None) -> dict[str, float]:
         "equinorm": equinorm(Hbar),
         "equiangular": equiangularity(Hbar),
         "nc3": nc3(W, Hbar, loss),
+        "nc0": nc0(W),
         "nc2_h_paper": nc2_h_paper(Hbar),
         "nc2_w_paper": nc2_w_paper(W),
         "nc3_paper": nc3_paper(W, Hbar),
@@ -272,6 +283,8 @@ METRIC_ATTRS = {
     "equiangular": ("mean |cos + 1/(K-1)| of the centred class means (metrics.equiangularity)",
                     "1"),
     "nc3": ("NC3 ||W^T/||W|| - M/||M|||_F, M centred means (CE) or means (MSE) (metrics.nc3)",
+            "1"),
+    "nc0": ("NC0 ||sum_k w_k||_2 of the classifier rows (Zhao et al., ICLR 2026; metrics.nc0)",
             "1"),
     "nc2_h_paper": ("paper (3.3) NC2_Hbar ||Hbar^T Hbar/||.||_F - I_K/sqrt(K)||_F (equal to "
                     "nc2_of; metrics.nc2_h_paper)", "1"),

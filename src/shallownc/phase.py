@@ -29,6 +29,7 @@ from . import data as D
 from . import feasibility as F
 from . import sweep as SW
 from .grid import Cell, Grid, parse_job  # noqa: F401  (re-exported: rules, bench, tests)
+from .status import probability  # noqa: F401  (re-exported; P(feasible) over decided trials)
 
 log = logging.getLogger(__name__)
 
@@ -200,18 +201,6 @@ def combine(parts: list[xr.Dataset]) -> xr.Dataset:
     return SW.combine(parts, GRID_ATTRS)
 
 
-def probability(status: xr.DataArray, dim=("trial",)) -> xr.Dataset:
-    """P(feasible) over decided trials only (status 1 or 0, proofs both ways); undecided and
-    infeasible-within-radius trials are counted separately, never as proofs.
-
-    Returns p (NaN where nothing was decided), n_decided, n_undecided.
-    """
-    dec = (status == F.FEASIBLE) | (status == F.INFEASIBLE)
-    n_dec = dec.sum(dim)
-    p = (status == F.FEASIBLE).sum(dim) / n_dec.where(n_dec > 0)
-    return xr.Dataset({"p": p, "n_decided": n_dec, "n_undecided": (~dec).sum(dim)})
-
-
 # ------------------------------------------------------------ the paper's Figures 1-2
 
 # Method codes stored in the paper figures' files: the engine's, plus the exact noiseless test.
@@ -246,7 +235,7 @@ def paper_grids(name: str, block: dict) -> dict[str, Grid]:
     """The panels of one paper LP figure (config ``paper.<name>``) as common-noise grids,
     keyed by panel name (``theta<angle>`` for geometry angle, ``main`` otherwise); nested in
     d when ``block["search"]`` is ``bisect_d`` (grid.py)."""
-    d = tuple(int(v) for v in axis_values(block["d"]))
+    d = tuple(int(round(v)) for v in axis_values(block["d"]))
     if any(abs(v - round(v)) > 1e-9 for v in axis_values(block["d"])):
         raise ValueError(f"paper.{name}.d must give integer dimensions")
     base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],

@@ -77,6 +77,17 @@ def _wall_time(benchmarks: Iterable[str | Path], since: float) -> tuple[float, i
     return total, n
 
 
+def _wall_line(job_s: float, n_bench: int, since: float, started: float | None, now: float,
+               bench_dir: str) -> str:
+    """The report's wall-time sentence (:func:`run_summary_html`)."""
+    jobs = (f"{job_s / 60:.1f} min summed over the {n_bench} job(s) of this run with a "
+            f"benchmark file (<code>{html.escape(bench_dir)}</code>)")
+    if started is None:
+        return f"<b>Wall time:</b> {jobs}, written since the oldest result."
+    return (f"<b>Wall time of this run:</b> {(now - started) / 60:.1f} min from its start to "
+            f"this summary; {jobs}.")
+
+
 def _paper_rows(outputs: set[str], results_dir: str) -> list[str]:
     rows = []
     for f in paper_figures.ITEMS:
@@ -89,6 +100,16 @@ def _paper_rows(outputs: set[str], results_dir: str) -> list[str]:
 
 
 CONFIGFILES_ENV = "SHALLOWNC_CONFIGFILES"
+# Start of the Snakemake invocation (time.time(), set by common.smk, inherited by its jobs).
+RUN_STARTED_ENV = "SHALLOWNC_RUN_STARTED"
+
+
+def run_started_from_env() -> float | None:
+    """When this Snakemake invocation started (common.smk sets it), None outside one."""
+    import os
+
+    raw = os.environ.get(RUN_STARTED_ENV, "")
+    return float(raw) if raw else None
 
 
 def configfiles_from_env() -> list[str]:
@@ -103,25 +124,34 @@ def configfiles_from_env() -> list[str]:
 
 
 def run_summary_html(results: Iterable[str | Path], configfiles: list[str], config: dict,
-                     benchmarks: Iterable[str | Path] = ()) -> str:
-    """The run summary page (module docstring)."""
+                     benchmarks: Iterable[str | Path] = (), started: float | None = None
+                     ) -> str:
+    """The run summary page (module docstring).
+
+    ``benchmarks``: the benchmark files of this results folder (<results_dir>/benchmarks);
+    ``started``: when this Snakemake invocation started (:func:`run_started_from_env`). The
+    wall time is that of this run: the time since it started, and the job times of the
+    benchmark files written since then (jobs of earlier runs, or of another results folder,
+    are not counted). Without ``started``, the oldest result's time stands in for it.
+    """
     results = [str(p) for p in results]
     rows, prov = _result_rows(results)
     mtimes = [Path(p).stat().st_mtime for p in results]
     first, last = min(mtimes, default=0.0), max(mtimes, default=0.0)
     now = _dt.datetime.now(_dt.timezone.utc)
-    job_s, n_bench = _wall_time(benchmarks, first)
+    since = first if started is None else float(started)
+    job_s, n_bench = _wall_time(benchmarks, since)
     stamp = (lambda t: _dt.datetime.fromtimestamp(t, _dt.timezone.utc)
              .isoformat(timespec="seconds"))
     versions = json.loads(prov.get("package_versions_json", "{}"))
     ver = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
     cfg = ", ".join(f"<code>{html.escape(c)}</code>" for c in configfiles) or "config.yaml"
+    bench_dir = f"{config.get('results_dir')}/benchmarks/"
     head = (f"<p><b>Config:</b> {cfg} (seed {config.get('seed')}; results in "
             f"<code>{html.escape(str(config.get('results_dir')))}</code>)<br>"
-            f"<b>Wall time:</b> {job_s / 60:.1f} min summed over the {n_bench} job(s) with a "
-            f"benchmark file (<code>benchmarks/</code>) written since the oldest result; the "
-            f"results were written between {stamp(first)} and {stamp(last)} (a re-run only "
-            f"re-makes what changed)<br>"
+            + _wall_line(job_s, n_bench, since, started, now.timestamp(), bench_dir)
+            + f" The results were written between {stamp(first)} and {stamp(last)} (a re-run "
+            f"only re-makes what changed).<br>"
             f"<b>Code:</b> git {html.escape(prov.get('git_commit', 'unknown'))}<br>"
             f"<b>Versions:</b> {html.escape(ver)}<br><b>Summary written:</b> "
             f"{now.isoformat(timespec='seconds')}</p>")

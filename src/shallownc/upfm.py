@@ -203,10 +203,18 @@ def threshold(loss: str, model: str, K: int, n: int, mse_scale: float = 0.5) -> 
     return 4.0 * mse_scale ** 2 / (K * N)
 
 
-def closed_form(loss: str, model: str, K: int, n: int, lam_W: float, lam_H: float,
-                mse_scale: float = 0.5) -> ClosedForm:
+def closed_form(loss: str, model: str, K: int, n, lam_W: float, lam_H: float,
+                mse_scale: float = 0.5):
     """The closed-form global minimizer and its objective value (reports/upfm.md D§2-D§4;
-    paper Theorem 2, objective (2.1))."""
+    paper Theorem 2, objective (2.1)).
+
+    ``n``: an int (balanced, n per class; returns :class:`ClosedForm`) or a sequence of K class
+    sizes (returns ``upfm_imbalanced.ImbalancedClosedForm``, reports/imbalance.md (I1)-(I4);
+    equal sizes give the same F*, margins and norms as the int).
+    """
+    if np.ndim(n) != 0:
+        from . import upfm_imbalanced
+        return upfm_imbalanced.closed_form(loss, model, K, n, lam_W, lam_H, mse_scale)
     _check_common(loss, model, lam_W, lam_H, mse_scale)
     if K < 2 or n < 1:
         raise ValueError(f"need K >= 2 and n >= 1, got K={K}, n={n}")

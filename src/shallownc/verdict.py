@@ -41,49 +41,18 @@ import numpy as np
 import xarray as xr
 
 from . import bridge, upfm
-from . import feasibility as FZ
+from . import status as S
 from .normalization import trainer_lambda_factor, trainer_lambdas
+# Verdict codes, names and flag attributes live in the ground-floor module shallownc.status
+# (readers such as figures import them from there); re-exported here under these names.
+from .status import (DIVERGED, LP_PROOF, LP_STATUSES, NO_LP_PROOF,  # noqa: F401
+                     NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES)
+from .status import VERDICT_UNDECIDED as UNDECIDED
+from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 
-# Verdict codes (NetCDF flag_values / flag_meanings). Append, never reorder.
-REACHED, STALLED, UNDECIDED, NO_LP_PROOF, DIVERGED, UNRESOLVED, NOT_APPLICABLE = range(7)
-VERDICT_NAMES = {
-    REACHED: "reached",
-    STALLED: "stalled",
-    UNDECIDED: "undecided",
-    NO_LP_PROOF: "no_lp_proof",
-    DIVERGED: "diverged",
-    UNRESOLVED: "infeasible_below_tolerance",
-    NOT_APPLICABLE: "not_applicable",
-}
-VERDICT_HELP = {
-    "reached": "LP feasible and gap <= tol: at the collapsed global minimizer (V§2-3)",
-    "stalled": "gap > tol and log-log slope over the last decade > -s_stall (V§4)",
-    "undecided": "gap > tol and still decreasing (slope <= -s_stall)",
-    "no_lp_proof": "LP status -1 or -2: F* is not proven attainable nor unattainable",
-    "diverged": "objective became NaN/inf or blew up",
-    "infeasible_below_tolerance": "LP infeasible (inf F_net > F*) but gap <= tol: the positive "
-                                  "minimum gap is below the tolerance; never 'reached'",
-    "not_applicable": "not trained on the activation-regularized objective: no UPFM bound",
-}
 # Relative gap levels (gap / F*) whose first-reach epochs are recorded besides the tolerance:
 # "how long" at run lengths too short to reach the tolerance itself.
 GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
-# LP statuses: the project-wide codes of shallownc.feasibility (1, 0, -1, -2), rows of tables
-LP_STATUSES = (FZ.FEASIBLE, FZ.INFEASIBLE, FZ.UNDECIDED, FZ.INFEASIBLE_WITHIN_RADIUS)
-LP_PROOF = (FZ.FEASIBLE, FZ.INFEASIBLE)
-if set(LP_STATUSES) != set(FZ.STATUS_NAMES):
-    raise ImportError(f"verdict.LP_STATUSES {LP_STATUSES} out of step with "
-                      f"feasibility.STATUS_NAMES {FZ.STATUS_NAMES}")
-
-
-def flag_attrs(long_name: str) -> dict:
-    """CF attributes of an integer verdict variable (flag_values / flag_meanings)."""
-    codes = sorted(VERDICT_NAMES)
-    return {"long_name": long_name, "units": "1",
-            "flag_values": np.asarray(codes, dtype=np.int8),
-            "flag_meanings": " ".join(VERDICT_NAMES[c] for c in codes),
-            "description": "; ".join(f"{VERDICT_NAMES[c]}: {VERDICT_HELP[VERDICT_NAMES[c]]}"
-                                     for c in codes)}
 
 
 def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
@@ -293,7 +262,7 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     out["lp_status"] = (dims, np.asarray(lp, dtype=np.int8),
                         {"long_name": lp_attrs[0], "description": lp_attrs[1], "units": "1",
                          "flag_values": np.asarray(LP_STATUSES, dtype=np.int8),
-                         "flag_meanings": " ".join(FZ.STATUS_NAMES[c] for c in LP_STATUSES)})
+                         "flag_meanings": " ".join(S.STATUS_NAMES[c] for c in LP_STATUSES)})
     out["verdict"] = (dims, res["verdict"], flag_attrs("certified training verdict"))
     return out
 
@@ -594,7 +563,7 @@ def table_frame(ds: xr.Dataset):
 
     t = ds["table"]
     df = pd.DataFrame(t.values, columns=[str(v) for v in ds["verdict_name"].values])
-    df.insert(0, "lp_status", [f"{int(s)} {FZ.STATUS_NAMES[int(s)]}" for s in ds["lp"].values])
+    df.insert(0, "lp_status", [f"{int(s)} {S.STATUS_NAMES[int(s)]}" for s in ds["lp"].values])
     return df
 
 

@@ -7,9 +7,9 @@ rule bounds_curves:
     output:
         f"{RESULTS}/bounds/{{grid}}.nc",
     log:
-        "logs/bounds/{grid}.log",
+        log_path("bounds/{grid}.log"),
     benchmark:
-        "benchmarks/bounds/{grid}.tsv"
+        bench_path("bounds/{grid}.tsv")
     conda:
         CONDA_ENV
     threads: 1
@@ -41,7 +41,7 @@ rule validate_bounds:
         ),
         md=f"{RESULTS}/bounds/summary.md",
     log:
-        "logs/bounds/validate.log",
+        log_path("bounds/validate.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -60,9 +60,9 @@ rule random_features:
     output:
         f"{RESULTS}/bounds/rf/{{name}}.nc",
     log:
-        "logs/bounds/rf_{name}.log",
+        log_path("bounds/rf_{name}.log"),
     benchmark:
-        "benchmarks/bounds/rf_{name}.tsv"
+        bench_path("bounds/rf_{name}.tsv")
     conda:
         CONDA_ENV
     threads: 1
@@ -96,7 +96,7 @@ rule figure_bounds_phase:
             },
         ),
     log:
-        "logs/bounds/figure_phase_{grid}.log",
+        log_path("bounds/figure_phase_{grid}.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -126,7 +126,7 @@ rule figure_bounds_noise:
             },
         ),
     log:
-        "logs/bounds/figure_pure_noise.log",
+        log_path("bounds/figure_pure_noise.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -152,7 +152,7 @@ rule figure_random_features:
             labels={"entry": "random first layer: width d1", "paper": "cf. Theorem 6"},
         ),
     log:
-        "logs/bounds/figure_random_features.log",
+        log_path("bounds/figure_random_features.log"),
     localrule: True
     conda:
         CONDA_ENV

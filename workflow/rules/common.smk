@@ -1,6 +1,7 @@
 # Helpers shared by the rule files, no rules here. Validation, params, input functions.
 import json
 import os
+import time
 from pathlib import Path
 
 from shallownc import codehash
@@ -40,6 +41,25 @@ CONDA_ENV = "../envs/shallownc.yaml"
 
 RESULTS = config["results_dir"]
 REPORTS = config["report_dir"]
+# Job logs and timings live in the results folder they belong to (issue 24): a second config
+# with another results_dir keeps its own, and the run summary times this folder's jobs only.
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+# When this Snakemake invocation started (inherited by its jobs): the run summary sums the
+# timings of the jobs of this run, not of earlier runs.
+os.environ.setdefault(runinfo.RUN_STARTED_ENV, repr(time.time()))
+
+
+def log_path(name):
+    """The log file ``name`` (with wildcards) of a rule, under <results_dir>/logs/."""
+    return f"{LOGS}/{name}"
+
+
+def bench_path(name):
+    """The benchmark file ``name`` of a rule, under <results_dir>/benchmarks/."""
+    return f"{BENCHMARKS}/{name}"
+
+
 # Every stage appends the files `rule all` must build.
 ALL_TARGETS = []
 

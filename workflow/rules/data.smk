@@ -7,7 +7,7 @@ rule gmm_example:
     output:
         f"{RESULTS}/data/gmm/{{name}}.nc",
     log:
-        "logs/data/gmm/{name}.log",
+        log_path("data/gmm/{name}.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -27,7 +27,7 @@ rule digits_data:
     output:
         f"{RESULTS}/data/digits.nc",
     log:
-        "logs/data/digits.log",
+        log_path("data/digits.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -8,9 +8,9 @@ rule solve_feasibility:
     output:
         f"{RESULTS}/feasibility/{{grid}}/jobs/{{job}}.nc",
     log:
-        "logs/feasibility/{grid}/{job}.log",
+        log_path("feasibility/{grid}/{job}.log"),
     benchmark:
-        "benchmarks/feasibility/{grid}/{job}.tsv"
+        bench_path("feasibility/{grid}/{job}.tsv")
     wildcard_constraints:
         job=r"d\d+_t\d+-\d+",
     conda:
@@ -34,7 +34,7 @@ rule combine_feasibility:
     output:
         f"{RESULTS}/feasibility/{{grid}}.nc",
     log:
-        "logs/feasibility/{grid}.combine.log",
+        log_path("feasibility/{grid}.combine.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -18,7 +18,7 @@ rule figure_phase_diagram:
             },
         ),
     log:
-        "logs/figures/phase_{grid}.log",
+        log_path("figures/phase_{grid}.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -47,7 +47,7 @@ rule figure_separability:
             },
         ),
     log:
-        "logs/figures/separability_vs_nc.log",
+        log_path("figures/separability_vs_nc.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -73,7 +73,7 @@ rule figure_pure_noise:
             labels={"entry": "pure noise", "paper": "Theorem 5(b): d/n = (K+1)/2"},
         ),
     log:
-        "logs/figures/pure_noise.log",
+        log_path("figures/pure_noise.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -103,7 +103,7 @@ rule figure_real_data:
             },
         ),
     log:
-        "logs/figures/real_{grid}.log",
+        log_path("figures/real_{grid}.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -9,9 +9,9 @@ rule generalization_theory:
     output:
         f"{RESULTS}/generalization/{{name}}/theory_d{{d}}.nc",
     log:
-        "logs/generalization/{name}.theory_d{d}.log",
+        log_path("generalization/{name}.theory_d{d}.log"),
     benchmark:
-        "benchmarks/generalization/{name}.theory_d{d}.tsv"
+        bench_path("generalization/{name}.theory_d{d}.tsv")
     wildcard_constraints:
         d=r"\d+",
     conda:
@@ -34,9 +34,9 @@ rule generalization_trained:
     output:
         f"{RESULTS}/generalization/{{name}}/trained_d{{d}}.nc",
     log:
-        "logs/generalization/{name}.trained_d{d}.log",
+        log_path("generalization/{name}.trained_d{d}.log"),
     benchmark:
-        "benchmarks/generalization/{name}.trained_d{d}.tsv"
+        bench_path("generalization/{name}.trained_d{d}.tsv")
     wildcard_constraints:
         d=r"\d+",
     conda:
@@ -60,7 +60,7 @@ rule generalization_merge:
     output:
         f"{RESULTS}/generalization/{{name}}.nc",
     log:
-        "logs/generalization/{name}.merge.log",
+        log_path("generalization/{name}.merge.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -89,7 +89,7 @@ rule figure_generalization:
             },
         ),
     log:
-        "logs/figures/generalization_{name}.log",
+        log_path("figures/generalization_{name}.log"),
     localrule: True
     conda:
         CONDA_ENV

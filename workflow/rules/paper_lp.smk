@@ -9,9 +9,9 @@ rule paper_lp_job:
     output:
         f"{RESULTS}/paper/jobs/{{fig}}/{{panel}}/{{job}}.nc",
     log:
-        "logs/paper/{fig}/{panel}/{job}.log",
+        log_path("paper/{fig}/{panel}/{job}.log"),
     benchmark:
-        "benchmarks/paper/{fig}/{panel}/{job}.tsv"
+        bench_path("paper/{fig}/{panel}/{job}.tsv")
     wildcard_constraints:
         fig="fig[12]",
         panel=r"[a-z0-9.]+",
@@ -38,7 +38,7 @@ rule paper_lp_combine:
     output:
         f"{RESULTS}/paper/{{fig}}.nc",
     log:
-        "logs/paper/{fig}.combine.log",
+        log_path("paper/{fig}.combine.log"),
     wildcard_constraints:
         fig="fig[12]",
     conda:
@@ -65,7 +65,7 @@ rule paper_lp_figure:
             labels=paper_report_labels,
         ),
     log:
-        "logs/paper/{fig}.figure.log",
+        log_path("paper/{fig}.figure.log"),
     wildcard_constraints:
         fig="fig[12]",
     localrule: True

@@ -11,9 +11,9 @@ rule paper_fig3_job:
     output:
         f"{RESULTS}/paper/fig3/d{{d}}.nc",
     log:
-        "logs/paper/fig3_d{d}.log",
+        log_path("paper/fig3_d{d}.log"),
     benchmark:
-        "benchmarks/paper/fig3_d{d}.tsv"
+        bench_path("paper/fig3_d{d}.tsv")
     wildcard_constraints:
         d=r"[0-9]+",
     conda:
@@ -37,9 +37,9 @@ rule paper_fig6_job:
     output:
         f"{RESULTS}/paper/fig6/d1_{{d1}}.nc",
     log:
-        "logs/paper/fig6_d1_{d1}.log",
+        log_path("paper/fig6_d1_{d1}.log"),
     benchmark:
-        "benchmarks/paper/fig6_d1_{d1}.tsv"
+        bench_path("paper/fig6_d1_{d1}.tsv")
     wildcard_constraints:
         d1=r"[0-9]+",
     conda:
@@ -65,7 +65,7 @@ rule paper_combine_fig3:
     output:
         f"{RESULTS}/paper/fig3.nc",
     log:
-        "logs/paper/fig3.combine.log",
+        log_path("paper/fig3.combine.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -86,7 +86,7 @@ rule paper_combine_fig6:
     output:
         f"{RESULTS}/paper/fig6.nc",
     log:
-        "logs/paper/fig6.combine.log",
+        log_path("paper/fig6.combine.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -107,7 +107,7 @@ rule paper_fig45:
     output:
         f"{RESULTS}/paper/{{fig}}.nc",
     log:
-        "logs/paper/{fig}.select.log",
+        log_path("paper/{fig}.select.log"),
     wildcard_constraints:
         fig="fig4|fig5",
     localrule: True
@@ -129,9 +129,9 @@ rule paper_theorem:
     output:
         f"{RESULTS}/paper/{{fig}}.nc",
     log:
-        "logs/paper/{fig}.log",
+        log_path("paper/{fig}.log"),
     benchmark:
-        "benchmarks/paper/{fig}.tsv"
+        bench_path("paper/{fig}.tsv")
     wildcard_constraints:
         fig="theorem6|theorem78",
     conda:
@@ -161,7 +161,7 @@ rule paper_figure:
             labels=paper_report_labels,
         ),
     log:
-        "logs/figures/paper_{fig}.log",
+        log_path("figures/paper_{fig}.log"),
     wildcard_constraints:
         fig="|".join(PAPER_FIGS),
     localrule: True

@@ -20,7 +20,7 @@ rule report_table:
             labels=report_table_labels,
         ),
     log:
-        "logs/report/table_{table}.log",
+        log_path("report/table_{table}.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -46,7 +46,7 @@ rule run_summary:
             labels={"entry": "what was run: config, sizes, wall time, versions"},
         ),
     log:
-        "logs/report/run_summary.log",
+        log_path("report/run_summary.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -9,9 +9,9 @@ rule train_experiment:
     output:
         f"{RESULTS}/training/{{experiment}}.nc",
     log:
-        "logs/training/{experiment}.log",
+        log_path("training/{experiment}.log"),
     benchmark:
-        "benchmarks/training/{experiment}.tsv"
+        bench_path("training/{experiment}.tsv")
     wildcard_constraints:
         experiment="dynamics|three_layer|regularization",
     conda:
@@ -34,9 +34,9 @@ rule train_theory:
     output:
         f"{RESULTS}/training/theory/{{job}}.nc",
     log:
-        "logs/training/theory/{job}.log",
+        log_path("training/theory/{job}.log"),
     benchmark:
-        "benchmarks/training/theory/{job}.tsv"
+        bench_path("training/theory/{job}.tsv")
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
     conda:
@@ -71,7 +71,7 @@ rule combine_training_theory:
     output:
         f"{RESULTS}/training/theory.nc",
     log:
-        "logs/training/theory.combine.log",
+        log_path("training/theory.combine.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -113,7 +113,7 @@ rule plot_training:
             },
         ),
     log:
-        "logs/training/plot.log",
+        log_path("training/plot.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -7,9 +7,9 @@ rule upfm_sweep:
     output:
         f"{RESULTS}/upfm/sweep_{{loss}}.nc",
     log:
-        "logs/upfm/sweep_{loss}.log",
+        log_path("upfm/sweep_{loss}.log"),
     benchmark:
-        "benchmarks/upfm/sweep_{loss}.tsv"
+        bench_path("upfm/sweep_{loss}.tsv")
     wildcard_constraints:
         loss="ce|mse",
     conda:
@@ -30,9 +30,9 @@ rule upfm_gram:
     output:
         f"{RESULTS}/upfm/gram.nc",
     log:
-        "logs/upfm/gram.log",
+        log_path("upfm/gram.log"),
     benchmark:
-        "benchmarks/upfm/gram.tsv"
+        bench_path("upfm/gram.tsv")
     conda:
         CONDA_ENV
     threads: 1
@@ -51,9 +51,9 @@ rule upfm_bridge:
     output:
         f"{RESULTS}/upfm/bridge_{{grid}}.nc",
     log:
-        "logs/upfm/bridge_{grid}.log",
+        log_path("upfm/bridge_{grid}.log"),
     benchmark:
-        "benchmarks/upfm/bridge_{grid}.tsv"
+        bench_path("upfm/bridge_{grid}.tsv")
     conda:
         CONDA_ENV
     threads: 1
@@ -81,7 +81,7 @@ rule figure_upfm_gram:
             labels={"entry": "Gram matrices of the class means", "paper": "Theorem 2"},
         ),
     log:
-        "logs/figures/upfm_gram.log",
+        log_path("figures/upfm_gram.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -111,7 +111,7 @@ rule figure_upfm_sweep:
             },
         ),
     log:
-        "logs/figures/upfm_sweep_{loss}.log",
+        log_path("figures/upfm_sweep_{loss}.log"),
     wildcard_constraints:
         loss="ce|mse",
     localrule: True
@@ -143,7 +143,7 @@ rule figure_upfm_bridge:
             },
         ),
     log:
-        "logs/figures/upfm_bridge_{grid}.log",
+        log_path("figures/upfm_bridge_{grid}.log"),
     localrule: True
     conda:
         CONDA_ENV

@@ -10,9 +10,9 @@ rule verdict_grid:
     output:
         f"{RESULTS}/verdict/grid/{{job}}.nc",
     log:
-        "logs/verdict/grid_{job}.log",
+        log_path("verdict/grid_{job}.log"),
     benchmark:
-        "benchmarks/verdict/grid_{job}.tsv"
+        bench_path("verdict/grid_{job}.tsv")
     wildcard_constraints:
         job=r"dn[0-9.e+-]+",
     conda:
@@ -36,9 +36,9 @@ rule verdict_variant:
     output:
         f"{RESULTS}/verdict/variants/{{variant}}.nc",
     log:
-        "logs/verdict/variant_{variant}.log",
+        log_path("verdict/variant_{variant}.log"),
     benchmark:
-        "benchmarks/verdict/variant_{variant}.tsv"
+        bench_path("verdict/variant_{variant}.tsv")
     wildcard_constraints:
         variant=r"[a-z][a-z0-9_]*",
     conda:
@@ -68,7 +68,7 @@ rule verdict_combine:
         table=f"{RESULTS}/verdict/study_table.csv",
         cells=f"{RESULTS}/verdict/study_cells.csv",
     log:
-        "logs/verdict/combine.log",
+        log_path("verdict/combine.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -89,7 +89,7 @@ rule verdict_theory:
         nc=f"{RESULTS}/verdict/theory.nc",
         table=f"{RESULTS}/verdict/theory_table.csv",
     log:
-        "logs/verdict/theory.log",
+        log_path("verdict/theory.log"),
     localrule: True
     conda:
         CONDA_ENV
@@ -125,7 +125,7 @@ rule plot_verdict:
             for k, (f, c) in VERDICT_FIGS.items()
         },
     log:
-        "logs/verdict/plot.log",
+        log_path("verdict/plot.log"),
     localrule: True
     conda:
         CONDA_ENV

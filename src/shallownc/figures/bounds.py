@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from .. import phase
+from .. import status
 from . import legend_below, legend_under, log_ticks_at, setup_style
 from .feasibility import _edges, phase_heatmap, wilson
 
@@ -84,7 +84,7 @@ def fig_pure_noise_bounds(pairs: list[tuple[xr.Dataset, xr.Dataset]]):
     fig, axes = plt.subplots(len(pairs), 1, figsize=(7.4, 4.6 * len(pairs)),
                              layout="constrained", squeeze=False)
     for ax, (feas, curves) in zip(axes[:, 0], pairs):
-        pr = phase.probability(feas.nc_all_status.isel(sigma=0))
+        pr = status.probability(feas.nc_all_status.isel(sigma=0))
         k = (pr.p * pr.n_decided).values
         nd = pr.n_decided.values
         lo, hi = wilson(k, nd)
@@ -130,7 +130,7 @@ def fig_random_features(datasets: list[xr.Dataset]):
     fig, axes = plt.subplots(len(datasets), 1, figsize=(7.4, 5.0 * len(datasets)),
                              layout="constrained", squeeze=False)
     for ax, ds in zip(axes[:, 0], datasets):
-        pr = phase.probability(ds.nc_all_status)
+        pr = status.probability(ds.nc_all_status)
         k = (pr.p * pr.n_decided).values
         lo, hi = wilson(k, pr.n_decided.values)
         d1 = ds.d1.values

@@ -1,6 +1,6 @@
 """Figures of the feasibility stage, read from results/feasibility/<grid>.nc.
 
-Probabilities are over *decided* trials only (shallownc.phase.probability); undecided cells are
+Probabilities are over *decided* trials only (shallownc.status.probability); undecided cells are
 never counted as feasible or infeasible, and their number is printed on the figure when non-zero.
 """
 
@@ -15,7 +15,7 @@ import seaborn as sns
 import xarray as xr
 from scipy import stats
 
-from .. import phase
+from .. import status
 from . import legend_below, legend_under, setup_style
 
 PROB_CMAP = "rocket_r"
@@ -71,7 +71,7 @@ def phase_heatmap(ax, ds: xr.Dataset, var: str = "nc_all_status",
     transition. Returns the QuadMesh.
     """
     dims = ("trial", "class") if "class" in ds[var].dims else ("trial",)
-    pr = phase.probability(ds[var], dims)
+    pr = status.probability(ds[var], dims)
     p = pr.p.transpose("sigma", "d").values
     x = ds.d_over_n.values
     s = ds.sigma.values
@@ -125,7 +125,7 @@ def tidy_probabilities(ds: xr.Dataset, pairs: Mapping[str, str]) -> pd.DataFrame
     rows = []
     for label, var in pairs.items():
         dims = ("trial", "class") if "class" in ds[var].dims else ("trial",)
-        pr = phase.probability(ds[var], dims)
+        pr = status.probability(ds[var], dims)
         df = pr.to_dataframe().reset_index()
         df["d_over_n"] = df["d"] / ds.attrs["n"]
         df["quantity"] = label

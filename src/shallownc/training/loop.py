@@ -3,9 +3,10 @@
 R runs (seeds x hyper-parameters, same shapes) are trained together: the batched objective is
 sum_r F_r (training.objective, paper (2.1)), whose gradient with respect to run r's parameters
 is the gradient of F_r alone (runs share no parameter; tested in tests/test_training.py).
-Updates are SGD with heavy-ball momentum (PyTorch convention: b <- mu b + g,
-theta <- theta - lr_r(t) b); plain SGD is momentum = 0 (the default, the paper's recipe),
-full-batch gradient descent is batch_size = None. Minibatches: each epoch draws one random
+Updates (spec.optimizer, :func:`_update`): "sgd", SGD with heavy-ball momentum (PyTorch
+convention: b <- mu b + g, theta <- theta - lr_r(t) b), plain SGD is momentum = 0 (the
+default, the paper's recipe), full-batch gradient descent is batch_size = None; "adam" and
+"adamw" (decoupled weight decay), the torch.optim.Adam / AdamW updates (tested against them). Minibatches: each epoch draws one random
 permutation of the N samples per run (a CPU generator seeded from the run seeds) and takes
 N // B batches of B samples (a remainder is dropped). The permutations of all runs are
 drawn together from one generator seeded by the call's seeds, so a run's minibatch order
@@ -39,6 +40,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -188,9 +190,39 @@ class _GradFn:
             return self.fn(*args, **kw)
 
 
-def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn):
-    """One SGD step with the hand-written gradient, run chunk by run chunk (on the CPU the
-    weight gradients go to reused buffers, T.grad_buffers)."""
+def _update(spec, params, grads, bufs, neg_lr, step: int) -> None:
+    """Apply one optimizer step in place (module docstring); neg_lr (R,) = -lr_r(t) of the
+    runs of ``params``, bufs = the optimizer buffers of these runs (TrainState.fresh: one per
+    parameter for SGD, first then second moments for Adam/AdamW), step = t >= 1.
+
+    sgd:   b <- mu b + g (mu > 0),  theta <- theta - lr b          (torch.optim.SGD)
+    adam:  m <- b1 m + (1-b1) g,  v <- b2 v + (1-b2) g^2,
+           theta <- theta - lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps)  (torch.optim.Adam;
+           Kingma & Ba 2015, Algorithm 1)
+    adamw: theta <- theta (1 - lr wd) first, then the adam step (torch.optim.AdamW;
+           Loshchilov & Hutter 2019, decoupled weight decay wd = spec.adamw_decay)
+    """
+    P = len(params)
+    if spec.optimizer == "sgd":
+        for p, g, buf in zip(params, grads, bufs[:P]):
+            if spec.momentum > 0:
+                buf.mul_(spec.momentum).add_(g)
+                g = buf
+            p.addcmul_(_bcast(neg_lr, p), g)
+        return
+    b1, b2 = spec.betas
+    c1, c2 = 1.0 - b1 ** step, math.sqrt(1.0 - b2 ** step)
+    for p, g, m, v in zip(params, grads, bufs[:P], bufs[P:]):
+        if spec.optimizer == "adamw" and spec.adamw_decay > 0:
+            p.addcmul_(_bcast(neg_lr * spec.adamw_decay, p), p)
+        m.mul_(b1).add_(g, alpha=1.0 - b1)
+        v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
+        p.addcdiv_(m * _bcast(neg_lr / c1, p), v.sqrt().div_(c2).add_(spec.adam_eps))
+
+
+def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn, step):
+    """One optimizer step with the hand-written gradient, run chunk by run chunk (on the CPU
+    the weight gradients go to reused buffers, T.grad_buffers)."""
     tnet = state.net.layers(spec.frozen)
     neg_lr = -lr_e
     bufs = T.grad_buffers(tnet, spec.compile)
@@ -203,16 +235,12 @@ def _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn):
             **({} if bufs is None else {"grad_out": [b[c0:c1] for b in bufs]}))
         with torch.no_grad():
             _flag_bad(state.first_bad[c0:c1], obj, epoch, spec.blowup)
-            for p, g, buf in zip(sub.parameters(), grads, state.bufs):
-                buf = buf[c0:c1]
-                if spec.momentum > 0:
-                    buf.mul_(spec.momentum).add_(g)
-                    g = buf
-                p.addcmul_(_bcast(neg_lr[c0:c1], p), g)
+            _update(spec, sub.parameters(), grads, [b[c0:c1] for b in state.bufs],
+                    neg_lr[c0:c1], step)
 
 
-def _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale):
-    """One SGD step with torch.autograd on training.objective (the reference path)."""
+def _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale, step):
+    """One optimizer step with torch.autograd on training.objective (the reference path)."""
     tnet = state.net.layers(spec.frozen)
     params = tnet.parameters()
     obj, _ = objective(tnet, Xb, yb, loss=spec.loss, reg=spec.reg, lambda_W=T.lam_W,
@@ -221,11 +249,7 @@ def _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale):
     total = torch.where(state.active_d > 0, obj, torch.zeros_like(obj)).sum()
     grads = torch.autograd.grad(total, params)
     with torch.no_grad():
-        for p, g, buf in zip(params, grads, state.bufs):
-            if spec.momentum > 0:
-                buf.mul_(spec.momentum).add_(g)
-                g = buf
-            p.sub_(_bcast(lr_e, p) * g)
+        _update(spec, params, grads, state.bufs, -lr_e, step)
 
 
 def _chunks(spec: TrainSpec, T: _Tensors, device: str):
@@ -247,12 +271,14 @@ def _run_epoch(spec, T, state, chunks, h_scale, grad_fn) -> int:
     epoch = state.epoch
     lr_e = T.lr * lr_factor(spec.lr_schedule, epoch, spec.epochs, spec.lr_milestones,
                             spec.lr_gamma)
+    per_epoch = 1 if spec.batch_size is None else T.X.shape[-1] // spec.batch_size
     steps = 0
     for Xb, yb, Yb in _batches(spec, T, state.gen, one_hot=chunks is not None):
+        step = epoch * per_epoch + steps + 1          # optimizer step t >= 1 (Adam's bias fix)
         if chunks is None:
-            _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale)
+            _step_autograd(spec, T, state, Xb, yb, lr_e, epoch, h_scale, step)
         else:
-            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn)
+            _step_manual(spec, T, state, chunks, Xb, Yb, lr_e, epoch, h_scale, grad_fn, step)
         steps += 1
     state.epoch = epoch + 1
     return steps
@@ -356,6 +382,8 @@ def _result(spec, data, state, device, timing) -> TrainResult:
              "bias": int(spec.bias),
              "batch_size": -1 if spec.batch_size is None else spec.batch_size,
              "momentum": float(spec.momentum), "lr_schedule": spec.lr_schedule,
+             "optimizer": spec.optimizer, "betas": json.dumps(list(spec.betas)),
+             "adam_eps": float(spec.adam_eps), "adamw_decay": float(spec.adamw_decay),
              "lr_milestones": json.dumps(list(spec.lr_milestones)),
              "lr_gamma": float(spec.lr_gamma), "freeze_first": int(spec.freeze_first),
              "tf32": int(spec.tf32 and device.startswith("cuda")),

@@ -86,7 +86,8 @@ def mean_geometry(Hbar: torch.Tensor) -> dict:
 
 
 def classifier(W: torch.Tensor, Hbar: torch.Tensor, loss: str) -> dict:
-    """nc3 (metrics.nc3), nc2_w_paper and nc3_paper (paper (3.3), paper W = our W^T)."""
+    """nc3 (metrics.nc3), nc0 (metrics.nc0), nc2_w_paper and nc3_paper (paper (3.3), paper
+    W = our W^T)."""
     K = Hbar.shape[-1]
     M = Hbar - Hbar.mean(dim=-1, keepdim=True) if loss == "ce" else Hbar
     nw, nm = _fro(W), _fro(M)
@@ -95,6 +96,7 @@ def classifier(W: torch.Tensor, Hbar: torch.Tensor, loss: str) -> dict:
                - M / torch.where(ok, nm, 1.0)[:, None, None])
     target = _simplex(K, W)
     return {"nc3": torch.where(ok, nc3, NAN),
+            "nc0": torch.linalg.vector_norm(W.sum(dim=-2), dim=-1),
             "nc2_w_paper": _gram_err(W @ W.transpose(-1, -2), target),
             "nc3_paper": _gram_err(W @ Hbar, target)}
 

@@ -19,6 +19,7 @@ from shallownc.models import ARCHS
 from shallownc.training.objective import check_loss_reg
 
 SCHEDULES = ("constant", "cosine", "step")
+OPTIMIZERS = ("sgd", "adam", "adamw")
 GRADS = ("manual", "autograd")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 PER_RUN = ("lambda_W", "lambda_H", "lr", "init_scale")
@@ -74,6 +75,9 @@ class TrainSpec:
 
     Per-run fields (a scalar or one value per run): lambda_W, lambda_H (paper (2.1)
     normalization, training.objective), lr, init_scale. batch_size None = full batch.
+    optimizer: "sgd" (with ``momentum``), "adam" or "adamw" (``betas``, ``adam_eps``;
+    ``adamw_decay`` the decoupled weight decay of adamw), the torch.optim updates
+    (training.loop._update).
     lr_schedule "step" multiplies lr by lr_gamma at each fraction of ``epochs`` in
     lr_milestones. freeze_first: the first layer is fixed at N(0, 1/d1) (paper Theorem 6,
     Figure 6), not trained and not regularized. eval_epochs: explicit metric epochs (0 and
@@ -101,6 +105,10 @@ class TrainSpec:
     bias: bool = False
     batch_size: int | None = None
     momentum: float = 0.0
+    optimizer: str = "sgd"
+    betas: tuple = (0.9, 0.999)
+    adam_eps: float = 1e-8
+    adamw_decay: float = 0.0
     lr_schedule: str = "constant"
     lr_milestones: tuple = (1 / 3, 2 / 3)
     lr_gamma: float = 0.1
@@ -148,6 +156,19 @@ class TrainSpec:
                 raise ValueError(f"batch_size must be >= 1 or None, got {self.batch_size}")
         if not 0.0 <= self.momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.optimizer != "sgd" and self.momentum > 0:
+            raise ValueError(f"momentum is an SGD setting; optimizer {self.optimizer!r} uses "
+                             f"betas (got momentum {self.momentum})")
+        set_("betas", tuple(float(b) for b in self.betas))
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
+        if not self.adam_eps > 0:
+            raise ValueError(f"adam_eps must be > 0, got {self.adam_eps}")
+        if self.adamw_decay < 0 or (self.adamw_decay > 0 and self.optimizer != "adamw"):
+            raise ValueError(f"adamw_decay must be >= 0 and is used by optimizer 'adamw' "
+                             f"only (got {self.adamw_decay} with {self.optimizer!r})")
         if self.lr_schedule not in SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got "
                              f"{self.lr_schedule!r}")

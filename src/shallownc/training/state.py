@@ -96,7 +96,10 @@ class TrainState:
         net = init_net(spec.arch, data.d, data.K, spec.widths, spec.seeds,
                        spec.per_run("init_scale"), spec.bias, tdtype, device, spec.freeze_first,
                        spec.input_dims)
-        bufs = [torch.zeros_like(p) for p in net.layers(spec.frozen).parameters()]
+        # optimizer buffers: one per parameter (SGD momentum), two for Adam/AdamW (moments)
+        n_buf = 1 if spec.optimizer == "sgd" else 2
+        bufs = [torch.zeros_like(p) for _ in range(n_buf)
+                for p in net.layers(spec.frozen).parameters()]
         return cls(net, bufs, minibatch_generator(spec.seeds, device),
                    torch.full((R,), -1, dtype=torch.int64, device=device),
                    np.ones(R, dtype=bool), torch.ones(R, dtype=tdtype, device=device),
@@ -119,8 +122,9 @@ class TrainState:
         self.active[idx] = False
         with torch.no_grad():
             self.active_d[idx] = 0.0
-            for p, b in zip(self.params, self.bufs):
+            for p in self.params:
                 p[idx] = 0.0
+            for b in self.bufs:
                 b[idx] = 0.0
         log.warning("%s: run(s) %s diverged (objective NaN/inf or > %.0e) at epoch(s) %s",
                     name, idx.tolist(), blowup, fb[idx].tolist())
