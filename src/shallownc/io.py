@@ -279,13 +279,14 @@ def _same(a, b) -> bool:
 
 
 def contradicted_attrs(ds: xr.Dataset) -> list[str]:
-    """Global attributes that the file itself contradicts: one named like a variable or
+    """Global attributes that the file itself contradicts: a number named like a numeric
     coordinate that holds another value or several (a global ``d = 24`` beside a ``d``
     coordinate holding 24 and 60), and ``angle_deg`` where ``geometry`` is not ``angle``
-    (the angle means nothing for antipodal, orthogonal or noise data)."""
+    (the angle means nothing for antipodal, orthogonal or noise data). Data variables are
+    not compared: a global ``loss = "ce"`` names the loss beside the variable ``loss``."""
     out = []
     for k, v in ds.attrs.items():
-        if k in ds.variables and not _is_text(ds[k]):
+        if k in ds.coords and not _is_text(ds[k]) and not isinstance(v, str):
             vals = np.unique(np.asarray(ds[k].values).ravel())
             if vals.size != 1 or not _same(vals[0], v):
                 out.append(k)
