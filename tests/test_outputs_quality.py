@@ -182,6 +182,29 @@ def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
         assert part in probs
 
 
+def test_close_log_ticks_overlap_unless_thinned():
+    """upfm/sweep_*: ratios 0.9, 1, 1.2, 1.6, 2.2 labelled on a log axis ran together
+    ("0.91.21.62.2"); log_ticks_at keeps their marks and labels 1 and those with room."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    from shallownc.figures import log_ticks_at
+
+    x = [0.01, 0.1, 0.3, 0.6, 0.9, 1.0, 1.2, 1.6, 2.2]
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(x, x)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _p: f"{t:g}"))
+    assert "tick labels overlap" in "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+    log_ticks_at(ax.xaxis, x)
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1" in shown and "0.01" in shown and len(ax.get_xticks()) == len(x)
+    plt.close(fig)
+
+
 def test_hygiene_judges_shared_and_categorical_axes_fairly():
     import matplotlib.pyplot as plt
 

@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: jobs never open windows
 import matplotlib.image  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -48,15 +49,58 @@ def legend_under(ax, ncol: int = 2, **kw):
                      frameon=False, **kw)
 
 
+def _priority(v: float) -> int:
+    """Labels kept first: 1, then powers of ten, then the other values (left to right)."""
+    import math
+    if v == 1:
+        return 0
+    return 1 if v > 0 and abs(math.log10(v) - round(math.log10(v))) < 1e-9 else 2
+
+
+class SparseFormatter(matplotlib.ticker.Formatter):
+    """A tick formatter that labels a tick only where its label does not touch another one:
+    at draw time the labels' sizes and positions are measured in pixels and kept in the order
+    1, powers of ten, then the rest (:func:`_priority`); the other ticks stay as unlabelled
+    marks (labelling every plotted value ran close ones together: "0.91.21.62.2")."""
+
+    def __init__(self, pad_px: float = 6.0):
+        self.pad_px = pad_px
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}"
+
+    def format_ticks(self, values):
+        import numpy as np
+        from matplotlib.axis import XAxis
+        from matplotlib.text import Text
+
+        texts = [self(v) for v in values]
+        ax = self.axis.axes
+        horiz = isinstance(self.axis, XAxis)
+        other = np.full(len(values), ax.get_ylim()[0] if horiz else ax.get_xlim()[0])
+        pts = np.column_stack([values, other] if horiz else [other, values])
+        pos = ax.transData.transform(pts)[:, 0 if horiz else 1]
+        size = self.axis.majorTicks[0].label1.get_fontsize()  # (get_ticklabels recurses)
+        rend = ax.figure.canvas.get_renderer()
+        ext = [getattr(Text(0, 0, t, fontsize=size, figure=ax.figure).get_window_extent(rend),
+                       "width" if horiz else "height") for t in texts]
+        keep: list[int] = []
+        for i in sorted(range(len(values)), key=lambda i: (_priority(values[i]), i)):
+            if all(abs(pos[i] - pos[j]) >= (ext[i] + ext[j]) / 2 + self.pad_px for j in keep):
+                keep.append(i)
+        return [t if i in keep else "" for i, t in enumerate(texts)]
+
+
 def log_ticks_at(axis, values):
     """Label a log axis (``ax.xaxis``/``ax.yaxis``) at the plotted values, as plain numbers
-    (matplotlib would otherwise label only the powers of ten in range)."""
+    (matplotlib would otherwise label only the powers of ten in range); a value whose label
+    would touch another's keeps its tick mark without a label (:class:`SparseFormatter`)."""
     import numpy as np
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     axis.set_major_locator(FixedLocator(np.unique(np.asarray(values, float))))
     axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(lambda t, _pos: f"{t:g}"))
+    axis.set_major_formatter(SparseFormatter())
 
 
 def _audit(fig, path: Path, dpi: int):

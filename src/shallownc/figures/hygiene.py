@@ -1,4 +1,5 @@
-"""Measurable figure hygiene: legends off the data, axis limits on the data, readable fonts.
+"""Measurable figure hygiene: legends off the data, axis limits on the data, readable fonts,
+tick labels that do not run into each other.
 
 :func:`measure` inspects a drawn matplotlib figure; :func:`problems` turns the measurement
 into human-readable complaints against the limits below. ``figures.save`` records the
@@ -145,6 +146,14 @@ def _limit_excess(lim, vals, log: bool) -> float:
     return max(dmin - lo - allowance, hi - dmax - allowance, 0.0) / span
 
 
+def tick_overlaps(axis, renderer) -> list[str]:
+    """Pairs of neighbouring tick labels of one axis whose boxes overlap ("0.9|1")."""
+    labs = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text().strip()]
+    boxes = sorted(((t.get_window_extent(renderer), t.get_text()) for t in labs),
+                   key=lambda bt: (bt[0].x0, bt[0].y0))
+    return [f"{a[1]}|{b[1]}" for a, b in zip(boxes, boxes[1:]) if a[0].overlaps(b[0])]
+
+
 def measure(fig, dpi: float) -> dict:
     """Legend overlap, axis-limit excess and the smallest font of a figure at ``dpi``."""
     fig.canvas.draw()
@@ -157,7 +166,9 @@ def measure(fig, dpi: float) -> dict:
         pts, _ = data[ax]
         entry = {"index": i, "title": ax.get_title() or ax.get_ylabel(),
                  "legend_overlap": _overlap(ax, pts, _legend_boxes(fig, ax, renderer)),
-                 "n_points": int(len(pts))}
+                 "n_points": int(len(pts)),
+                 "tick_overlaps": tick_overlaps(ax.xaxis, renderer) +
+                 tick_overlaps(ax.yaxis, renderer)}
         for k, col, shared in (("x", 0, ax.get_shared_x_axes()), ("y", 1, ax.get_shared_y_axes())):
             # shared axes (sharex/sharey) are judged on the data of the whole group
             rng = np.concatenate([data[a][1] for a in shared.get_siblings(ax) if a in data])
@@ -180,6 +191,8 @@ def problems(m: dict, width_px: int | None = None) -> list[str]:
     out = []
     for a in m["axes"]:
         tag = f"axes {a['index']} ({a['title'][:40]!r})"
+        if a.get("tick_overlaps"):
+            out.append(f"{tag}: tick labels overlap: {', '.join(a['tick_overlaps'][:4])}")
         if a["legend_overlap"] > MAX_LEGEND_OVERLAP:
             out.append(f"{tag}: legend covers {a['legend_overlap']:.0%} of the data points")
         for k in ("x", "y"):
