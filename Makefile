@@ -1,8 +1,8 @@
 # shallownc — the two commands a user needs:
 #   make run    set up .venv, run the whole pipeline on config.yaml, write reports/report.html
 #   make test   set up .venv and run the test suite (this is what CI runs)
-# Variables: CORES (default 2; a positive integer or "all"), CONFIG (a --configfile that
-# replaces config.yaml, e.g. presets/paper.yaml), SMK_ARGS (more Snakemake options, e.g.
+# Variables: CORES (default 2; a positive integer or "all"), CONFIG (a --configfile, layered on
+# config.yaml unless it says `base: schema` as the presets do, e.g. presets/paper.yaml), SMK_ARGS (more Snakemake options, e.g.
 # SMK_ARGS='--forcerun results/data/digits.nc'), TORCH_VARIANT=auto|cpu|cuda
 # (see scripts/setup_env.sh), PYTEST_ARGS.
 CORES ?= 2

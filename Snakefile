@@ -11,13 +11,22 @@ from shallownc import progress
 min_version("9.0")
 
 
-# config.yaml is the default; a --configfile on the command line replaces it entirely
-# (Snakemake would otherwise merge the two, mixing e.g. the quick and the paper grids).
+# config.yaml is the default. --configfile files (merged in order) and --config values are
+# layered on it, unless they say `base: schema` (complete configs: the presets), which replaces
+# it (README "Overrides"; shallownc.config.layered). --config takes dotted keys
+# (training.dynamics.train.lr=0.1) and typed nested values.
 if not workflow.config_settings.configfiles:
     # a YAML syntax error: one line naming the file and the line (Snakemake's names neither)
     sncconfig.read_yaml_or_exit("config.yaml")
 
     configfile: "config.yaml"
+
+
+sncconfig.apply_run_layers(
+    config,
+    [str(f) for f in workflow.config_settings.configfiles],
+    workflow.config_settings.config or {},
+)
 
 
 report: "workflow/report/workflow.rst"

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import sysconfig
@@ -63,7 +64,7 @@ def test_run_builds_the_snakemake_command_of_the_checkout(tmp_path):
     assert cmd[cmd.index("--configfile") + 1] == str(cfg.resolve())
     assert cmd[cmd.index("--cores") + 1] == "3"
     assert "--workflow-profile" in cmd and "--profile" not in cmd
-    assert cmd[-3:] == ["fig1", "paper", "--keep-going"]
+    assert cmd[-1] == "--keep-going"
 
 
 def test_run_refuses_a_cluster_profile_with_placeholders(tmp_path):
@@ -89,6 +90,15 @@ def test_run_dry_run_plans_the_tiny_config(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure_phase_diagram" in res.stdout + res.stderr
     assert not (tmp_path / "r").exists()
+    # the per-cell jobs Snakemake plans are the ones shallownc.worksize counts
+    from shallownc import config as C, worksize
+
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout + res.stderr, re.M))
+    per_cell = ("solve_feasibility", "paper_lp_job", "train_theory", "train_experiment",
+                "verdict_grid", "verdict_variant", "generalization_theory",
+                "generalization_trained")
+    planned = sum(int(counts.get(r, 0)) for r in per_cell)
+    assert planned == worksize.estimate(C.validate(cfg))["default target"].jobs > 0
 
 
 def test_run_outside_a_checkout_names_the_fix(tmp_path):
@@ -206,3 +216,131 @@ def test_non_editable_install_validates_a_config(tmp_path):
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "valid" in res.stdout
+
+
+# ---- issue 24: the documented synopsis, overrides, and one line instead of a traceback ----------
+
+def _cli(capsys, *argv, cwd=None, monkeypatch=None):
+    if cwd is not None:
+        monkeypatch.chdir(cwd)
+    try:
+        rc = cli.main(list(argv))
+    except SystemExit as exc:          # argparse errors
+        rc = exc.code
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_run_targets_come_before_the_multi_valued_options(capsys, tmp_path):
+    """`shallownc run TARGET --configfile F`: Snakemake's --configfile takes several values,
+    so targets after it were read as config files (FileNotFoundError: 'verdict')."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("seed: 1\n")
+    rc, out, err = _cli(capsys, "run", "verdict", "results/verdict/study.nc", "--configfile",
+                        str(cfg), "--print-command")
+    assert rc == 0, err
+    cmd = out.split()
+    i = cmd.index("--snakefile")
+    assert cmd[i + 2:i + 4] == ["verdict", "results/verdict/study.nc"]
+    assert cmd.index("--configfile") > i + 3
+
+
+def test_run_refuses_zero_cores(capsys):
+    """--cores 0 made Snakemake wait forever (the Makefile guarded it, the CLI did not)."""
+    rc, _, err = _cli(capsys, "run", "--cores", "0", "--print-command")
+    assert rc == 2 and "'0' is not a positive number of cores" in err
+    assert _cli(capsys, "run", "--cores", "all", "--print-command")[0] == 0
+
+
+def test_config_overrides_reach_the_snakefile_typed_and_nested(capsys):
+    """`--config seed=3` (was read as --configfile 'seed=3'), dotted keys, typed values and
+    nested booleans, through Snakemake's own parser and the Snakefile's layering."""
+    from snakemake.cli import parse_config
+
+    from shallownc import config as C
+
+    rc, out, err = _cli(capsys, "run", "--config", "seed=3", "training.dynamics.train.lr=0.1",
+                        "training.dynamics.trials=1", "verdict.enabled=false",
+                        "--print-command")
+    assert rc == 0, err
+    cmd = shlex.split(out)
+    items = cmd[cmd.index("--config") + 1:]
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())   # the Snakefile's configfile:
+    given = parse_config(items)                                   # what Snakemake hands it
+    config = C.merge(config, given)
+    C.apply_run_layers(config, [], given, ROOT / "config.yaml")
+    cfg = C.validate(config)
+    assert cfg["seed"] == 3 and cfg["verdict"]["enabled"] is False
+    assert cfg["training"]["dynamics"]["train"]["lr"] == 0.1
+    assert cfg["training"]["dynamics"]["trials"] == 1
+    assert cfg["training"]["dynamics"]["sigma"] == [0.1, 0.3, 1.0]     # the rest kept
+    # a plain `snakemake --config` user: nested values arrive as strings, the Snakefile types
+    plain = parse_config(["training={dynamics: {train: {lr: 1e-3}}}", "verdict={enabled: false}"])
+    config = C.merge(yaml.safe_load((ROOT / "config.yaml").read_text()), plain)
+    C.apply_run_layers(config, [], plain, ROOT / "config.yaml")
+    assert config["training"]["dynamics"]["train"]["lr"] == 1e-3
+    assert config["verdict"]["enabled"] is False
+
+
+def test_a_lone_override_file_layers_on_config_yaml(tmp_path):
+    """A one-line `seed: 3` file is config.yaml with seed 3, not the schema defaults (which
+    have no phase diagrams); `base: schema` makes a file complete (the presets)."""
+    from shallownc import config as C
+
+    over = tmp_path / "seed.yaml"
+    over.write_text("seed: 3\n")
+    cfg = C.load_run([over], default=ROOT / "config.yaml")
+    assert cfg["seed"] == 3 and cfg["base"] == "config.yaml"
+    assert sorted(cfg["feasibility"]["phase_diagrams"]) == ["k2_antipodal", "k2_orthogonal",
+                                                            "k3_orthogonal"]
+    both = C.load_run([ROOT / "config.yaml", over], default=ROOT / "config.yaml")
+    assert both == cfg
+    over.write_text("base: schema\nseed: 3\n")
+    assert C.load_run([over], default=ROOT / "config.yaml")["feasibility"]["phase_diagrams"] \
+        == C.validate({})["feasibility"]["phase_diagrams"]
+    tiny = C.load_run([ROOT / "presets" / "tiny.yaml"], default=ROOT / "config.yaml")
+    assert sorted(tiny["feasibility"]["phase_diagrams"]) == ["k2_antipodal"]
+    over.write_text("seed: 3\n")
+    with pytest.raises(C.ConfigError, match="layered on .*nothere.yaml, which is not there"):
+        C.load_run([over], default=tmp_path / "nothere.yaml")
+
+
+def test_validate_of_a_folder_or_a_binary_file_is_one_line(capsys, tmp_path):
+    binary = tmp_path / "x.yaml"
+    binary.write_bytes(b"seed: 1\n\xff\xfe\x00")
+    for path, msg in ((tmp_path, "is a directory"), (binary, "is not UTF-8 text")):
+        rc, _, err = _cli(capsys, "validate", str(path))
+        assert rc == 2 and msg in err and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1, err
+
+
+def test_run_and_figures_with_a_bad_configfile_are_one_line(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: [1\n")
+    for argv, msg in ((("run", "--configfile", str(tmp_path), "--print-command"),
+                       "is a directory"),
+                      (("figures", "--configfile", str(tmp_path / "none.yaml")), "not found"),
+                      (("figures", "--configfile", str(bad)), "is not valid YAML")):
+        rc, _, err = _cli(capsys, *argv)
+        assert rc == 2 and msg in err and "Traceback" not in err, (argv, err)
+
+
+def test_info_on_damaged_provenance_describes_the_rest(capsys, tmp_path):
+    ds = xr.Dataset({"v": (("d",), np.zeros(2), {"units": "1", "long_name": "v"})},
+                    coords={"d": [1, 2]})
+    f = io.write_netcdf(ds, tmp_path / "a.nc", config={"seed": 1})
+    with xr.open_dataset(f) as src:
+        ds2 = src.load()
+    ds2.attrs["package_versions_json"] = "{not json"
+    ds2.to_netcdf(tmp_path / "b.nc")
+    rc, out, err = _cli(capsys, "info", str(tmp_path / "b.nc"))
+    assert rc == 0, err
+    assert "package_versions_json: not valid JSON" in out and "v(d)" in out
+
+
+def test_report_output_is_relative_to_the_current_folder(capsys, tmp_path, monkeypatch):
+    rc, out, err = _cli(capsys, "report", "--output", "my.html", "--workflow-dir", str(ROOT),
+                        "--print-command", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert rc == 0, err
+    cmd = out.split()
+    assert cmd[cmd.index("--report") + 1] == str(tmp_path / "my.html")

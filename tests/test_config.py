@@ -1,5 +1,6 @@
 """Config validation: defaults, and clear errors naming the key for bad configs."""
 import copy
+import re
 
 import pytest
 import yaml
@@ -146,8 +147,8 @@ def test_sections_left_out_are_reported(root, schema_dir):
     cfg = _load(root, "config.yaml")
     del cfg["upfm"]
     del cfg["feasibility"]["real_data"]
-    lines = C.validate_or_exit(cfg, schema_dir)
-    assert len(lines) == 1 and "schema defaults" in lines[0]
+    lines = [x for x in C.validate_or_exit(cfg, schema_dir) if "schema defaults" in x]
+    assert len(lines) == 1 and "work_limits" not in lines[0]
     assert "upfm" in lines[0] and "feasibility.real_data" in lines[0], lines
     full = _load(root, "config.yaml")
     assert "upfm" not in " ".join(C.validate_or_exit(full, schema_dir))
@@ -359,3 +360,37 @@ def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):
     assert "'verdict.study.train.lambda_W' x 'verdict.study.train.lambda_H' = 1" in note
     assert "zero-solution threshold" in note
     assert not C.notes(C.validate(_load(root, "config.yaml"), schema_dir))
+
+
+def test_work_above_the_limits_is_refused_naming_the_key(root, schema_dir):
+    """A typo-sized grid (n = 10^5 per class, one trial per job) stops at validation with the
+    count and the key to raise, instead of minutes of planning (shallownc.worksize)."""
+    cfg = _load(root, "config.yaml")
+    g = cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]
+    g.update(n=100000, trials=10000)
+    cfg["feasibility"]["trials_per_job"] = 1
+    msg = _err(schema_dir, cfg)
+    assert re.search(r"the default target asks for [\d,]+ per-cell jobs > "
+                     r"'work_limits.max_jobs' = 20,000", msg), msg
+    assert "40,000,000,000 data entries in one LP > 'work_limits.max_lp_entries'" in msg
+    cfg = _load(root, "config.yaml")
+    cfg["work_limits"] = {"max_train_steps": 1000}
+    assert "training steps > 'work_limits.max_train_steps' = 1,000" in _err(schema_dir, cfg)
+
+
+def test_work_size_counts_steps_and_lps_per_network_and_data_set(root, schema_dir):
+    from shallownc import worksize
+
+    cfg = C.validate(_load(root, "config.yaml"), schema_dir)
+    base = worksize.estimate(cfg)["default target"]
+    dyn = cfg["training"]["dynamics"]
+    runs = len(dyn["d_over_n"]) * len(dyn["sigma"]) * dyn["trials"]
+    more = copy.deepcopy(cfg)
+    more["training"]["dynamics"]["trials"] += 1
+    more["training"]["dynamics"]["train"]["batch_size"] = 7       # ceil(60 / 7) = 9 steps
+    after = worksize.estimate(more)["default target"]
+    extra = runs // dyn["trials"]
+    assert after.train_steps - base.train_steps == (
+        (runs + extra) * dyn["train"]["epochs"] * 9 - runs * dyn["train"]["epochs"])
+    assert after.lps - base.lps == extra * dyn["data"]["K"]
+    assert after.jobs == base.jobs

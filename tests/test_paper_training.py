@@ -102,6 +102,7 @@ def test_select_sigma_rejects_unknown():
 
 
 TOY = """
+base: schema
 allow_external_paths: true
 results_dir: {d}/results
 report_dir: {d}/reports

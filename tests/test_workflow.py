@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from shallownc import io
+from shallownc.class_sizes import dimension
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -83,9 +84,9 @@ def test_second_run_does_nothing(tiny_run):
 def test_changing_one_grid_value_reruns_only_affected_jobs(tiny_run):
     cfg = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
     g = cfg["feasibility"]["phase_diagrams"]["k2_antipodal"]
-    old_d = round(g["d_over_n"][-1] * g["n"])
+    old_d = dimension(g["d_over_n"][-1], g["n"])
     g["d_over_n"][-1] = 3.0
-    new_d = round(3.0 * g["n"])
+    new_d = dimension(3.0, g["n"])
     changed = tiny_run / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(smk(tiny_run, "-n", configfile=changed))

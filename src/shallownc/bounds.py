@@ -37,6 +37,7 @@ from scipy import optimize, special, stats
 
 from . import data as D
 from . import status
+from .class_sizes import balanced_n
 from .grid import Grid
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def union_q(d, n: int, rank: int, delta_f: float) -> np.ndarray:
 
     m = d - rank; NaN (no bound) where m < n.
     """
+    n = balanced_n(n, None, "bounds.union_q (paper Theorem 3)")
     d = np.asarray(d, float)
     m = d - rank
     dof2 = m - n + 1
@@ -104,6 +106,7 @@ def union_sigma_max(d, n: int, K: int, rank: int, gamma: float, delta: float) ->
     the Gaussian tails (union over K (K-1) n samples, one-sided tail <= exp(-t^2/2)/2) and half
     on the F quantile (union over the K classes). 0 where d < n + rank or gamma = 0.
     """
+    n = balanced_n(n, K, "bounds.union_sigma_max (paper Theorem 3)")
     q = union_q(d, n, rank, delta / (2 * K))
     tail = math.sqrt(2 * math.log(K * (K - 1) * n / delta))  # (delta/2)/(K(K-1)n) = exp(-t^2/2)/2
     with np.errstate(invalid="ignore"):
@@ -115,6 +118,7 @@ def union_sigma_max(d, n: int, K: int, rank: int, gamma: float, delta: float) ->
 
 def stat_dim_cone(n: int, K: int) -> float:
     """Statistical dimension of C = {1^T y <= 0} x R_+^{(K-1)n} (eq. G1): (K+1)n/2 - 1/2."""
+    n = balanced_n(n, K, "bounds.stat_dim_cone (reports/theory.md)")
     return (n - 0.5) + (K - 1) * n / 2.0
 
 
@@ -129,6 +133,7 @@ def gaussian_norm_mean(m) -> np.ndarray:
 
 def gordon_d_min(n: int, K: int, rank: int, delta: float) -> int:
     """Smallest d certified by the Gordon comparison (eq. G3)."""
+    n = balanced_n(n, K, "bounds.gordon_d_min (reports/theory.md)")
     target = math.sqrt(stat_dim_cone(n, K)) + math.sqrt(2 * math.log(K / delta))
     m = int(max(1, math.floor(target ** 2) - 2))
     while gaussian_norm_mean(m) < target:
@@ -143,6 +148,7 @@ def kinematic_p_infeasible(n: int, K: int, m) -> np.ndarray:
     L of codimension m (the kernel of an m x N Gaussian matrix), with the intrinsic volumes of
     C = half-space(R^n) x orthant(R^{(K-1)n}): v_j = (b_{j-n} + b_{j-n+1})/2, b = Bin((K-1)n, 1/2).
     """
+    n = balanced_n(n, K, "bounds.kinematic_p_infeasible (reports/theory.md)")
     mo = (K - 1) * n
     N = K * n
     j = np.arange(N + 1)
@@ -162,6 +168,7 @@ def kinematic_p_infeasible(n: int, K: int, m) -> np.ndarray:
 
 def kinematic_d_min(n: int, K: int, rank: int, delta: float) -> int:
     """Smallest d with K * P_inf(d - rank) <= delta (eq. K2)."""
+    n = balanced_n(n, K, "bounds.kinematic_d_min (reports/theory.md)")
     m = np.arange(1, K * n + 2)
     ok = K * kinematic_p_infeasible(n, K, m) <= delta
     return int(m[np.argmax(ok)]) + rank
@@ -282,6 +289,7 @@ def predicted_d_over_n(M: np.ndarray, sigma, n: int, starts: int = 8) -> np.ndar
     is cancelled by the means (d* = n + r - 1/2), at pure noise d* = delta(C) = (K+1)n/2 - 1/2
     exactly. ``sigma`` may be an array; consecutive values are warm-started.
     """
+    n = balanced_n(n, None, "bounds.predicted_d_over_n (reports/theory.md)")
     M = np.asarray(M, float)
     rank = int(np.linalg.matrix_rank(M)) if np.any(M) else 0
     sig = np.atleast_1d(np.asarray(sigma, float))
@@ -509,6 +517,7 @@ PAPER_CURVES = {
 def drawn_red_sigma(d, n: int, C: float) -> np.ndarray:
     """The paper's red curve as drawn in Figures 1-2: sigma = C sqrt((d - n)/d) (paper.md;
     C read off the figure); 0 for d <= n."""
+    n = balanced_n(n, None, "bounds.drawn_red_sigma (paper Theorem 3)")
     d = np.asarray(d, float)
     return C * np.sqrt(np.clip(d - n, 0, None) / d)
 
@@ -522,6 +531,7 @@ def constant_one_C(K: int, n: int, angle_deg: float | None = None,
       cos(theta) >= 0 (the (|cos| + 4 eps/(1-eps)^2)^2 term -> cos^2);
     * the same with log(Kn) (the log of (2.16)): C = min||mu_k|| g(theta) / sqrt((K-1) log(Kn)).
     """
+    n = balanced_n(n, K, "bounds.constant_one_C (paper Theorem 3)")
     g = 1.0
     if angle_deg is not None:
         c = math.cos(math.radians(angle_deg))
@@ -539,6 +549,7 @@ def thm4_explicit_sigma(d, n: int, angle_deg: float, mean_norm: float = 1.0) -> 
     theta~ = theta, so sigma = sqrt((d - n)/d) ||mu|| g(theta) / (2 sqrt(log n)),
     g = 1 (cos theta < 0) or sin theta. K = 2 only; 0 for d <= n.
     """
+    n = balanced_n(n, None, "bounds.thm4_explicit_sigma (paper Theorem 4)")
     c = math.cos(math.radians(angle_deg))
     g = 1.0 if c < 0 else math.sqrt(max(0.0, 1 - c * c))
     d = np.asarray(d, float)
@@ -549,6 +560,7 @@ def thm5a_sigma(d, n: int, K: int, smin_pi: float) -> np.ndarray:
     """Largest sigma of Theorem 5(a), paper (2.16), with eps -> 0:
     sigma = (1/2) sqrt((d - n) s_min(Pi)^2 / ((K - 1) d log(Kn))), Pi = [mu_1 .. mu_K]^T.
     0 for d <= n or s_min(Pi) = 0 (Pi not of full row rank: the theorem does not apply)."""
+    n = balanced_n(n, K, "bounds.thm5a_sigma (paper Theorem 5)")
     d = np.asarray(d, float)
     return 0.5 * np.sqrt(np.clip(d - n, 0, None) * smin_pi ** 2 / ((K - 1) * d
                                                                    * math.log(K * n)))
@@ -556,6 +568,7 @@ def thm5a_sigma(d, n: int, K: int, smin_pi: float) -> np.ndarray:
 
 def thm5b_d_over_n(n: int, K: int) -> float:
     """Theorem 5(b), paper (2.17): d/n >= (K+1)/2 + 2 sqrt((K-1) log n / n) + (K + 2 log n)/n."""
+    n = balanced_n(n, K, "bounds.thm5b_d_over_n (paper Theorem 5)")
     return (K + 1) / 2 + 2 * math.sqrt((K - 1) * math.log(n) / n) + (K + 2 * math.log(n)) / n
 
 
@@ -580,6 +593,7 @@ def paper_panel_curves(M: np.ndarray, n: int, d_grid, sigma_grid, *, angle_deg=N
     fine (curve, d_fine) ``sigma_max_fine`` for drawing and (curve) ``d_over_n_threshold``.
     A curve that does not apply (e.g. theta = 0, s_min(Pi) = 0, K != 2) certifies nothing.
     """
+    n = balanced_n(n, None, "bounds.paper_panel_curves (paper Theorem 3)")
     K = M.shape[1]
     d_grid = np.asarray(d_grid, int)
     sig = np.asarray(sigma_grid, float)

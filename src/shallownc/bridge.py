@@ -34,6 +34,7 @@ from . import feasibility as FZ
 from . import metrics
 from . import sweep
 from . import upfm
+from .class_sizes import dimension
 from .grid import Cell, Grid
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def grids_from_config(cfg: dict) -> dict[str, Grid]:
     out = {}
     for name, g in cfg.get("bridge", {}).get("grids", {}).items():
         out[name] = bridge_grid(name, g["geometry"], g["K"], g["n"],
-                                sorted({max(1, round(r * g["n"])) for r in g["d_over_n"]}),
+                                sorted({max(1, dimension(r, g["n"])) for r in g["d_over_n"]}),
                                 g["sigma"], g["trials"], g.get("mean_norm", 1.0),
                                 g.get("angle_deg", 120.0))
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -62,19 +63,58 @@ def snakemake_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "snakemake"]
 
 
-def _config_dirs(configfile: str | None, workflow: Path) -> dict:
-    """results_dir/report_dir of the validated config (the workflow's config.yaml if none)."""
+def run_config(args, workflow: Path | None) -> dict:
+    """The validated config a run with these ``--configfile`` files and ``--config`` values
+    uses (shallownc.config.resolve: layered on the workflow's config.yaml unless the files say
+    ``base: schema``). Problems raise :class:`CLIError`, one line each."""
     from . import config as C
 
-    path = Path(configfile) if configfile else workflow / "config.yaml"
-    return C.load(path)
+    files = list(getattr(args, "configfile", None) or [])
+    for f in files:
+        if Path(f).is_dir():
+            raise CLIError(f"config file {f} is a directory, not a YAML file")
+        if not Path(f).is_file():
+            raise CLIError(f"config file not found: {f}")
+    default = (workflow or Path.cwd()) / C.DEFAULT_CONFIG
+    try:
+        return C.load_run(files, _overrides(args), default)
+    except C.ConfigError as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _overrides(args) -> dict:
+    from . import config as C
+
+    try:
+        return C.parse_overrides(getattr(args, "config", None) or [])
+    except C.ConfigError as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def snakemake_config_items(overrides: dict) -> list[str]:
+    """``--config`` items for Snakemake: one per top-level key, nested values as JSON flow
+    (Snakemake accepts no dotted keys; the Snakefile types the strings it makes of them)."""
+    return [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
+
+
+def cores(text: str) -> str:
+    """``--cores``: a positive integer or 'all' (0 would make Snakemake wait forever)."""
+    if text == "all" or (text.isdigit() and int(text) > 0):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of cores (or 'all')")
 
 
 def build_snakemake_args(args, workflow: Path) -> list[str]:
-    """Snakemake arguments of ``run``/``report`` (tested without running Snakemake)."""
-    cmd = [*snakemake_command(), "--snakefile", str(workflow / "Snakefile")]
+    """Snakemake arguments of ``run``/``report`` (tested without running Snakemake).
+
+    The targets come first: Snakemake's --configfile and --config take several values, so a
+    target after them would be read as a config file or a config item."""
+    cmd = [*snakemake_command(), "--snakefile", str(workflow / "Snakefile"),
+           *getattr(args, "targets", [])]
     if args.configfile:
-        cmd += ["--configfile", str(Path(args.configfile).resolve())]
+        cmd += ["--configfile", *(str(Path(f).resolve()) for f in args.configfile)]
+    if getattr(args, "config", None):
+        cmd += ["--config", *snakemake_config_items(_overrides(args))]
     if args.cores:
         cmd += ["--cores", str(args.cores)]
     if args.profile:
@@ -88,14 +128,28 @@ def build_snakemake_args(args, workflow: Path) -> list[str]:
 def cmd_validate(args) -> int:
     from . import config as C
 
+    files = args.configs
+    name = " + ".join((files or [C.DEFAULT_CONFIG])
+                      + ([f"--config {' '.join(args.config)}"] if args.config else []))
     try:
-        cfg = C.load(args.config)
-    except C.ConfigError as exc:
-        print(f"{args.config}: {exc}", file=sys.stderr)
+        workflow = find_workflow(args.workflow_dir)
+    except CLIError:
+        workflow = None          # no checkout: config.yaml of the current folder, if any
+    args.configfile = files
+    try:
+        cfg = run_config(args, workflow)
+    except CLIError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
     sections = [k for k, v in cfg.items() if isinstance(v, dict)]
-    print(f"{args.config}: valid ({len(sections)} sections: {', '.join(sections)}); "
+    base = ("complete (base: schema)" if cfg["base"] == "schema"
+            else f"layered on {(workflow or Path.cwd()) / C.DEFAULT_CONFIG}")
+    print(f"{name}: valid, {base} ({len(sections)} sections: {', '.join(sections)}); "
           f"results_dir={cfg.get('results_dir')}, report_dir={cfg.get('report_dir')}")
+    for line in C.work_lines(cfg):
+        print(line)
+    for line in C.notes(cfg):
+        print(f"note: {line}")
     if args.show:
         print(json.dumps(cfg, indent=1, sort_keys=True, default=str))
     return 0
@@ -103,9 +157,9 @@ def cmd_validate(args) -> int:
 
 def _run_snakemake(cmd: list[str], workflow: Path, show: bool) -> int:
     if show:
-        print(" ".join(cmd))
+        print(shlex.join(cmd))
         return 0
-    print(f"[shallownc] in {workflow}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+    print(f"[shallownc] in {workflow}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
     return subprocess.call(cmd, cwd=workflow)
 
 
@@ -127,47 +181,35 @@ def profile_placeholders(profile: str | Path, workflow: Path) -> list[str]:
 
 def cmd_run(args) -> int:
     workflow = find_workflow(args.workflow_dir)
-    if args.configfile and not Path(args.configfile).exists():
-        raise CLIError(f"config file not found: {args.configfile}")
+    cfg = run_config(args, workflow)     # every config problem as one line, before Snakemake
     left = profile_placeholders(args.profile, workflow) if args.profile else []
     if left and not args.dry_run:
         raise CLIError(f"profile {args.profile} still has {PLACEHOLDER} values (copy it and "
                        "fill in your site's account and partitions; --dry-run plans "
                        "anyway):\n  " + "\n  ".join(left))
     if not args.print_command:
-        check_paper_targets(args, workflow)
-    cmd = build_snakemake_args(args, workflow) + list(args.targets) + list(args.snakemake_args)
+        check_paper_targets(args.targets, cfg, args.configfile)
+    cmd = build_snakemake_args(args, workflow) + list(args.snakemake_args)
     return _run_snakemake(cmd, workflow, args.print_command)
 
 
-def check_paper_targets(args, workflow: Path) -> None:
+def check_paper_targets(targets, cfg: dict, configfiles) -> None:
     """fig1/fig2/paper asked of a config without the paper's Figures 1-2: one line naming
     the presets (shallownc.paper_figures.missing_blocks), before Snakemake starts."""
-    from . import config as C
     from . import paper_figures as P
 
-    if not any(t in P.LP_FIGURES or t == P.AGGREGATE_TARGET for t in args.targets):
-        return
-    try:
-        cfg = _config_dirs(args.configfile, workflow)
-    except C.ConfigError as exc:
-        raise CLIError(str(exc)) from exc
-    msg = P.missing_blocks(args.targets, cfg, args.configfile or "config.yaml")
+    msg = P.missing_blocks(targets, cfg, " + ".join(configfiles or []) or "config.yaml")
     if msg:
         raise CLIError(msg)
 
 
 def cmd_report(args) -> int:
     workflow = find_workflow(args.workflow_dir)
-    out = args.output
-    if not out:
-        from . import config as C
-
-        try:
-            cfg = _config_dirs(args.configfile, workflow)
-        except C.ConfigError as exc:
-            raise CLIError(str(exc)) from exc
-        out = str(Path(cfg["report_dir"]) / "report.html")
+    cfg = run_config(args, workflow)
+    # --output is relative to the folder the command is run in (Snakemake runs in the
+    # checkout); the default is <report_dir>/report.html of the config, in the checkout
+    out = (str(Path(args.output).resolve()) if args.output
+           else str(Path(cfg["report_dir"]) / "report.html"))
     args.cores = args.dry_run = None
     cmd = build_snakemake_args(args, workflow) + ["--report", out] + list(args.snakemake_args)
     return _run_snakemake(cmd, workflow, args.print_command)
@@ -176,11 +218,16 @@ def cmd_report(args) -> int:
 def cmd_figures(args) -> int:
     from . import paper_figures as P
 
-    from . import config as C
-
     # the default config.yaml builds none of the paper's figures: lines for the CPU preset
-    configfile = args.configfile or P.PRESETS[0][0]
-    cfg = C.load(configfile)
+    given = args.configfile
+    configfile = given or P.PRESETS[0][0]
+    try:
+        workflow = find_workflow(None)
+    except CLIError:
+        workflow = None
+    args.configfile = [configfile]
+    cfg = run_config(args, workflow)
+    args.configfile = configfile
     res, rep = cfg["results_dir"], cfg["report_dir"]
     rows = [{"key": f.key, "paper": f.paper, "target": f.target,
              "command": P.command(f.target, configfile), "output": f.output(res),
@@ -189,7 +236,7 @@ def cmd_figures(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
-    if not args.configfile:
+    if not given:
         print(f"Commands for {configfile} ({P.PRESETS[0][1]}); {P.PRESETS[1][0]} runs "
               f"{P.PRESETS[1][1]} (shallownc figures --configfile {P.PRESETS[1][0]}).\n")
     for r in rows:
@@ -220,10 +267,10 @@ def describe(path: str | Path, all_attrs: bool = False) -> str:
                                      "history") if k in ds.attrs}
     lines.append("provenance:")
     lines += [f"  {k}: {v}" for k, v in prov.items()]
-    vers = json.loads(ds.attrs.get("package_versions_json", "{}"))
+    vers = _json_attr(ds.attrs, "package_versions_json", lines)
     if vers:
         lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())))
-    cfg = json.loads(ds.attrs.get("config_json", "{}") or "{}")
+    cfg = _json_attr(ds.attrs, "config_json", lines)
     if cfg:
         lines.append(f"  config: {len(json.dumps(cfg))} characters, top-level keys "
                      f"{sorted(cfg)} (attribute config_json)")
@@ -233,6 +280,21 @@ def describe(path: str | Path, all_attrs: bool = False) -> str:
     if all_attrs:
         lines += [f"  {k}: {v}" for k, v in other.items()]
     return "\n".join(lines)
+
+
+def _json_attr(attrs: dict, name: str, lines: list) -> dict:
+    """A JSON-valued provenance attribute as a mapping; an unreadable one is reported as a
+    line of the description (the rest of the file is still described)."""
+    raw = attrs.get(name, "") or "{}"
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        lines.append(f"  {name}: not valid JSON ({exc}); the provenance record is damaged")
+        return {}
+    if not isinstance(value, dict):
+        lines.append(f"  {name}: not a JSON object ({type(value).__name__})")
+        return {}
+    return value
 
 
 def cmd_info(args) -> int:
@@ -262,12 +324,22 @@ def cmd_decide(args) -> int:
     return 0 if dec.all_proofs else 1
 
 
+def _add_config_opts(p):
+    p.add_argument("--configfile", nargs="+", metavar="FILE",
+                   help="config YAML file(s), merged in order and layered on config.yaml "
+                        "unless they say `base: schema` (the presets); targets go before it")
+    p.add_argument("--config", nargs="+", metavar="KEY=VALUE",
+                   help="override settings, dotted keys for nested ones and YAML values, "
+                        "e.g. seed=3 training.dynamics.train.lr=0.1 verdict.enabled=false")
+
+
 def _add_workflow_opts(p, with_cores: bool):
-    p.add_argument("--configfile", help="config YAML (replaces config.yaml entirely)")
+    _add_config_opts(p)
     p.add_argument("--profile", help="Snakemake profile folder, passed as --workflow-profile "
                                      "(e.g. profiles/slurm); replaces profiles/default")
     if with_cores:
-        p.add_argument("--cores", help="CPU cores (default: the profile's)")
+        p.add_argument("--cores", type=cores,
+                       help="CPU cores, a positive integer or 'all' (default: the profile's)")
         p.add_argument("-n", "--dry-run", action="store_true", help="plan only")
     p.add_argument("--workflow-dir", help=f"checkout holding the Snakefile (default: "
                                           f"${WORKFLOW_ENV}, the current folder, the "
@@ -278,12 +350,16 @@ def _add_workflow_opts(p, with_cores: bool):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="shallownc", description=__doc__.split("\n\n")[0],
-                                epilog="`shallownc COMMAND --help` describes each command.")
+                                epilog="`shallownc COMMAND --help` describes each command.",
+                                allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     v = sub.add_parser("validate", help="check a config against the schema",
                        description="Validate CONFIG against the JSON schema (defaults filled); "
                                    "exit status 2 with every problem named if invalid.")
-    v.add_argument("config")
+    v.add_argument("configs", nargs="*", metavar="CONFIG",
+                   help="config file(s) as `run --configfile` takes them (none: config.yaml)")
+    v.add_argument("--config", nargs="+", metavar="KEY=VALUE", help="overrides, as for run")
+    v.add_argument("--workflow-dir", help="checkout whose config.yaml overrides layer on")
     v.add_argument("--show", action="store_true", help="print the config with defaults")
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("run", help="run the pipeline (Snakemake)",
@@ -323,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--lambda-H", type=float)
     dc.add_argument("--output", help="write the verdicts as NetCDF")
     dc.set_defaults(func=cmd_decide)
+    for command in sub.choices.values():
+        command.allow_abbrev = False     # `--config` must never be read as `--configfile`
     return p
 
 

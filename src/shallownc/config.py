@@ -24,6 +24,8 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 import yaml
 
+from .class_sizes import dimension
+
 ROOT_SCHEMA = "config.schema.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -57,6 +59,8 @@ _PATH_KEYS = (("results_dir",), ("report_dir",), ("training", "checkpoint_dir"),
               ("verdict", "checkpoint_dir"), ("paper", "train", "checkpoint_dir"))
 # Geometries whose means are only defined for two classes (paper Section 3, docs/science.md §1).
 _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
+# Sections whose defaults are not worth a log line when left out (limits, not settings).
+_QUIET_DEFAULTS = ("work_limits",)
 # Training experiments whose nets have two layers (no first layer to freeze).
 _TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
 
@@ -211,6 +215,8 @@ def validate(config: dict, schema_dir: str | Path | None = None) -> dict:
     msgs += [_explain(e, schema) for e in errors]
     if not msgs:
         msgs = list(_cross_checks(config))
+    if not msgs:
+        msgs = list(_work_checks(config))
     if msgs:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(msgs))
     return config
@@ -224,8 +230,9 @@ def validate_or_exit(config: dict, schema_dir: str | Path | None = None) -> list
         validate(config, schema_dir)
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
-    lines = [f"config: {line}" for line in notes(config)]
-    missing = defaulted_sections(given, load_schema(schema_dir))
+    lines = [f"config: {line}" for line in work_lines(config) + notes(config)]
+    missing = [s for s in defaulted_sections(given, load_schema(schema_dir))
+               if s not in _QUIET_DEFAULTS]
     if missing:
         lines.append("config: section(s) not given, filled with the schema defaults: "
                      + ", ".join(missing))
@@ -263,8 +270,9 @@ def _cell_checks(config: dict) -> Iterator[str]:
 
 
 def _d_over_n_checks(where: str, g: dict, min_d: int = 1) -> Iterator[str]:
-    """d = round(d_over_n * n) must be >= min_d and distinct across the list."""
-    ds = [round(r * g["n"]) for r in g["d_over_n"]]
+    """d = round(d_over_n * n) (class_sizes.dimension) must be >= min_d and distinct across the
+    list."""
+    ds = [dimension(r, g["n"]) for r in g["d_over_n"]]
     for r, d in zip(g["d_over_n"], ds):
         if d < min_d:
             yield (f"'{where}.d_over_n' value {r} gives d = {d} < {min_d} for n = {g['n']}"
@@ -510,15 +518,39 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _verdict_checks(config)
 
 
+def _work_checks(config: dict) -> Iterator[str]:
+    """The size of the work within work_limits (shallownc.worksize); only once the other
+    checks pass (the counts assume a consistent config)."""
+    from . import worksize
+
+    yield from worksize.over_limits(worksize.estimate(config), config["work_limits"])
+
+
+def work_lines(config: dict) -> list[str]:
+    """The size of the work of a validated config, one line per target (stated by
+    ``shallownc validate`` and logged by the Snakefile)."""
+    from . import worksize
+
+    return [f"work of the {target}: {size.line()}"
+            for target, size in worksize.estimate(config).items()]
+
+
 # ---- files --------------------------------------------------------------------------------------
 
 def read_yaml(path: str | Path) -> dict:
     """A YAML config file as a mapping; errors name the file (and the line of a syntax error)."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a directory, not a YAML file")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start}): is it a "
+                          "YAML file?") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -544,8 +576,139 @@ def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:
     return validate(read_yaml(path), schema_dir)
 
 
+# ---- layering: config files, overrides and the default config.yaml -----------------------------
+# A run's config (README "Overrides"): the --configfile files merged in the order given, then the
+# --config overrides, merged as Snakemake merges them (mappings key by key, any other value
+# replaced). Unless the result says `base: schema` (the presets do) or config.yaml is itself one
+# of the files, it is layered on config.yaml: an override file holding `seed: 3` is config.yaml
+# with seed 3, never the schema defaults alone.
+DEFAULT_CONFIG = "config.yaml"
+
+
+def merge(base: dict, over: dict) -> dict:
+    """``over`` merged onto a copy of ``base``: mappings key by key (recursively), every other
+    value replaced (Snakemake's update_config)."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def typed(text: str) -> Any:
+    """A command-line value as Snakemake types it (int, float, then YAML: true/false, null,
+    lists and mappings with typed entries), e.g. '1e-3' -> 0.001, 'false' -> False."""
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"value {text!r} is not valid YAML: {exc}") from exc
+    return retyped(value)
+
+
+def retyped(value: Any) -> Any:
+    """Strings inside lists and mappings typed as by :func:`typed` (Snakemake's --config reads
+    nested values such as ``training='{dynamics: {train: {lr: 0.1}}}'`` as strings)."""
+    if isinstance(value, dict):
+        return {k: retyped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [retyped(v) for v in value]
+    if isinstance(value, str):
+        return typed(value)
+    return value
+
+
+def parse_overrides(items: Iterable[str]) -> dict:
+    """``KEY=VALUE`` items (KEY dotted for nested keys: ``training.dynamics.train.lr=0.1``) as
+    one nested mapping; values typed (:func:`typed`)."""
+    out: dict = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        parts = key.split(".")
+        if not sep or not all(p.strip() for p in parts):
+            raise ConfigError(f"override {item!r} must be KEY=VALUE (nested keys joined by "
+                              "dots, e.g. training.dynamics.train.lr=0.1)")
+        node: Any = typed(text) if text else None
+        for p in reversed(parts):
+            node = {p: node}
+        out = merge(out, node)
+    return out
+
+
+def nested_overrides(config_overrides: dict) -> dict:
+    """Snakemake's --config values with dotted keys expanded and nested strings typed (a
+    plain ``snakemake --config`` user gets what the shallownc CLI gives)."""
+    out: dict = {}
+    for key, value in config_overrides.items():
+        node = retyped(value)
+        for p in reversed(str(key).split(".")):
+            node = {p: node}
+        out = merge(out, node)
+    return out
+
+
+def layered(config: dict, files: list, default: str | Path = DEFAULT_CONFIG) -> dict:
+    """``config`` (the merged files and overrides) layered on ``default`` unless it says
+    ``base: schema`` or ``default`` is one of ``files`` (module section "layering")."""
+    default = Path(default)
+    if config.get("base", "config.yaml") == "schema" or not files:
+        return config
+    if any(Path(f).resolve() == default.resolve() for f in files):
+        return config
+    if not default.is_file():
+        raise ConfigError(f"{', '.join(map(str, files))}: layered on {default}, which is not "
+                          "there; give a complete config with `base: schema`, or run where "
+                          f"{default.name} is")
+    return merge(read_yaml(default), config)
+
+
+def resolve(files: list, overrides: dict | None = None,
+            default: str | Path = DEFAULT_CONFIG) -> dict:
+    """The config a run uses (not validated): ``default`` alone if no file is given, else the
+    files merged in order and layered (:func:`layered`); then the overrides."""
+    cfg: dict = {}
+    for f in files:
+        cfg = merge(cfg, read_yaml(f))
+    cfg = merge(cfg, overrides or {})
+    if not files:
+        return merge(read_yaml(default), cfg)
+    return layered(cfg, files, default)
+
+
+def apply_run_layers(config: dict, files: list, config_overrides: dict,
+                     default: str | Path = DEFAULT_CONFIG) -> None:
+    """For the Snakefile: Snakemake has merged the --configfile files and the --config values
+    into ``config``; expand dotted keys, type nested values, layer on config.yaml, in place.
+    A problem exits with one line (no traceback)."""
+    try:
+        over = nested_overrides(config_overrides)
+        for k in config_overrides:
+            if "." in str(k):
+                config.pop(k, None)
+        new = layered(merge(config, over), files, default)
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
+    config.clear()
+    config.update(new)
+
+
+def load_run(files: list, overrides: dict | None = None,
+             default: str | Path = DEFAULT_CONFIG) -> dict:
+    """The validated config of a run with these --configfile files and --config overrides
+    (:func:`resolve`)."""
+    return validate(resolve(list(files), overrides, default))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m shallownc.config FILE...``: one line per problem, exit status 2; else ok."""
+    """``python -m shallownc.config FILE...``: each file as a run would use it alone (layered
+    on ./config.yaml unless it says ``base: schema``); one line per problem, exit status 2;
+    else ok."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         print("usage: python -m shallownc.config CONFIG.yaml [...]", file=sys.stderr)
@@ -553,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for path in argv:
         try:
-            load(path)
+            load_run([path])
         except ConfigError as exc:
             text = str(exc).replace("invalid configuration:\n  - ", "").split("\n  - ")
             for line in text:

@@ -83,6 +83,7 @@ import scipy.linalg  # noqa: F401
 import scipy.optimize  # noqa: F401
 
 from . import certify
+from .class_sizes import balanced_n
 
 # The codes (verdicts, method codes) are defined in the ground-floor module shallownc.status,
 # re-exported here for the engine's callers.
@@ -949,6 +950,7 @@ def decide_noiseless(means: np.ndarray, n: int, k: int, opts: SolverOptions | No
     (K-1) n, in the class order of X). More than ``max_classes`` classes: UNDECIDED (the
     face enumeration is 2^(K-1)); use :func:`solve` on the data instead.
     """
+    n = balanced_n(n, None, "feasibility.decide_noiseless (reports/lp_exact.md §3)")
     opts = opts or SolverOptions()
     t0 = time.perf_counter()
     M = np.asarray(means, dtype=np.float64)

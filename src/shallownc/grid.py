@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from . import data as D
+from .class_sizes import dimension
 
 KINDS = ("phase", "pure_noise", "real", "paper", "random_features")
 SOURCES = ("gmm", "digits")
@@ -80,11 +81,12 @@ class Grid:
         """A grid from one validated config block (phase_diagrams entry or paper figure).
 
         ``block`` has geometry, K, n, trials, mean_norm, angle_deg and either ``d_over_n``
-        (d = round(d_over_n * n)) or explicit ``d``, and ``sigma``; ``fixed`` overrides fields.
+        (d = round(d_over_n * n), :func:`shallownc.class_sizes.dimension`) or explicit ``d``,
+        and ``sigma``; ``fixed`` overrides fields.
         """
         n = block["n"]
         d = tuple(int(v) for v in block["d"]) if "d" in block else \
-            tuple(round(r * n) for r in block["d_over_n"])
+            tuple(dimension(r, n) for r in block["d_over_n"])
         spec = dict(name=name, kind=kind, source="gmm", geometry=block["geometry"],
                     K=block["K"], n=n, d=d, sigma=tuple(float(s) for s in block["sigma"]),
                     trials=block["trials"], mean_norm=float(block["mean_norm"]),

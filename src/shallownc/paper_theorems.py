@@ -25,6 +25,7 @@ from scipy.special import ndtr
 
 from . import data as D
 from . import kernels
+from .class_sizes import balanced_n, dimension
 from .upfm import NORMALIZATION
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def run_theorem6(cfg: dict, fig6_cfg: dict, base_seed: int, solver_cfg: dict) ->
     Xd, yd = digits_balanced(fig6_cfg["n_per_class"] or None,
                              D.cell_seed(base_seed, 0, purpose="digits"))
     g = cfg["gaussian"]
-    Xg, yg, _ = gaussian_unit_data(g["n"], round(g["d_over_n"] * g["n"]), g["sigma"], base_seed)
+    Xg, yg, _ = gaussian_unit_data(g["n"], dimension(g["d_over_n"], g["n"]), g["sigma"], base_seed)
     sets = {"digits": (Xd, yd), "gaussian": (Xg, yg)}
     ratios = np.asarray(sorted(cfg["d1_over_N"]), float)
     T = int(cfg["trials"])
@@ -157,6 +158,7 @@ def _t6_desc(key: str) -> str:
 
 def bound_228(s, d, n: int, c1: float = 0.0, c2: float = 0.0):
     """Paper (2.28): lower bound on the test error of every NC solution (module docstring)."""
+    n = balanced_n(n, None, "paper_theorems.bound_228 (paper (2.28))")
     s = np.asarray(s, dtype=np.float64)
     d = np.asarray(d, dtype=np.float64)
     if (s <= 0).any() or (d <= 0).any() or n < 2 or c1 < 0 or c2 < 0:
@@ -170,6 +172,7 @@ def bound_228(s, d, n: int, c1: float = 0.0, c2: float = 0.0):
 def bound_228_large_s(s, d, n: int, with_constant: bool = False):
     """Large-s form of (2.28): 1 - Phi(sqrt(d/n) s^{-3/2}) as the paper writes it; with
     ``with_constant`` the exact leading term 1 - Phi(sqrt(2 sqrt(2 pi) d/n) s^{-3/2})."""
+    n = balanced_n(n, None, "paper_theorems.bound_228_large_s (paper (2.28))")
     s = np.asarray(s, dtype=np.float64)
     k = np.sqrt(2 * np.sqrt(2 * np.pi)) if with_constant else 1.0
     return 1.0 - ndtr(k * np.sqrt(np.asarray(d, float) / n) * s ** -1.5)
@@ -213,6 +216,7 @@ def run_theorem78(cfg: dict, base_seed: int, solver_cfg: dict) -> xr.Dataset:
 def smallest_common_constant(s, d, n: int, err, c_max: float = 1e4) -> float:
     """Smallest c >= 0 with (2.28)(c1 = c2 = c) <= err at every point (bisection; (2.28) is
     decreasing in c): the constants the exact best-NC errors ``err`` force on the bound."""
+    n = balanced_n(n, None, "paper_theorems.smallest_common_constant (paper (2.28))")
     s, d, err = (np.asarray(v, dtype=np.float64).ravel() for v in (s, d, err))
 
     def worst(c):

@@ -28,6 +28,7 @@ import xarray as xr
 from . import data as D
 from . import feasibility as F
 from . import sweep as SW
+from .class_sizes import dimension
 from .grid import Cell, Grid, parse_job  # noqa: F401  (re-exported: rules, bench, tests)
 from .status import probability  # noqa: F401  (re-exported; P(feasible) over decided trials)
 
@@ -79,7 +80,7 @@ def grids_from_config(config: dict) -> dict[str, Grid]:
     for K in pn.get("K", []):
         name = f"noise_k{K}"
         grids[name] = Grid(name=name, kind="pure_noise", source="gmm", geometry="noise", K=K,
-                           n=pn["n"], d=tuple(round(r * pn["n"]) for r in pn["d_over_n"]),
+                           n=pn["n"], d=tuple(dimension(r, pn["n"]) for r in pn["d_over_n"]),
                            sigma=(1.0,), trials=pn["trials"], mean_norm=0.0)
     rd = fz.get("real_data", {})
     if rd.get("enabled", False):

@@ -28,6 +28,7 @@ from . import data as D
 from . import feasibility as F
 from . import phase
 from . import sweep as SW
+from .class_sizes import balanced_n
 from .grid import Cell, Grid
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def rank_width(N: int, delta: float) -> int:
 
 def reference_widths(K: int, n: int, delta: float) -> dict:
     """The reference lines of the figure (module docstring)."""
+    n = balanced_n(n, K, "random_features.reference_widths")
     N = K * n
     return {"n_log_n": n * math.log(n), "N_log_N": N * math.log(N), "N": float(N),
             "rank_width": float(rank_width(N, delta)),

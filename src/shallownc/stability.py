@@ -353,3 +353,212 @@ def gd_from(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scale: floa
         if not (np.isfinite(W1).all() and np.isfinite(W2).all()):
             return float("inf"), W1, W2
     return bridge.network_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale), W1, W2
+
+
+# ------------------------------------------------------------------ study-facing summaries
+
+@dataclass(frozen=True)
+class Settings:
+    """Numerical settings of the stability diagnostics (schema verdict.stability; every
+    field comes from the validated config, nothing is defaulted here)."""
+    zero_tol: float             # S§1: pre-activations <= zero_tol max|A| count as inactive
+    lanczos_tol: float          # S§4: stop when the Ritz residual <= tol |theta|
+    lanczos_max_iter: int
+    stationary_gradient: float  # S§5: relative gradient at or below it = stationary
+    polish_max_iter: int        # S§5: L-BFGS iterations of the polish
+    blocked_rel: float          # S§5: dG/dH < -blocked_rel max|dG/dH| counts as negative
+
+    @classmethod
+    def from_config(cls, c: dict) -> "Settings":
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        missing = [k for k in names if k not in c]
+        if missing:
+            raise ValueError(f"stability settings lack {missing} (the verdict schema fills "
+                             "them)")
+        return cls(**{k: c[k] for k in names})
+
+
+def collapsed_sharpness(X, y, ws, K: int, n: int, lam_W: float, lam_H: float, loss: str,
+                        mse_scale: float, width: int, st: Settings, seed: int) -> dict:
+    """lambda_max (Lanczos, S§4) of the bridge network of width ``width`` (S§2) and
+    eta* = 2/lambda_max (S§3); ws: one verified LP solution per class."""
+    W1, W2 = collapsed_network(X, y, ws, K, n, lam_W, lam_H, loss, mse_scale, width)
+    e = sharpness(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, st.zero_tol, st.lanczos_tol,
+                  st.lanczos_max_iter, seed)
+    return {"lambda_max": e.value, "lanczos_residual": e.residual,
+            "lanczos_iterations": e.iterations, "lanczos_converged": int(e.converged),
+            "eta_star": eta_star(e.value)}
+
+
+def end_point(W1, W2, X, y, lam_W: float, lam_H: float, loss: str, mse_scale: float,
+              F_star: float, st: Settings, seed: int) -> dict:
+    """Diagnostics of a training end point (S§5): relative gradient, the gap after a float64
+    L-BFGS polish and its iterations, the ReLU-blocked entries, and the sharpness there
+    (Lanczos, S§4, relu'(0) = 0)."""
+    g = relative_gradient(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, 0.0)
+    pol = lbfgs_polish(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, st.polish_max_iter)
+    e = sharpness(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, 0.0, st.lanczos_tol,
+                  st.lanczos_max_iter, seed)
+    return {"rel_gradient": g, "polished_gap": max(pol.after - F_star, 0.0),
+            "polish_iterations": pol.iterations,
+            "blocked_entries": blocked_entries(W1, W2, X, y, lam_W, lam_H, loss, mse_scale,
+                                               st.blocked_rel),
+            "endpoint_sharpness": e.value}
+
+
+def step_limit(lam_max: float, optimizer: str, momentum: float, batch_size) -> float:
+    """The largest step at which the collapsed minimizer can be a limit of the run (S§3):
+    GD and SGD 2/lambda_max, heavy-ball momentum mu 2(1 + mu)/lambda_max (the linearized
+    map's eigenvalues stay in the unit disc iff 0 < eta lambda < 2(1 + mu); Polyak 1964);
+    minibatch SGD is stable in mean only if it is (Wu, Ma & E 2018), so the same limit is a
+    necessary condition. Adam/AdamW: NaN (their step is preconditioned; no such limit)."""
+    if optimizer != "sgd" or not lam_max > 0:
+        return float("nan")
+    return float(2.0 * (1.0 + float(momentum)) / lam_max)
+
+
+UNREACHED_LABELS = ("unstable_step", "oscillating", "stationary_not_global", "still_moving")
+
+
+def unreached_label(slope: float, stall_slope: float, lr_end: float, limit: float,
+                    rel_grad: float, stationary_gradient: float, polished_gap: float,
+                    tol: float) -> str:
+    """Why a run with gap > tol did not reach F* (S§3, S§5), first rule that holds:
+
+    unstable_step          lr at the end >= the step limit (S§3; limit from the Lanczos
+                           lower bound on lambda_max, so lr >= eta* is certain): the collapsed
+                           minimizer cannot be the run's limit;
+    still_moving           the gap still falls (log-log slope <= -stall_slope, V§4) or the
+                           slope is undefined;
+    oscillating            flat gap, relative gradient > stationary_gradient: not at a
+                           stationary point;
+    stationary_not_global  flat gap, relative gradient <= stationary_gradient, and the
+                           float64 L-BFGS polish ends with gap > tol: a stationary point that
+                           is not the global minimizer;
+    still_moving           otherwise (the polish reaches F*: a descent path exists).
+    """
+    if np.isfinite(limit) and lr_end >= limit:
+        return "unstable_step"
+    if not np.isfinite(slope) or slope <= -stall_slope:
+        return "still_moving"
+    if not rel_grad <= stationary_gradient:
+        return "oscillating"
+    if polished_gap > tol:
+        return "stationary_not_global"
+    return "still_moving"
+
+
+# ------------------------------------------------------------------ per data set (study)
+
+DATA_SET_VARS = {
+    "lambda_max": ("sharpness lambda_max at the collapsed minimizer",
+                   "largest eigenvalue of the Hessian of F_net (smooth piece, relu'(0) = 0) at "
+                   "the bridge network of the study width, float64 Lanczos (S§1-S§4); NaN "
+                   "where the class LP is not feasible"),
+    "eta_star": ("largest stable GD step eta*", "2 / lambda_max (S§3)"),
+    "lanczos_residual": ("Lanczos Ritz residual", "||Hess y - lambda y|| at the stop (S§4)"),
+    "lambda_max_width_K": ("lambda_max at the width-K bridge network",
+                           "same data, width K (no zero neurons): S§2 check"),
+    "lambda_max_split": ("lambda_max at the split collapsed minimizer",
+                         "each class neuron split into split_copies copies / sqrt(copies): "
+                         "another global minimizer (S§2 check)"),
+    "lambda_max_alt_spread": ("spread of lambda_max over other LP solutions",
+                              "max |lambda(alt) - lambda| / lambda over the bridge networks "
+                              "of alternative LP solutions (S§2 check); NaN if none found"),
+}
+
+
+def data_set_stability(X, y, ws, K: int, n: int, lam_W: float, lam_H: float, loss: str,
+                       mse_scale: float, width: int, st: Settings, seed: int,
+                       alternatives: int, split_copies: int) -> dict:
+    """DATA_SET_VARS of one LP-feasible data set (ws: verified LP solutions, one per class):
+    lambda_max and eta* at the study-width bridge network and the S§2 checks (width K, the
+    split minimizer, ``alternatives`` other LP solutions per class)."""
+    args = (X, y, ws, K, n, lam_W, lam_H, loss, mse_scale)
+    base = collapsed_sharpness(*args, width, st, seed)
+    out = {"lambda_max": base["lambda_max"], "eta_star": base["eta_star"],
+           "lanczos_residual": base["lanczos_residual"]}
+    out["lambda_max_width_K"] = collapsed_sharpness(*args, K, st, seed)["lambda_max"]
+    W1, W2 = collapsed_network(*args, K)
+    S1, S2 = split_network(W1, W2, K, split_copies)
+    out["lambda_max_split"] = sharpness(S1, S2, X, y, lam_W, lam_H, loss, mse_scale,
+                                        st.zero_tol, st.lanczos_tol, st.lanczos_max_iter,
+                                        seed).value
+    alts = [alternative_lp_solutions(X, y, k, ws[k], alternatives, seed + k, 1e-9)
+            for k in range(K)]
+    m = min((len(a) for a in alts), default=0)
+    spread = [abs(collapsed_sharpness(X, y, [a[i] for a in alts], K, n, lam_W, lam_H, loss,
+                                      mse_scale, K, st, seed)["lambda_max"]
+                  - out["lambda_max_width_K"]) / out["lambda_max_width_K"] for i in range(m)]
+    out["lambda_max_alt_spread"] = max(spread) if spread else float("nan")
+    return out
+
+
+def study_learning_rates(lam_max, fraction: float, optimizer: str, momentum: float,
+                         batch_size, lr) -> tuple[np.ndarray, str]:
+    """Per-run learning rates of a recipe and the rule used (stated in the NetCDF):
+    fraction > 0 and an SGD recipe: lr_r = fraction x step_limit(lambda_max of run r's data
+    set) (S§3); runs without a collapsed minimizer (lambda_max NaN) take the smallest such lr
+    of the call; fraction = 0, Adam/AdamW or no finite lambda_max: the recipe's ``lr``."""
+    lam = np.asarray(lam_max, dtype=np.float64)
+    lim = np.array([step_limit(v, optimizer, momentum, batch_size) if np.isfinite(v)
+                    else np.nan for v in lam])
+    if not fraction > 0 or not np.isfinite(lim).any():
+        return np.full(lam.shape, float(lr)), f"fixed lr {float(lr):g}"
+    out = fraction * lim
+    out[~np.isfinite(out)] = np.nanmin(out)
+    return out, (f"{fraction:g} x the step limit of each run's collapsed minimizer "
+                 f"(2(1+momentum)/lambda_max); LP-infeasible data sets: the call's smallest")
+
+
+END_POINT_VARS = {
+    "rel_gradient": ("relative gradient at the end point",
+                     "||grad F_net|| / ||(W1, W2)||_F, float64, relu'(0) = 0 (S§5)"),
+    "polished_gap": ("gap after a float64 L-BFGS polish",
+                     "F_net - F* after scipy L-BFGS-B from the end point (S§5)"),
+    "polish_iterations": ("L-BFGS polish iterations", "iterations of the polish (S§5)"),
+    "blocked_entries": ("ReLU-blocked feature entries",
+                        "entries with W1 X <= 0 and dG/dH < -blocked_rel max|dG/dH| (S§5)"),
+    "endpoint_sharpness": ("sharpness at the end point",
+                           "lambda_max of the Hessian of F_net at the final weights (S§4)"),
+}
+
+
+def end_points(W1s, W2s, Xs, ys, lam_W: float, lam_H: float, loss: str, mse_scale: float,
+               F_stars, st: Settings, seed: int, skip=None) -> dict:
+    """END_POINT_VARS of R runs (arrays (R,)); runs with skip[r] (diverged) are NaN."""
+    R = len(W1s)
+    out = {k: np.full(R, np.nan) for k in END_POINT_VARS}
+    for r in range(R):
+        if skip is not None and skip[r]:
+            continue
+        e = end_point(W1s[r], W2s[r], Xs[r], ys[r], lam_W, lam_H, loss, mse_scale,
+                      float(F_stars[r]), st, seed)
+        for k, v in e.items():
+            out[k][r] = v
+    return out
+
+
+def relabel(verdict, lp_status, gap_final, tol, slope, stall_slope: float, lr_end, limit,
+            diag: dict, stationary_gradient: float) -> np.ndarray:
+    """Replace 'stalled' / 'undecided' of runs with LP proof (status 1 or 0) by the label of
+    :func:`unreached_label` (codes of shallownc.status); every other verdict is kept (an
+    LP-infeasible run is never reached: these runs have gap > tol, and their step limit is
+    NaN, no collapsed minimizer)."""
+    from . import status as V
+
+    code = {name: c for c, name in V.VERDICT_NAMES.items()}
+    out = np.asarray(verdict).astype(np.int8).copy()
+    for r in range(out.size):
+        if out[r] not in (V.STALLED, V.VERDICT_UNDECIDED) or lp_status[r] not in V.LP_PROOF:
+            continue
+        if not gap_final[r] > tol[r]:
+            raise ValueError(f"run {r}: verdict {V.VERDICT_NAMES[int(out[r])]} with gap "
+                             f"{gap_final[r]!r} <= tol {tol[r]!r}")
+        lim = limit[r] if lp_status[r] == V.FEASIBLE else float("nan")
+        out[r] = code[unreached_label(slope[r], stall_slope, lr_end[r], lim,
+                                      diag["rel_gradient"][r], stationary_gradient,
+                                      diag["polished_gap"][r], tol[r])]
+    return out

@@ -87,6 +87,12 @@ VERDICT_NAMES = {
     UNRESOLVED: "infeasible_below_tolerance",
     NOT_APPLICABLE: "not_applicable",
 }
+# Why a run with gap > tol did not reach F* (issue 23; stability.unreached_label, S§3/S§5);
+# the study's runs get these instead of stalled / undecided (kept for trajectory-only verdicts).
+UNSTABLE_STEP, OSCILLATING, STATIONARY_NOT_GLOBAL, STILL_MOVING = range(7, 11)
+VERDICT_NAMES.update({UNSTABLE_STEP: "unstable_step", OSCILLATING: "oscillating",
+                      STATIONARY_NOT_GLOBAL: "stationary_not_global",
+                      STILL_MOVING: "still_moving"})
 VERDICT_HELP = {
     "reached": "LP feasible and gap <= tol: at the collapsed global minimizer (V§2-3)",
     "stalled": "gap > tol and log-log slope over the last decade > -s_stall (V§4)",
@@ -96,6 +102,14 @@ VERDICT_HELP = {
     "infeasible_below_tolerance": "LP infeasible (inf F_net > F*) but gap <= tol: the positive "
                                   "minimum gap is below the tolerance; never 'reached'",
     "not_applicable": "not trained on the activation-regularized objective: no UPFM bound",
+    "unstable_step": "LP feasible, gap > tol, final lr >= the step limit 2(1+momentum)/lambda_max "
+                     "of the collapsed minimizer (S§3): it cannot be the run's limit",
+    "oscillating": "gap > tol and flat, relative gradient > stationary_gradient: not at a "
+                   "stationary point (S§5)",
+    "stationary_not_global": "gap > tol and flat, relative gradient <= stationary_gradient, "
+                             "float64 L-BFGS polish ends with gap > tol (S§5)",
+    "still_moving": "gap > tol and still falling (slope <= -stall_slope), or the polish "
+                    "reaches F* (a descent path exists)",
 }
 # LP statuses as rows of verdict tables, and the two that are proofs (V§2)
 LP_STATUSES = (FEASIBLE, INFEASIBLE, UNDECIDED, INFEASIBLE_WITHIN_RADIUS)

@@ -41,6 +41,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from . import metrics
+from .class_sizes import balanced_n
 from .sweep import map_cells
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ def threshold(loss: str, model: str, K: int, n: int, mse_scale: float = 0.5) -> 
     CE UPFM: (K-1)/(K^2 N) (paper Theorem 2(a): a > 0 iff sqrt(n(K-1)/K) > K n lambda);
     CE UFM: 1/(K^2 n); MSE: 4 c^2/(K N) (paper Theorem 2(b), c = 1/2: sqrt(n) K lambda < 1).
     """
+    n = balanced_n(n, K, "upfm.threshold (paper Theorem 2)")
     N = K * n
     if loss == "ce":
         return (K - 1) / (K ** 2 * N) if model == "upfm" else 1.0 / (K ** 2 * n)
@@ -396,6 +398,7 @@ def lambdas_from_ratio(ratio: float, loss: str, K: int, n: int, mse_scale: float
                        lam_ratio: float = 1.0):
     """(lambda_W, lambda_H) with lambda_W lambda_H = ratio * threshold of the UPFM (D§2, D§3)
     and lambda_W / lambda_H = lam_ratio."""
+    n = balanced_n(n, K, "upfm.lambdas_from_ratio (paper Theorem 2)")
     if not (ratio > 0 and lam_ratio > 0):
         raise ValueError(f"ratio and lam_ratio must be positive, got {ratio}, {lam_ratio}")
     prod = ratio * threshold(loss, "upfm", K, n, mse_scale)

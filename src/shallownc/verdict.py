@@ -42,6 +42,7 @@ import xarray as xr
 
 from . import bridge, upfm
 from . import status as S
+from .class_sizes import balanced_n, dimension
 from .normalization import trainer_lambda_factor, trainer_lambdas
 # Verdict codes, names and flag attributes live in the ground-floor module shallownc.status
 # (readers such as figures import them from there); re-exported here under these names.
@@ -58,6 +59,7 @@ GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
 def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
             mse_scale: float) -> float:
     """F* = global minimum of the UPFM (paper Theorem 2; upfm.closed_form, model 'upfm')."""
+    n = balanced_n(n, K, "verdict.optimum (F* of paper Theorem 2)")
     return upfm.closed_form(loss, "upfm", int(K), int(n), float(lambda_W), float(lambda_H),
                             float(mse_scale)).value
 
@@ -496,7 +498,7 @@ def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr
     trial, ...)."""
     st = vcfg["study"]
     data = st["data"]
-    d = int(round(float(d_over_n) * data["n"]))
+    d = dimension(d_over_n, data["n"])
     if d < 1:
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
     cells = [(float(s), t) for s in st["sigma"] for t in range(st["trials"])]
@@ -516,7 +518,7 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
     tcfg = {**st["train"], **over}
     parts = []
     for r in vc["d_over_n"]:
-        d = int(round(float(r) * data["n"]))
+        d = dimension(r, data["n"])
         cells = [(float(s), t) for s in vc["sigma"] for t in range(st["trials"])]
         ds = train_cells(cells, d, data, tcfg, run_config(vcfg), base_seed,
                          solver_cfg=solver_cfg, name=f"verdict_{variant['name']}_d{d}",

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from shallownc import codehash
+from shallownc.class_sizes import dimension
 from shallownc import config as sncconfig
 from shallownc import phase
 from shallownc import bridge as _bridge
@@ -355,7 +356,7 @@ def paper_report_labels(wildcards):
 PAPER = config["paper"]
 PAPER_TRAIN = result_settings("paper.train")
 PAPER_FIG3_D = sorted(
-    {int(round(r * PAPER["fig3"]["n"])) for r in PAPER["fig3"]["d_over_n"]}
+    {dimension(r, PAPER["fig3"]["n"]) for r in PAPER["fig3"]["d_over_n"]}
 )
 PAPER_FIG6_D1 = _paper_training.fig6_widths(
     PAPER["fig6"],

@@ -20,6 +20,7 @@ import xarray as xr
 
 from . import legend_below, save, setup_style
 from .. import io
+from ..class_sizes import dimension
 
 REQUIRED = ["best_nc_error_lower", "best_nc_error_upper", "nc_all_status", "bound_meanfield",
             "bound_instance",
@@ -138,7 +139,7 @@ def plot_experiment(path_nc, path_png):
     for p, dn in enumerate(dns):
         a = summarize(ds, "snr", {"d_over_n": dn})
         _panel(axes[p], a, "SNR = ||mu|| / sigma", True,
-               f"({chr(97 + p)}) d/n = {dn:g} (d = {round(dn * n)}), n = {n}, {geo}")
+               f"({chr(97 + p)}) d/n = {dn:g} (d = {dimension(dn, n)}), n = {n}, {geo}")
     b = summarize(ds, "d_over_n", {"snr": snr})
     _panel(axes[-1], b, "d / n", False,
            f"({chr(97 + npan - 1)}) low SNR ||mu||/sigma = {snr:g}, n = {n}, {geo}")

@@ -18,6 +18,8 @@ from shallownc.figures import LEGEND_FONT, save, setup_style
 
 _LP_LABEL = {c: f"LP {n.replace('_', ' ')} ({c})" for c, n in STATUS_NAMES.items()}
 _MARK = {V.REACHED: "o", V.STALLED: "x", V.VERDICT_UNDECIDED: "v", V.NO_LP_PROOF: "s",
+         V.UNSTABLE_STEP: "^", V.OSCILLATING: "P", V.STATIONARY_NOT_GLOBAL: "X",
+         V.STILL_MOVING: "<",
          V.DIVERGED: "*", V.UNRESOLVED: "D", V.NOT_APPLICABLE: "."}
 WIDTH_IN = 8.0       # panel column width: <= hygiene.MAX_WIDTH_PX at figures.DPI with labels
 LOG_PAD = 0.1        # decades of padding beyond the data on a log y axis

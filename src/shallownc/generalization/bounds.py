@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..class_sizes import balanced_n
 from .network import Phi
 
 
@@ -65,6 +66,7 @@ def nc_bound(r_over_sigma, d_over_n, n: int, half_sep_over_sigma=None):
     sets is at least this value. ``half_sep_over_sigma`` = ||mu_1 - mu_2||/(2 sigma) (defaults
     to r/sigma: antipodal).
     """
+    n = balanced_n(n, None, "generalization.nc_bound (reports/generalization.md)")
     rs = np.asarray(r_over_sigma, dtype=np.float64)
     d = np.asarray(d_over_n, dtype=np.float64) * n
     frac = np.clip(1.0 - (n - 1) / d, 0.0, 1.0)

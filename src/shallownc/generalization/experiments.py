@@ -14,6 +14,7 @@ from .. import data as D
 from .. import feasibility as F
 from .. import io
 from .. import sweep as SW
+from ..class_sizes import dimension
 from ..grid import Cell, Grid
 from ..upfm import NORMALIZATION
 from .bounds import nc_bound
@@ -27,7 +28,7 @@ def check_experiment(name: str, exp: dict) -> list[str]:
     """Cross-field checks of one ``generalization.experiments`` entry (messages name keys)."""
     where = f"generalization.experiments.{name}"
     msgs = []
-    ds = [round(r * exp["n"]) for r in exp["d_over_n"]]
+    ds = [dimension(r, exp["n"]) for r in exp["d_over_n"]]
     if min(ds) < 2:
         msgs.append(f"'{where}.d_over_n' gives d = {min(ds)} < 2 for n = {exp['n']}")
     if len(set(ds)) != len(ds):
@@ -51,7 +52,7 @@ def check_experiment(name: str, exp: dict) -> list[str]:
 
 def cell_spec(exp: dict, snr: float, d_over_n: float) -> D.GMMSpec:
     """GMM of one cell: K = 2, d = round(d_over_n n), sigma = mean_norm / snr."""
-    return D.GMMSpec(exp["geometry"], 2, exp["n"], int(round(d_over_n * exp["n"])),
+    return D.GMMSpec(exp["geometry"], 2, exp["n"], dimension(d_over_n, exp["n"]),
                      float(exp.get("mean_norm", 1.0)) / float(snr),
                      float(exp.get("mean_norm", 1.0)), float(exp.get("angle_deg", 120.0)))
 
@@ -109,7 +110,7 @@ def experiment_grid(exp: dict, name: str = "generalization", trials: int | None 
     sigma = mean_norm / snr (cell_spec), so that Grid.seed is the data seed of cell_spec."""
     r = float(exp.get("mean_norm", 1.0))
     return Grid(name=name, kind="phase", source="gmm", geometry=exp["geometry"], K=2,
-                n=exp["n"], d=tuple(int(round(v * exp["n"])) for v in d_over_n or exp["d_over_n"]),
+                n=exp["n"], d=tuple(dimension(v, exp["n"]) for v in d_over_n or exp["d_over_n"]),
                 sigma=tuple(r / float(s) for s in snr or exp["snr"]),
                 trials=int(trials or exp["trials"]), mean_norm=r,
                 angle_deg=float(exp.get("angle_deg", 120.0)))
@@ -191,7 +192,7 @@ def _theory_coords(ds: xr.Dataset, exp: dict) -> xr.Dataset:
         "d_over_n": ("d_over_n", dns, {"description": "d / n", "units": "1"}),
         "trial": ("trial", ds.trial.values, {"description": "training-set index", "units": "1"}),
         "class": ("class", np.arange(2), {"description": "class k (neuron k)", "units": "1"}),
-        "d": ("d_over_n", np.array([int(round(v * n)) for v in dns]),
+        "d": ("d_over_n", np.array([dimension(v, n) for v in dns]),
               {"description": "input dimension d = round(d_over_n n)", "units": "1"}),
         "sigma": ("snr", r / snrs,
                   {"description": "noise std per coordinate", "units": "same as mu"})})
@@ -411,12 +412,12 @@ def job_d_values(exp: dict, which: str = "theory") -> list[int]:
         if not tr.get("enabled", True):
             return []
         dns = [v for v in dns if v in (tr.get("d_over_n") or dns)]
-    return [int(round(v * n)) for v in dns]
+    return [dimension(v, n) for v in dns]
 
 
 def sub_experiment(exp: dict, d: int) -> dict:
     """The experiment restricted to the d_over_n value with round(d_over_n n) = d."""
-    match = [v for v in exp["d_over_n"] if int(round(v * exp["n"])) == int(d)]
+    match = [v for v in exp["d_over_n"] if dimension(v, exp["n"]) == int(d)]
     if len(match) != 1:
         raise ValueError(f"d = {d} matches {len(match)} d_over_n values of the experiment "
                          f"(n = {exp['n']}, d_over_n = {exp['d_over_n']})")

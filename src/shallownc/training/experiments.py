@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from shallownc.class_sizes import dimension
 from shallownc.training.evaluation import describe
 from shallownc.training.loop import train
 from shallownc.training.objective import NORMALIZATION
@@ -82,7 +83,7 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     training set. Used by experiments 1 (dynamics) and 2 (theory vs training).
     """
     data = exp["data"]
-    d = int(round(d_over_n * data["n"]))
+    d = dimension(d_over_n, data["n"])
     if d < 1:
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
     Xs, ys, Xts, yts, seeds, sig, tri, lps = [], [], [], [], [], [], [], []
@@ -115,7 +116,7 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
 def _padded_cells(exp: dict, base_seed: int, experiment: str, solver_cfg, with_lp: bool):
     """Data of every (d_over_n, sigma, trial) cell, inputs zero-padded to the largest d."""
     data = exp["data"]
-    dims = {float(r): int(round(r * data["n"])) for r in exp["d_over_n"]}
+    dims = {float(r): dimension(r, data["n"]) for r in exp["d_over_n"]}
     if min(dims.values()) < 1:
         raise ValueError(f"every d_over_n must give d >= 1 for n = {data['n']}: {dims}")
     dmax = max(dims.values())
@@ -204,7 +205,7 @@ def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
                        solver_cfg=None) -> xr.Dataset:
     """Experiment 4: regularizer variants on one data set, dims (variant, seed, epoch)."""
     data = exp["data"]
-    d = int(round(exp["d_over_n"] * data["n"]))
+    d = dimension(exp["d_over_n"], data["n"])
     X, y, Xt, yt, _ = draw_train_test(data, d, exp["sigma"], base_seed, 0)
     parts, labels = [], []
     for v in exp["variants"]:
