@@ -205,6 +205,25 @@ def test_close_log_ticks_overlap_unless_thinned():
     plt.close(fig)
 
 
+def test_hygiene_flags_a_duplicate_legend_entry_and_markers_cut_by_the_frame():
+    """verdict/gaps listed tol/F* twice; verdict/variants cut its first and last points."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    a = ax.axhline(0.5, label="tol/F* = 0.5")
+    b = ax.axhline(0.5, label="tol/F* = 0.5")
+    ax.scatter([0, 1, 2], [0.1, 0.5, 0.9], s=40)
+    ax.set_xlim(0, 2)                                   # first and last point on the frame
+    ax.legend(handles=[a, b])
+    probs = "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+    assert "legend entries twice: tol/F* = 0.5" in probs
+    assert "2 marker(s) cut by the axes frame" in probs
+    ax.legend(handles=[a])
+    ax.set_xlim(-0.2, 2.2)
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    plt.close(fig)
+
+
 def test_hygiene_judges_shared_and_categorical_axes_fairly():
     import matplotlib.pyplot as plt
 
@@ -218,3 +237,20 @@ def test_hygiene_judges_shared_and_categorical_axes_fairly():
     ax.bar(["base", "weight_decay"], [1, 2])  # category slots: limits are not data
     assert hygiene.problems(hygiene.measure(fig, 130)) == []
     plt.close(fig)
+
+
+def test_coincident_series_are_named():
+    """separability_vs_nc / upfm sweep_mse: series hidden under one another get a note."""
+    import pandas as pd
+
+    from shallownc.figures import coincident_note
+
+    rows = [("sep", s, x, 1.0) for s in ("0.01", "0.1", "1") for x in (1, 2)]
+    rows += [("nc", "0.01", 1, 0.2), ("nc", "0.01", 2, 0.9), ("nc", "1", 1, 0.0),
+             ("nc", "1", 2, 0.5), ("nc", "0.1", 1, 0.3), ("nc", "0.1", 2, 0.9)]
+    df = pd.DataFrame(rows, columns=["quantity", "σ", "x", "p"])
+    assert coincident_note(df, "x", "p", ["quantity", "σ"]) == \
+        "2 of 6 series hidden under another (equal values): sep at σ 0.01 = 0.1 = 1"
+    assert coincident_note(df[df.quantity == "nc"], "x", "p", ["quantity", "σ"]) == ""
+    flat = pd.DataFrame([(k, x, 0.5) for k in "abc" for x in (1, 2)], columns=["k", "x", "v"])
+    assert coincident_note(flat, "x", "v", "k") == "all 3 series coincide (drawn as one line)"

@@ -49,6 +49,44 @@ def legend_under(ax, ncol: int = 2, **kw):
                      frameon=False, **kw)
 
 
+def coincident_note(df, x: str, y: str, series, max_names: int = 5,
+                    max_groups: int = 2) -> str:
+    """A note naming the series of a line plot that lie exactly on top of each other (equal
+    ``y`` at every ``x``: drawn as one line, the others hidden), e.g. "3 of 10 series hidden
+    under another (equal values): separable at noise σ 0.01 = 0.03 = 0.1 = 0.3"; "" when
+    every series shows.
+    ``series``: the column(s) whose values name a series (the last one varies in a group)."""
+    import numpy as np
+
+    cols = [series] if isinstance(series, str) else list(series)
+    wide = df.pivot_table(index=cols, columns=x, values=y, aggfunc="mean", dropna=False)
+    groups: dict[tuple, list[tuple]] = {}
+    for key, row in wide.iterrows():
+        vals = np.round(np.asarray(row.values, float), 9)
+        key = key if isinstance(key, tuple) else (key,)
+        groups.setdefault(tuple(np.where(np.isnan(vals), np.inf, vals).tolist()),
+                          []).append(key)
+    same = [g for g in groups.values() if len(g) > 1]
+    if not same:
+        return ""
+    if len(same) == 1 and len(same[0]) == len(wide):
+        return f"all {len(wide)} series coincide (drawn as one line)"
+
+    def name(g):
+        head = {k[:-1] for k in g}
+        if len(head) == 1:  # the group differs in the last column only
+            last = [str(k[-1]) for k in g]
+            lead = ", ".join(map(str, next(iter(head)))) + " at " if len(cols) > 1 else ""
+        else:
+            last, lead = [" ".join(map(str, k)) for k in g], ""
+        last = last if len(last) <= max_names else last[:max_names - 1] + ["..."]
+        return f"{lead}{cols[-1] + ' ' if lead or len(cols) == 1 else ''}{' = '.join(last)}"
+    hidden = sum(len(g) - 1 for g in same)
+    shown = "; ".join(name(g) for g in same[:max_groups]) + ("; ..." if len(same) > max_groups
+                                                            else "")
+    return f"{hidden} of {len(wide)} series hidden under another (equal values): {shown}"
+
+
 def _priority(v: float) -> int:
     """Labels kept first: 1, then powers of ten, then the other values (left to right)."""
     import math
