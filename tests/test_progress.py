@@ -53,6 +53,10 @@ def test_status_counts_done_jobs_scales_the_eta_and_shows_job_progress(tmp_path)
     assert lines[0].startswith("[shallownc] 1/3 jobs done, 30 s elapsed, run ETA 1 min 00 s")
     assert lines[1:] == ["[shallownc]   solve[d=2]: k2 d2: 5/10 cells, 3.0 s elapsed, ETA 3.0 s"]
     assert P.last_progress(str(tmp_path / "none.log")) is None
+    (tmp_path / "solve_3.log").write_text("x INFO shallownc: started\n"
+                                          "x ERROR shallownc: failed after 1.00 s\n")
+    lines = P.status(p, now=p.started + 30)
+    assert lines[0].endswith(", 1 failed (solve[d=3])") and len(lines) == 2
 
 
 def test_monitor_prints_until_every_job_is_done(tmp_path):

@@ -152,18 +152,27 @@ def _running(job: PlannedJob, since: float) -> bool:
         return False
 
 
-def last_progress(log: str | None) -> str | None:
-    """The job's latest progress line (one holding "ETA") from its log file, without the
-    timestamp and logger name."""
+def _tail(log: str | None) -> list[str]:
     if not log:
-        return None
+        return []
     try:
         with open(log, "rb") as fh:
             fh.seek(0, 2)
             fh.seek(max(0, fh.tell() - 8192))
-            tail = fh.read().decode("utf-8", "replace").splitlines()
+            return fh.read().decode("utf-8", "replace").splitlines()
     except OSError:
-        return None
+        return []
+
+
+def failed(log: str | None) -> bool:
+    """The job's log ends with its failure (shallownc.smk.logged writes "failed after")."""
+    return any("failed after" in line for line in _tail(log)[-40:])
+
+
+def last_progress(log: str | None) -> str | None:
+    """The job's latest progress line (one holding "ETA") from its log file, without the
+    timestamp and logger name."""
+    tail = _tail(log)
     for line in reversed(tail):
         if PROGRESS_MARK in line:
             return line.split(": ", 1)[1].strip() if ": " in line else line.strip()
@@ -186,8 +195,12 @@ def status(p: Plan, now: float | None = None) -> list[str]:
     elapsed = now - p.started
     lines = [f"[shallownc] {len(done)}/{len(p.jobs)} jobs done, {_fmt(elapsed)} elapsed, "
              f"run ETA {_fmt(run_eta(p, done, elapsed))}"]
+    bad = [j for j in p.jobs if j not in done and _running(j, p.started) and failed(j.log)]
+    if bad:
+        lines[0] += f", {len(bad)} failed ({', '.join(j.label for j in bad[:3])}" + \
+            (", ..." if len(bad) > 3 else "") + ")"
     for j in p.jobs:
-        if j not in done and _running(j, p.started):
+        if j not in done and j not in bad and _running(j, p.started):
             msg = last_progress(j.log)
             lines.append(f"[shallownc]   {j.label}: {msg or 'running'}")
     return lines
@@ -203,7 +216,10 @@ def monitor(p: Plan, every_s: float, stream=None, stop: threading.Event | None =
         while not stop.wait(every_s):
             lines = status(p)
             print("\n".join(lines), file=stream, flush=True)
-            if lines[0].split(" ", 2)[1].split("/")[0] == str(len(p.jobs)):
+            done, total = lines[0].split(" ", 2)[1].split("/")
+            failed_n = int(lines[0].split(" failed")[0].rsplit(" ", 1)[1]) if " failed" in \
+                lines[0] else 0
+            if int(done) + failed_n >= int(total):
                 return
     t = threading.Thread(target=loop, name="shallownc-progress", daemon=True)
     t.start()
