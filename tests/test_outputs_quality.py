@@ -254,3 +254,30 @@ def test_coincident_series_are_named():
     assert coincident_note(df[df.quantity == "nc"], "x", "p", ["quantity", "σ"]) == ""
     flat = pd.DataFrame([(k, x, 0.5) for k in "abc" for x in (1, 2)], columns=["k", "x", "v"])
     assert coincident_note(flat, "x", "v", "k") == "all 3 series coincide (drawn as one line)"
+
+
+def test_a_tall_figure_shows_its_key_above_the_panels(tmp_path):
+    """Tall figures put their key below the fold of the report; figures.save moves a
+    figure legend from below the panels to above them, under the suptitle's text."""
+    import matplotlib.pyplot as plt
+
+    from shallownc import figures
+
+    fig, axes = plt.subplots(4, 1, figsize=(6, 10), layout="constrained")
+    for ax in axes:
+        ax.plot([1, 2], [1, 2], label="series a")
+    figures.legend_below(fig, axes[:1], ncol=1)
+    fig.suptitle("what the figure shows")
+    assert figures.key_on_top(fig)
+    (leg,) = fig.legends
+    assert leg._outside_loc == "upper" and fig._suptitle is None
+    assert leg.get_title().get_text() == "what the figure shows"
+    assert [t.get_text() for t in leg.get_texts()] == ["series a"]
+    fig.savefig(tmp_path / "t.png")
+    top = leg.get_window_extent().y0
+    assert all(top >= ax.get_window_extent().y1 for ax in axes)   # above every panel
+    wide, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    ax.plot([1, 2], label="x")
+    figures.legend_below(wide, [ax])
+    assert not figures.key_on_top(wide)                            # a wide figure: unchanged
+    plt.close("all")

@@ -32,7 +32,8 @@ def setup_style():
 
 
 def legend_below(fig, axes, ncol: int = 3, **kw):
-    """One figure legend under the panels (unique labels of ``axes``), never over the data."""
+    """One figure legend under the panels (unique labels of ``axes``), never over the data;
+    above them in a tall figure (:func:`key_on_top`, applied by :func:`save`)."""
     handles, labels = [], []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -151,10 +152,40 @@ def _audit(fig, path: Path, dpi: int):
     return folder, m
 
 
+TALL_RATIO = 1.25  # a figure this much taller than wide shows its key above the panels
+
+
+def key_on_top(fig) -> bool:
+    """A tall figure's legend below the panels moves above them, in view when the report
+    opens the figure at its top; the figure's suptitle becomes the legend's heading
+    (constrained layout would put the two in the same place). Returns whether it moved."""
+    if fig.get_figheight() < TALL_RATIO * fig.get_figwidth():
+        return False
+    moved = False
+    for leg in list(fig.legends):
+        if getattr(leg, "_outside_loc", None) != "lower":
+            continue
+        sup = fig._suptitle
+        head = "\n".join(t for t in ((sup.get_text() if sup is not None else ""),
+                                      leg.get_title().get_text()) if t)
+        handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        kw = dict(ncol=leg._ncols, fontsize=leg._fontsize, frameon=leg.get_frame_on())
+        leg.remove()
+        fig.legend(handles, labels, loc="outside upper center", title=head or None,
+                   title_fontsize=sup.get_fontsize() if sup is not None else None,
+                   alignment="center", **kw)
+        if sup is not None:
+            sup.remove()
+            fig._suptitle = None
+        moved = True
+    return moved
+
+
 def save(fig, path, dpi: int = DPI):
     """Save a figure (PNG/SVG/PDF by suffix) and close it; audit it when asked (module doc)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    key_on_top(fig)
     audit = _audit(fig, path, dpi) if os.environ.get(AUDIT_ENV) else None
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
