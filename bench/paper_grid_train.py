@@ -90,7 +90,13 @@ def main(argv=None):
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     exp = experiment(a)
-    run = {"device": a.device, "dtype": a.dtype, "tf32": a.tf32, "log_every_s": 30.0}
+    # the experiment and runtime built through config validation (the schema's defaults)
+    from shallownc.config import validate
+
+    sec = validate({"allow_external_paths": True, "training": {
+        "dynamics": exp, "device": a.device, "dtype": a.dtype, "tf32": a.tf32,
+        "checkpoint_dir": None, "log_every_s": 30.0}})["training"]
+    exp, run = sec["dynamics"], sec
     print(f"grid: {len(D_OVER_N)} d/n x {len(SIGMA)} sigma x {a.trials} trial(s), n = "
           f"{exp['data']['n']}, {json.dumps(exp['train'])}; device {a.device}, tf32 {a.tf32}",
           flush=True)

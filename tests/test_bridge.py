@@ -160,8 +160,8 @@ def test_bridge_grid_seeds_are_gmmspec_seeds():
     data.GMMSpec bit for bit, and d_over_n gives the sorted distinct max(1, round(r n))."""
     cfg = {"bridge": {"grids": {"g": {"geometry": "orthogonal", "K": 3, "n": 4,
                                       "d_over_n": [1.0, 0.1, 0.5, 0.6], "sigma": [0.1, 0.5],
-                                      "trials": 2}}}}
-    g = B.grids_from_config(cfg)["g"]
+                                      "trials": 2, "mean_norm": 1.0, "angle_deg": 120}}}}
+    g = B.grids_from_config(cfg)["g"]     # d_over_n rounds to duplicates: no validation
     assert g.d == (1, 2, 4) and g.sigma == (0.1, 0.5)
     for cell in g.cells(4, range(2)):
         (s,) = cell.sigmas

@@ -261,7 +261,7 @@ def test_config_overrides_reach_the_snakefile_typed_and_nested(capsys):
 
     rc, out, err = _cli(capsys, "run", "--config", "seed=3", "training.dynamics.train.lr=0.1",
                         "training.dynamics.trials=1", "verdict.enabled=false",
-                        "--print-command")
+                        "training.theory.train.loss=mse", "--print-command")
     assert rc == 0, err
     cmd = shlex.split(out)
     items = cmd[cmd.index("--config") + 1:]
@@ -273,9 +273,11 @@ def test_config_overrides_reach_the_snakefile_typed_and_nested(capsys):
     assert cfg["seed"] == 3 and cfg["verdict"]["enabled"] is False
     assert cfg["training"]["dynamics"]["train"]["lr"] == 0.1
     assert cfg["training"]["dynamics"]["trials"] == 1
+    assert cfg["training"]["theory"]["train"]["loss"] == "mse"
     assert cfg["training"]["dynamics"]["sigma"] == [0.1, 0.3, 1.0]     # the rest kept
     # a plain `snakemake --config` user: nested values arrive as strings, the Snakefile types
-    plain = parse_config(["training={dynamics: {train: {lr: 1e-3}}}", "verdict={enabled: false}"])
+    plain = parse_config(["training={dynamics: {train: {lr: 1e-3, loss: mse}}}",
+                          "verdict={enabled: false}"])
     config = C.merge(yaml.safe_load((ROOT / "config.yaml").read_text()), plain)
     C.apply_run_layers(config, [], plain, ROOT / "config.yaml")
     assert config["training"]["dynamics"]["train"]["lr"] == 1e-3

@@ -241,14 +241,22 @@ def test_equality_relaxation_mean_field():
 
 # ------------------------------------------------------------------- grid, config, merge
 
-TINY = dict(geometry="antipodal", n=4, snr=[0.5, 4.0], d_over_n=[1.0, 3.0], trials=2,
-            trained={"snr": [4.0], "d_over_n": [3.0], "trials": 1, "width": 4, "epochs": 30,
-                     "n_test": 500})
+def _validated(exp: dict) -> dict:
+    """A generalization experiment built through config validation (schema defaults)."""
+    from shallownc.config import validate
+
+    return validate({"generalization": {"experiments": {"x": exp}}})[
+        "generalization"]["experiments"]["x"]
+
+
+TINY = _validated(dict(geometry="antipodal", n=4, snr=[0.5, 4.0], d_over_n=[1.0, 3.0], trials=2,
+                       trained={"snr": [4.0], "d_over_n": [3.0], "trials": 1, "width": 4,
+                                "epochs": 30, "n_test": 500}))
 
 
 def test_check_experiment_messages():
     bad = dict(TINY, d_over_n=[1.0, 1.1], panel_d_over_n=[2.0], low_snr=1.0,
-               trained={"snr": [9.0], "trials": 5})
+               trained=dict(TINY["trained"], snr=[9.0], trials=5))
     msgs = " ".join(G.check_experiment("x", bad))
     for key in ("d_over_n", "panel_d_over_n", "low_snr", "trained.snr", "trained.trials"):
         assert f"generalization.experiments.x.{key}" in msgs

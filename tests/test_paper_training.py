@@ -30,7 +30,7 @@ def test_digits_balanced_all_classes_unit_norm():
         P.digits_balanced(175, seed=3)
 
 
-def test_figure6_first_layer_is_frozen_gaussian():
+def test_figure6_first_layer_is_frozen_gaussian(tmp_path):
     """The Figure 6 recipe trains a three-layer net whose first layer stays at its
     N(0, 1/d1) initialization (paper Theorem 6), while the upper layers move."""
     import torch
@@ -39,7 +39,8 @@ def test_figure6_first_layer_is_frozen_gaussian():
 
     c = config.validate({"paper": {}})["paper"]
     X, y = P.digits_balanced(3, seed=1)
-    kw = P.train_kwargs(dict(c["train"], dtype="float64"), 4, 6, 10, first_width=2000)
+    kw = P.train_kwargs(dict(c["train"], dtype="float64", device="cpu",
+                             checkpoint_dir=str(tmp_path)), 4, 6, 10, first_width=2000)
     assert kw["arch"] == "three_layer" and kw["freeze_first"] and kw["widths"] == (2000, 6)
     r = training.train(X, y, seeds=[5], **kw)
     W1 = r.weights[0][0]
@@ -75,7 +76,7 @@ def test_nc2w_decay_guide_is_the_step_product():
     assert np.allclose(g, want, rtol=1e-12)
 
 
-def test_w_sum_decays_as_one_minus_lr_lambda_per_step():
+def test_w_sum_decays_as_one_minus_lr_lambda_per_step(tmp_path):
     """K = 2, CE, activation regularization: the loss gradient sums to zero over the classes,
     so w_1 + w_2 shrinks by exactly (1 - lr_t lambda_W) per SGD step (docs/conventions.md) -- which
     checks that the paper's lambda_W (2.1) reaches the trainer correctly."""
@@ -85,7 +86,8 @@ def test_w_sum_decays_as_one_minus_lr_lambda_per_step():
 
     c = config.validate({"paper": {}})["paper"]
     X, y, _M, _s = P.D.GMMSpec("antipodal", 2, 10, 12, 0.5).draw(1, 0)
-    kw = P.train_kwargs(dict(c["train"], lambda_W=0.05, dtype="float64"), 30, 6, 5)
+    kw = P.train_kwargs(dict(c["train"], lambda_W=0.05, dtype="float64", device="cpu",
+                             checkpoint_dir=str(tmp_path)), 30, 6, 5)
     r = training.train(X, y, seeds=[4], **kw)
     W0 = models.init_net("two_layer", 12, 2, (6,), [4], 1.0, dtype=torch.float64).weights[1]
     s0 = W0[0].detach().numpy().sum(axis=0)

@@ -16,6 +16,16 @@ from shallownc import training as T
 from shallownc.data import GMMSpec
 from shallownc.models import init_net
 
+
+def _training(exp: dict, **run) -> tuple[dict, dict]:
+    """(experiment, training section) of a dynamics experiment built through config
+    validation (schema defaults); no checkpoints, CPU unless given."""
+    from shallownc.config import validate
+
+    sec = validate({"training": {"dynamics": exp, "device": "cpu", "checkpoint_dir": None,
+                                 **run}})["training"]
+    return sec["dynamics"], sec
+
 torch.set_num_threads(1)
 
 
@@ -211,14 +221,13 @@ def test_chunked_evaluation_equals_one_chunk():
 
 
 def test_experiment_outputs_have_named_dims_and_described_variables():
-    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5, "mean_norm": 1.0,
-                    "angle_deg": 120.0},
-           "train": {"width": 4, "epochs": 5, "n_eval": 3, "lr": 0.1, "lambda_W": 1e-2,
-                     "lambda_H": 1e-3},
-           "d_over_n": [0.67, 3.0], "sigma": [0.1, 1.0], "trials": 2}
-    ds = T.run_dynamics(exp, {"device": "cpu"}, 1)
-    assert ds.epoch.values.tolist() == [0, 1, 2, 5]  # log_epochs(5, 3)
-    assert dict(ds.sizes) == {"d_over_n": 2, "sigma": 2, "trial": 2, "epoch": 4}
+    exp, run = _training({"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5},
+                          "train": {"width": 4, "epochs": 5, "n_eval": 4, "lr": 0.1,
+                                    "lambda_W": 1e-2, "lambda_H": 1e-3},
+                          "d_over_n": [0.67, 3.0], "sigma": [0.1, 1.0], "trials": 2})
+    ds = T.run_dynamics(exp, run, 1)
+    assert ds.epoch.values.tolist() == [0, 1, 2, 3, 5]  # log_epochs(5, 4)
+    assert dict(ds.sizes) == {"d_over_n": 2, "sigma": 2, "trial": 2, "epoch": 5}
     assert set(np.unique(ds.lp_status)) <= {0, 1} and ds.lp_status.size == 8
     for v in ds.variables:
         assert {"description", "units"} <= set(ds[v].attrs), v

@@ -6,6 +6,16 @@ import torch
 from shallownc import training as T
 from shallownc.data import GMMSpec
 
+
+def _training(exp: dict, **run) -> tuple[dict, dict]:
+    """(experiment, training section) of a dynamics experiment built through config
+    validation (schema defaults); no checkpoints, CPU unless given."""
+    from shallownc.config import validate
+
+    sec = validate({"training": {"dynamics": exp, "device": "cpu", "checkpoint_dir": None,
+                                 **run}})["training"]
+    return sec["dynamics"], sec
+
 torch.set_num_threads(1)
 
 
@@ -92,12 +102,12 @@ def test_frozen_first_layer_has_the_papers_variance():
 
 
 def test_experiment_outputs_record_the_normalization():
-    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5, "mean_norm": 1.0,
-                    "angle_deg": 120.0},
-           "train": {"width": 4, "epochs": 3, "n_eval": 2, "lr": 0.1, "lambda_W": 2e-2,
-                     "lambda_H": 2e-3, "lr_schedule": "step", "lr_milestones": [0.5]},
-           "d_over_n": [3.0], "sigma": [0.5], "trials": 1}
-    ds = T.run_dynamics(exp, {"device": "cpu"}, 1)
+    exp, run = _training({"data": {"geometry": "antipodal", "K": 2, "n": 3, "n_test": 5},
+                          "train": {"width": 4, "epochs": 3, "n_eval": 4, "lr": 0.1,
+                                    "lambda_W": 2e-2, "lambda_H": 2e-3, "lr_schedule": "step",
+                                    "lr_milestones": [0.5]},
+                          "d_over_n": [3.0], "sigma": [0.5], "trials": 1})
+    ds = T.run_dynamics(exp, run, 1)
     assert ds.attrs["normalization"] == T.NORMALIZATION
     assert ds.attrs["lr_milestones"] == "[0.5]"
     for v in ("nc2_h_paper", "nc2_w_paper", "nc3_paper", "nc1_trace", "objective"):
@@ -109,12 +119,11 @@ def test_padded_grid_trains_the_same_runs_as_per_d_calls():
 
     Full batch: minibatch orders are drawn per call (training.loop), so with minibatches the
     two give the same statistics, not the same numbers."""
-    exp = {"data": {"geometry": "antipodal", "K": 2, "n": 4, "n_test": 5, "mean_norm": 1.0,
-                    "angle_deg": 120.0},
-           "train": {"width": 6, "epochs": 25, "n_eval": 4, "lr": 0.2, "lambda_W": 2e-2,
-                     "lambda_H": 2e-3},
-           "d_over_n": [1.5, 3.0], "sigma": [0.2, 0.8], "trials": 2}
-    run = {"device": "cpu", "dtype": "float64"}
+    exp, run = _training({"data": {"geometry": "antipodal", "K": 2, "n": 4, "n_test": 5},
+                          "train": {"width": 6, "epochs": 25, "n_eval": 4, "lr": 0.2,
+                                    "lambda_W": 2e-2, "lambda_H": 2e-3},
+                          "d_over_n": [1.5, 3.0], "sigma": [0.2, 0.8], "trials": 2},
+                         dtype="float64")
     per_d = T.run_dynamics(exp, run, 11)
     padded = T.run_padded_grid(exp, run, 11, "dynamics")
     assert dict(padded.sizes) == dict(per_d.sizes)

@@ -189,14 +189,13 @@ def bridge_grid(name: str, geometry: str, K: int, n: int, d, sigma, trials: int,
 
 
 def grids_from_config(cfg: dict) -> dict[str, Grid]:
-    """The bridge grids of the ``upfm`` config block; d = the sorted distinct
+    """The bridge grids of a validated ``upfm`` config block; d = the sorted distinct
     max(1, round(d_over_n * n))."""
     out = {}
-    for name, g in cfg.get("bridge", {}).get("grids", {}).items():
+    for name, g in cfg["bridge"]["grids"].items():
         out[name] = bridge_grid(name, g["geometry"], g["K"], g["n"],
                                 sorted({max(1, dimension(r, g["n"])) for r in g["d_over_n"]}),
-                                g["sigma"], g["trials"], g.get("mean_norm", 1.0),
-                                g.get("angle_deg", 120.0))
+                                g["sigma"], g["trials"], g["mean_norm"], g["angle_deg"])
     return out
 
 

@@ -31,13 +31,14 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 # Parallelism and logging knobs: they never change a result, so rules leave them out of their
 # params (no re-run when they change) and scripts read them from the config.
+# The training knobs are the result-neutral keys of $defs/train_runtime, one list for every
+# section that trains.
+TRAIN_KNOBS = ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s", "log_every_s")
 RUNTIME_KNOBS = {
     "solver": ("workers",),
-    "training": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                 "log_every_s"),
-    "verdict": ("threads", "gpus_per_job", "checkpoint_dir", "checkpoint_every_s",
-                "log_every_s"),
-    "paper.train": ("threads", "gpus_per_job", "checkpoint_dir"),
+    "training": TRAIN_KNOBS,
+    "verdict": TRAIN_KNOBS,
+    "paper.train": TRAIN_KNOBS,
 }
 
 
@@ -63,6 +64,10 @@ _TWO_CLASS_GEOMETRIES = ("antipodal", "angle")
 _QUIET_DEFAULTS = ("work_limits",)
 # Training experiments whose nets have two layers (no first layer to freeze).
 _TWO_LAYER_EXPERIMENTS = ("dynamics", "theory", "regularization")
+
+
+# Recipe keys of $defs/train_recipe that each paper figure sets itself (not paper.train).
+PAPER_FIGURE_RECIPE = ("width", "epochs", "batch_size")
 
 
 class ConfigError(ValueError):
@@ -114,20 +119,53 @@ def _default_of(sub: Any, root: dict):
     return False, None
 
 
+def _fill_defaults(properties: dict, instance: Any, root: dict) -> None:
+    if isinstance(instance, dict):
+        for name, sub in properties.items():
+            has, default = _default_of(sub, root)
+            if has and name not in instance:
+                instance[name] = copy.deepcopy(default)
+
+
 def _extend_with_default(validator_class, root: dict):
     """Validator that fills ``default`` values of missing properties (jsonschema FAQ recipe,
-    extended to defaults reached through ``$ref``)."""
+    extended to defaults reached through ``$ref``).
+
+    A block that uses a shared definition ($ref or allOf, e.g. $defs/train_recipe) may give
+    its own defaults in ``properties`` beside it; those are filled first, whatever the keyword
+    order, so the block's defaults win over the definition's."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, sub in properties.items():
-                has, default = _default_of(sub, root)
-                if has and name not in instance:
-                    instance[name] = copy.deepcopy(default)
+        _fill_defaults(properties, instance, root)
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    def sibling_first(keyword):
+        inner = validator_class.VALIDATORS[keyword]
+
+        def apply(validator, value, instance, schema):
+            _fill_defaults(schema.get("properties", {}), instance, root)
+            yield from inner(validator, value, instance, schema)
+        return apply
+
+    return jsonschema.validators.extend(validator_class, {
+        "properties": set_defaults, "$ref": sibling_first("$ref"),
+        "allOf": sibling_first("allOf")})
+
+
+def _all_properties(sch: Any, root: dict) -> set:
+    """Property names a schema allows, through $ref and allOf (for unevaluatedProperties)."""
+    if not isinstance(sch, dict):
+        return set()
+    out = set(sch.get("properties", {}))
+    if "$ref" in sch:
+        node = root
+        for part in sch["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        out |= _all_properties(node, root)
+    for sub in sch.get("allOf", []):
+        out |= _all_properties(sub, root)
+    return out
 
 
 def _path_str(path: Iterable[Any]) -> str:
@@ -158,6 +196,10 @@ def _explain(err: jsonschema.ValidationError, root: dict) -> str:
         if allowed:
             return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
         return f"invalid entry at '{where}': {err.message}"
+    if v == "unevaluatedProperties" and isinstance(err.instance, dict):
+        allowed = sorted(_all_properties(err.schema, root))
+        unknown = sorted(set(err.instance) - set(allowed))
+        return f"unknown key(s) {unknown} at '{where}'; allowed keys: {allowed}"
     if v == "propertyNames":
         return (f"invalid name {err.instance!r} at '{where}': names must match "
                 f"{err.validator_value.get('pattern')}")
@@ -365,6 +407,10 @@ def _paper_checks(paper: dict) -> Iterator[str]:
         s = fig3[f"{fig}_sigma"]
         if not any(abs(s - v) < 1e-12 for v in fig3["sigma"]):
             yield f"'paper.fig3.{fig}_sigma' = {s} is not one of paper.fig3.sigma {fig3['sigma']}"
+    for key in PAPER_FIGURE_RECIPE:
+        if key in paper["train"]:
+            yield (f"'paper.train.{key}' is set by each figure (paper.fig3.{key}, "
+                   f"paper.fig6.{key}), not by the shared recipe")
 
 
 def _min_d(data: dict) -> int:
@@ -484,11 +530,12 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
     runs ``zero_solution`` (shallownc.verdict)."""
     from . import upfm
 
-    scale = float(config["verdict"]["mse_scale"])
     for where, train, data, keys, _ in _verdict_recipes(config):
         if train["reg"] != "feature" or not (train["lambda_W"] > 0 and train["lambda_H"] > 0):
             continue
-        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), scale)
+        # the trainer's MSE scale (imports torch: only for an MSE recipe)
+        scale = (_trainer_mse_scale(),) if train["loss"] == "mse" else ()
+        thr = upfm.threshold(train["loss"], "upfm", int(data["K"]), int(data["n"]), *scale)
         prod = train["lambda_W"] * train["lambda_H"]
         if prod >= thr:
             yield (f"'{keys['lambda_W']}' x '{keys['lambda_H']}' = {prod:.4g} >= {thr:.4g}, the "
@@ -497,11 +544,17 @@ def _zero_solution_notes(config: dict) -> Iterator[str]:
                    "these runs zero_solution")
 
 
+def _trainer_mse_scale() -> float:
+    from .normalization import trainer_mse_scale
+
+    return trainer_mse_scale()
+
+
 def notes(config: dict) -> list[str]:
     """Warnings about a valid config (validated, defaults filled): settings that run but whose
     results say less than a reader may expect. Printed by ``shallownc validate`` and logged by
     the Snakefile before any job."""
-    return list(_zero_solution_notes(config))
+    return list(dict.fromkeys(_zero_solution_notes(config)))   # variants may inherit a note
 
 
 def _cross_checks(config: dict) -> Iterator[str]:
@@ -609,7 +662,7 @@ def typed(text: str) -> Any:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"value {text!r} is not valid YAML: {exc}") from exc
-    return retyped(value)
+    return retyped(value) if isinstance(value, (dict, list)) else value
 
 
 def retyped(value: Any) -> Any:

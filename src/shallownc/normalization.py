@@ -20,7 +20,7 @@ import numpy as np
 
 from .upfm import NORMALIZATION, objective
 
-__all__ = ["NORMALIZATION", "trainer_lambda_factor", "trainer_lambdas"]
+__all__ = ["NORMALIZATION", "trainer_lambda_factor", "trainer_lambdas", "trainer_mse_scale"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,3 +52,17 @@ def trainer_lambdas(lambda_W: float, lambda_H: float) -> tuple[float, float]:
     """(lambda_W, lambda_H) in the paper's sense -> the values to pass to shallownc.training."""
     f = trainer_lambda_factor()
     return f * float(lambda_W), f * float(lambda_H)
+
+
+@functools.lru_cache(maxsize=1)
+def trainer_mse_scale() -> float:
+    """c of the trainer's MSE loss c ||f(x) - e_y||^2 (paper (2.1): c = 1/2), read from the
+    trainer itself rather than configured (issue 24): its data term at the output f = 0 of one
+    sample is c ||e_y||^2 = c. The UPFM optimum F* of an MSE run must use this c
+    (upfm.closed_form's mse_scale); any other value moves F* and the gap."""
+    import torch
+
+    from .training.objective import data_term
+
+    zero = torch.zeros(1, 2, 1, dtype=torch.float64)        # (runs, K, N): one sample, K = 2
+    return float(data_term(zero, torch.zeros(1, dtype=torch.long), "mse")[0])

@@ -179,10 +179,15 @@ def bound_228_large_s(s, d, n: int, with_constant: bool = False):
 
 
 def theorem78_experiment(cfg: dict) -> dict:
-    """The generalization experiment (shallownc.generalization format) of the T78 grid."""
-    return {"geometry": "antipodal", "n": int(cfg["n"]), "mean_norm": 1.0,
-            "snr": [float(v) for v in cfg["snr"]], "d_over_n": [float(v) for v in cfg["d_over_n"]],
-            "trials": int(cfg["trials"]), "refine_trials": 0}
+    """The generalization experiment of the T78 grid, validated against the generalization
+    schema (which fills the remaining settings: no defaults restated here)."""
+    from .config import validate
+
+    exp = {"geometry": "antipodal", "n": int(cfg["n"]), "mean_norm": 1.0,
+           "snr": [float(v) for v in cfg["snr"]], "d_over_n": [float(v) for v in cfg["d_over_n"]],
+           "trials": int(cfg["trials"]), "refine_trials": 0, "trained": {"enabled": False}}
+    return validate({"generalization": {"experiments": {"theorem78": exp}}})[
+        "generalization"]["experiments"]["theorem78"]
 
 
 def run_theorem78(cfg: dict, base_seed: int, solver_cfg: dict) -> xr.Dataset:

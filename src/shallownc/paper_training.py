@@ -37,7 +37,8 @@ import xarray as xr
 
 from . import data as D
 from . import upfm
-from .normalization import NORMALIZATION, trainer_lambdas
+from .normalization import NORMALIZATION
+from .training.recipe import train_kwargs as recipe_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +65,18 @@ def eval_epochs(epochs: int, n_eval: int, milestones=()) -> np.ndarray:
 
 def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int,
                  first_width: int | None = None) -> dict:
-    """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring);
-    ``first_width`` = d1: the three-layer net with a frozen first layer of that width."""
-    lw, lh = trainer_lambdas(train_cfg["lambda_W"], train_cfg["lambda_H"])
-    arch = dict(arch="two_layer", widths=(int(width),)) if first_width is None else \
-        dict(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
-    return dict(**arch, loss="ce", reg="feature",
-                lambda_W=lw, lambda_H=lh, epochs=int(epochs), lr=float(train_cfg["lr"]),
-                init_scale=float(train_cfg["init_scale"]), dtype=train_cfg["dtype"],
-                batch_size=int(batch_size), momentum=0.0, lr_schedule="step",
-                lr_milestones=tuple(train_cfg["lr_milestones"]),
-                lr_gamma=float(train_cfg["lr_gamma"]),
-                eval_epochs=eval_epochs(int(epochs), int(train_cfg["n_eval"]),
-                                        train_cfg["lr_milestones"]))
+    """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring):
+    the validated ``paper.train`` block (recipe and runtime, training.recipe.train_kwargs)
+    with the figure's width, epochs and batch size; ``first_width`` = d1: the three-layer net
+    with a frozen first layer of that width. Evaluation epochs: :func:`eval_epochs`."""
+    recipe = {**train_cfg, "width": int(width), "epochs": int(epochs),
+              "batch_size": int(batch_size)}
+    kw = recipe_kwargs(recipe, train_cfg)
+    if first_width is not None:
+        kw.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
+    kw["eval_epochs"] = eval_epochs(int(epochs), int(train_cfg["n_eval"]),
+                                    train_cfg["lr_milestones"])
+    return kw
 
 
 def _lp_status(X, y, solver_cfg: dict) -> int:
@@ -98,7 +98,9 @@ def _recipe_attrs(train_cfg: dict, epochs: int, width: int, batch_size: int, N: 
             "lr_milestones": str(list(train_cfg["lr_milestones"])),
             "lr_gamma": float(train_cfg["lr_gamma"]), "epochs": int(epochs),
             "width": int(width), "batch_size": int(batch_size),
-            "steps_per_epoch": int(N // int(batch_size)), "optimizer": "plain minibatch SGD",
+            "steps_per_epoch": int(N // int(batch_size)),
+            "optimizer": "plain minibatch SGD" if float(train_cfg["momentum"]) == 0 else
+            f"minibatch SGD, heavy-ball momentum {float(train_cfg['momentum']):g}",
             "loss": "ce", "regularization": "activation (feature) regularization, paper (2.1)",
             "length_label": train_cfg["length_label"], "dtype": train_cfg["dtype"]}
 
@@ -113,7 +115,7 @@ def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims)
 
 
 def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
-               device: str = "cpu", checkpoint_dir=None) -> xr.Dataset:
+               device: str, checkpoint_dir) -> xr.Dataset:
     """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
     from . import training
 
@@ -129,8 +131,9 @@ def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cf
                                      sigma=s) % 2 ** 31)
             lp.append(_lp_status(X, y, solver_cfg))
     kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"])
-    res = training.train(np.stack(Xs), np.stack(ys), seeds=seeds, device=device,
-                         checkpoint_dir=checkpoint_dir, name=f"paper_fig3_d{d}", **kw)
+    kw.update(device=device, checkpoint_dir=checkpoint_dir)    # the claimed device, job folder
+    res = training.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=f"paper_fig3_d{d}",
+                         **kw)
     traj = _keep_traj(res.trajectory)
     S = len(sigmas)
     out = {}
@@ -176,7 +179,7 @@ def fig6_widths(fig_cfg: dict, N: int) -> list[int]:
 
 
 def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_cfg: dict,
-                device: str = "cpu", checkpoint_dir=None) -> xr.Dataset:
+                device: str, checkpoint_dir) -> xr.Dataset:
     """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations)."""
     from . import training
 
@@ -188,8 +191,8 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
              for t in range(T)]
     kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"],
                       first_width=d1)
-    res = training.train(X, y, seeds=seeds, device=device, checkpoint_dir=checkpoint_dir,
-                         name=f"paper_fig6_d1_{d1}", **kw)
+    kw.update(device=device, checkpoint_dir=checkpoint_dir)    # the claimed device, job folder
+    res = training.train(X, y, seeds=seeds, name=f"paper_fig6_d1_{d1}", **kw)
     lp, ranks = [], []
     for t in range(T):
         X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features

@@ -36,7 +36,7 @@ DECISIVE = (FEASIBLE, INFEASIBLE)
 METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
            "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
            "shortcut_nc_combination", "reduced_max_margin", "exact_noiseless", "constructive",
-           "active_set", "nnls")
+           "active_set", "nnls", "gram_active_set")
 METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
 
 
@@ -93,6 +93,10 @@ UNSTABLE_STEP, OSCILLATING, STATIONARY_NOT_GLOBAL, STILL_MOVING = range(7, 11)
 VERDICT_NAMES.update({UNSTABLE_STEP: "unstable_step", OSCILLATING: "oscillating",
                       STATIONARY_NOT_GLOBAL: "stationary_not_global",
                       STILL_MOVING: "still_moving"})
+# lambda_W lambda_H at or above the UPFM zero-solution threshold (issue 24): F* is attained by
+# the zero network on any data, so gap <= tol is no collapse (certificate.classify).
+ZERO_SOLUTION = 11
+VERDICT_NAMES[ZERO_SOLUTION] = "zero_solution"
 VERDICT_HELP = {
     "reached": "LP feasible and gap <= tol: at the collapsed global minimizer (V§2-3)",
     "stalled": "gap > tol and log-log slope over the last decade > -s_stall (V§4)",
@@ -110,6 +114,10 @@ VERDICT_HELP = {
                              "float64 L-BFGS polish ends with gap > tol (S§5)",
     "still_moving": "gap > tol and still falling (slope <= -stall_slope), or the polish "
                     "reaches F* (a descent path exists)",
+    "zero_solution": "lambda_W lambda_H >= the UPFM zero-solution threshold: F* is the value "
+                     "of the zero network (all features 0), attained on any data whatever the "
+                     "LP status, and gap <= tol: the run reached it; no collapse "
+                     "(reports/upfm.md D§2-D§3)",
 }
 # LP statuses as rows of verdict tables, and the two that are proofs (V§2)
 LP_STATUSES = (FEASIBLE, INFEASIBLE, UNDECIDED, INFEASIBLE_WITHIN_RADIUS)

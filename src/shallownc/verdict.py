@@ -1,36 +1,11 @@
-"""Certified verdict: did training reach the collapsed global minimizer? (issue 12)
+"""The verdict stage: train, certify, assemble NetCDF and report tables (issue 12, 20).
 
-Derivation labels "V§x" refer to reports/training.md, section "Certified verdicts".
-
-V§1 (lower bound). For a two-layer net f(x) = W2 relu(W1 x) the features H = relu(W1 X) are
-entrywise >= 0, so (W2, H) is a feasible point of the unconstrained positive feature model
-(UPFM; paper Theorem 2, reports/upfm.md D§7), and
-
-    F_net(W1, W2) = F_UPFM(W2, relu(W1 X)) >= F* = min_{W, H >= 0} F_UPFM(W, H)
-
-for every network, every data set, both losses. F_net and F* are evaluated by the project's
-single definitions (:func:`shallownc.bridge.network_objective`, :func:`shallownc.upfm.closed_form`),
-so they share the normalization of the objective (paper (2.1)) whatever it is.
-
-V§2 (what the gap certifies). The class LP (paper (2.12), Theorem 3) decides whether some
-network attains F*: status 1 (verified solution) => the collapsed minimizer exists, F* is the
-network's global minimum and gap = F_net - F* >= 0 is the exact distance of the run's objective
-to it; status 0 (exact infeasibility proof) => no network attains F*, inf F_net > F* (strict),
-so the gap of every run stays positive and a run can never be "reached"; statuses -1
-(undecided) and -2 (infeasible within a radius only) prove nothing, and such runs get their
-own label.
-
-V§3 (tolerance). gap <= tol with tol = c_tol * eps(train dtype) * F*: below it the gap is at
-the resolution of the objective the trainer itself computes (float32: eps = 1.19e-7, so
-c_tol = 10 gives 1.19e-6 relative), while the float64 evaluation of the gap has a rounding
-error of at most m * eps64 * S (m = d + p + N, the longest accumulation; S = F_net + the sum
-of the regularizers, :func:`eval_error`), 1e-13 relative at our sizes, i.e. 10^7 times smaller
-than tol: a gap below tol is resolved, never a rounding artefact.
-
-V§4 (slope test). Over the last decade of evaluation epochs [E/10, E] fit
-log10 gap = a + s log10 epoch by least squares. If the gap behaved as epoch^s, one more decade
-of decrease would cost a factor 10^(1/|s|) in epochs; with |s| < s_stall (default 0.1) that is
-> 10^10: the run is "stalled". s <= -s_stall: "undecided" (still decreasing).
+The certificate itself (F*, gap, tolerance, slope test, verdict codes, activation
+patterns; derivations V§1-V§5 in reports/training.md, "Certified verdicts") lives in
+:mod:`shallownc.certificate`, a pure module; its public names are re-exported here. This
+module is the driver: the study's training sweep (:func:`train_cells`), the NetCDF
+variables of an assessment, the verdicts of the training stage's theory trajectories
+(:func:`verdict_of_trajectories`) and the LP status x verdict tables.
 """
 
 from __future__ import annotations
@@ -40,192 +15,19 @@ import json
 import numpy as np
 import xarray as xr
 
-from . import bridge, upfm
+from . import bridge
+from . import stability as SB
 from . import status as S
-from .class_sizes import balanced_n, dimension
-from .normalization import trainer_lambda_factor, trainer_lambdas
-# Verdict codes, names and flag attributes live in the ground-floor module shallownc.status
-# (readers such as figures import them from there); re-exported here under these names.
-from .status import (DIVERGED, LP_PROOF, LP_STATUSES, NO_LP_PROOF,  # noqa: F401
-                     NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES)
-from .status import VERDICT_UNDECIDED as UNDECIDED
+from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: F401
+                          NO_LP_PROOF, NOT_APPLICABLE, REACHED, STALLED, UNDECIDED,
+                          UNRESOLVED, VERDICT_HELP, VERDICT_NAMES, activation_pattern, assess,
+                          classify, eval_error, first_reach, gap_trajectory, network_objective,
+                          optimum, pattern_names, tail_slope, tolerance, verdict_table,
+                          zero_solution)
+from .class_sizes import dimension
+from .normalization import trainer_lambda_factor, trainer_lambdas, trainer_mse_scale
 from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
-
-# Relative gap levels (gap / F*) whose first-reach epochs are recorded besides the tolerance:
-# "how long" at run lengths too short to reach the tolerance itself.
-GAP_LEVELS = (1e-2, 1e-3, 1e-4, 1e-5)
-
-
-def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
-            mse_scale: float) -> float:
-    """F* = global minimum of the UPFM (paper Theorem 2; upfm.closed_form, model 'upfm')."""
-    n = balanced_n(n, K, "verdict.optimum (F* of paper Theorem 2)")
-    return upfm.closed_form(loss, "upfm", int(K), int(n), float(lambda_W), float(lambda_H),
-                            float(mse_scale)).value
-
-
-def network_objective(W1, W2, X, y, lambda_W: float, lambda_H: float, loss: str,
-                      mse_scale: float) -> float:
-    """F_net(W1, W2) = F_UPFM(W2, relu(W1 X)) in float64 (V§1; bridge.network_objective)."""
-    return bridge.network_objective(W1, W2, X, y, lambda_W, lambda_H, loss, mse_scale)
-
-
-def eval_error(F_net, reg_sum, d: int, p: int, N: int):
-    """A-priori float64 rounding bound of a computed gap (V§3): (d + p + N) eps64 (F_net + reg).
-
-    The longest accumulation has m = d + p + N terms (W1 x: d, W2 h: p, the mean over N);
-    the standard bound gamma_m ~ m eps64 per accumulated magnitude (Higham, Thm 3.1).
-    """
-    return (d + p + N) * np.finfo(np.float64).eps * (np.abs(F_net) + np.abs(reg_sum))
-
-
-def tolerance(F_star: float, dtype: str, factor: float) -> float:
-    """tol = factor * eps(dtype) * F* (V§3)."""
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    if not (np.isfinite(F_star) and F_star > 0):
-        raise ValueError(f"F* must be positive and finite, got {F_star!r}")
-    if not factor > 0:
-        raise ValueError(f"tolerance factor must be > 0, got {factor!r}")
-    return float(factor * np.finfo(np.dtype(dtype)).eps * F_star)
-
-
-def gap_trajectory(objective, F_star: float, floor: float = 0.0) -> np.ndarray:
-    """gap(epoch) = F_net(epoch) - F* (V§1), with values >= -floor clipped at 0.
-
-    A gap below -floor (the rounding bound) contradicts V§1: it means F_net and F* are not
-    the same objective (e.g. two normalizations), and raises.
-    """
-    g = np.asarray(objective, dtype=np.float64) - float(F_star)
-    bad = np.isfinite(g) & (g < -abs(floor))
-    if bad.any():
-        raise ValueError(f"F_net < F* by {-g[bad].min():.3e} (> rounding bound {floor:.1e}): "
-                         "the network objective and the UPFM optimum use different "
-                         "objectives (normalization?), V§1 violated")
-    return np.where(np.isfinite(g), np.maximum(g, 0.0), np.nan)
-
-
-def tail_slope(epoch, gap, floor: float, decade: float = 10.0) -> float:
-    """Least-squares slope s of log10 max(gap, floor) vs log10 epoch on [E/decade, E] (V§4).
-
-    E = the last epoch with a finite gap; NaN if fewer than 3 such epochs (no test possible).
-    """
-    e = np.asarray(epoch, dtype=np.float64)
-    g = np.asarray(gap, dtype=np.float64)
-    ok = np.isfinite(g) & (e > 0)
-    if not ok.any():
-        return float("nan")
-    E = e[ok].max()
-    sel = ok & (e >= E / decade)
-    if sel.sum() < 3:
-        return float("nan")
-    lg = np.log10(np.maximum(g[sel], max(floor, np.finfo(np.float64).tiny)))
-    return float(np.polyfit(np.log10(e[sel]), lg, 1)[0])
-
-
-def first_reach(epoch, gap, tol: float) -> int:
-    """First evaluation epoch with gap <= tol, -1 if none."""
-    g = np.asarray(gap, dtype=np.float64)
-    hit = np.flatnonzero(np.isfinite(g) & (g <= tol))
-    return int(np.asarray(epoch)[hit[0]]) if hit.size else -1
-
-
-def classify(lp_status: int, gap_final: float, slope: float, tol: float, stall_slope: float,
-             diverged: bool = False) -> int:
-    """Verdict code of one run (V§2-V§4; codes VERDICT_NAMES).
-
-    Order: diverged; no LP proof (-1, -2); gap <= tol (reached if LP feasible, else
-    infeasible_below_tolerance: an LP-infeasible run is never reached); slope test.
-    """
-    lp_status = int(lp_status)
-    if lp_status not in LP_STATUSES:
-        raise ValueError(f"unknown LP status {lp_status}; allowed {LP_STATUSES}")
-    if diverged or not np.isfinite(gap_final):
-        return DIVERGED
-    if lp_status not in LP_PROOF:
-        return NO_LP_PROOF
-    if gap_final <= tol:
-        return REACHED if lp_status == 1 else UNRESOLVED
-    if np.isfinite(slope) and slope > -stall_slope:
-        return STALLED
-    return UNDECIDED
-
-
-def verdict_table(lp_status, verdict) -> np.ndarray:
-    """Counts (len(LP_STATUSES), len(VERDICT_NAMES)): rows LP status 1, 0, -1, -2."""
-    lp = np.asarray(lp_status).ravel()
-    v = np.asarray(verdict).ravel()
-    return np.array([[int(((lp == s) & (v == c)).sum()) for c in sorted(VERDICT_NAMES)]
-                     for s in LP_STATUSES], dtype=np.int64)
-
-
-# --------------------------------------------------------------------- activation patterns
-
-def pattern_names(K: int) -> list[str]:
-    """Neuron kinds: active on class k only (k = 1..K), on several classes, on none."""
-    return [f"class{k + 1}_only" for k in range(K)] + ["several", "none"]
-
-
-def activation_pattern(H, y, K: int, rel: float):
-    """(counts, exclusive, share) of a feature matrix H (p x N) >= 0 (V§5).
-
-    Neuron j is active on sample i when h_ji > rel * max(H): an entry below it carries less
-    than rel^2 of the largest entry's share of the regularizer (lambda_H/2)||H||^2 (rel = 1e-3:
-    1e-6, the scale of the gap tolerance), so decaying remnants are not counted as active.
-    share[j, k] = fraction of class-k samples on which neuron j is active. counts: number of
-    neurons active on class k only (k = 1..K), on several classes, on none (dead).
-    exclusive[k]: some neuron is active on every class-k sample and on no other sample — the
-    activation pattern of the collapsed minimizer (a verified LP solution w_k, paper (2.12)).
-    """
-    H = np.asarray(H, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
-    if H.ndim != 2 or H.shape[1] != y.size:
-        raise ValueError(f"H must be p x N with N = {y.size} labels, got {H.shape}")
-    if not 0 <= rel < 1:
-        raise ValueError(f"relative activity threshold must be in [0, 1), got {rel!r}")
-    act = H > rel * H.max() if H.size and H.max() > 0 else np.zeros(H.shape, dtype=bool)
-    share = np.stack([act[:, y == k].mean(axis=1) for k in range(K)], axis=1)   # (p, K)
-    on = share > 0
-    n_on = on.sum(axis=1)
-    counts = np.array([int(((n_on == 1) & on[:, k]).sum()) for k in range(K)]
-                      + [int((n_on > 1).sum()), int((n_on == 0).sum())], dtype=np.int64)
-    exclusive = np.array([bool(((share[:, k] == 1.0) & (n_on == 1)).any()) for k in range(K)])
-    return counts, exclusive, share
-
-
-# ----------------------------------------------------------------------- per-run assessment
-
-def assess(epoch, objective, lp_status, F_star, diverged, tol, stall_slope: float,
-           size: tuple[int, int, int]) -> dict:
-    """Gap trajectory, final gap, tail slope, first reach epoch and verdict of R runs.
-
-    epoch (E,), objective (R, E) = F_net at each evaluation (float64), lp_status, F_star,
-    diverged, tol (R,); size = (d, p, N) for the rounding bound (V§3, :func:`eval_error`;
-    the regularizers are <= F_net, so S <= 2 F_net).
-    """
-    obj = np.atleast_2d(np.asarray(objective, dtype=np.float64))
-    R = obj.shape[0]
-    out = {k: np.full(R, np.nan) for k in ("gap_final", "rel_gap_final", "tail_slope")}
-    out["gap"] = np.full(obj.shape, np.nan)
-    out["reach_epoch"] = np.full(R, -1, dtype=np.int64)
-    out["verdict"] = np.zeros(R, dtype=np.int8)
-    out["level_epoch"] = np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)
-    d, p, N = size
-    for r in range(R):
-        floor = eval_error(obj[r], obj[r], d, p, N)
-        g = gap_trajectory(obj[r], F_star[r], floor)
-        fin = np.flatnonzero(np.isfinite(g))
-        gfin = g[fin[-1]] if fin.size else np.nan
-        fl = float(np.nanmax(floor)) if np.isfinite(floor).any() else 0.0
-        s = tail_slope(epoch, g, fl)
-        out["gap"][r] = g
-        out["gap_final"][r], out["rel_gap_final"][r] = gfin, gfin / F_star[r]
-        out["tail_slope"][r] = s
-        out["reach_epoch"][r] = first_reach(epoch, g, tol[r]) if int(lp_status[r]) == 1 else -1
-        out["verdict"][r] = classify(lp_status[r], gfin, s, tol[r], stall_slope,
-                                     bool(diverged[r]))
-        out["level_epoch"][r] = [first_reach(epoch, g, lev * F_star[r]) for lev in GAP_LEVELS]
-    return out
+from .training.recipe import train_kwargs
 
 
 VAR_ATTRS = {
@@ -269,12 +71,13 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     return out
 
 
-def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
-                            tol_factor: float, stall_slope: float) -> xr.Dataset:
+def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, tol_factor: float,
+                            stall_slope: float) -> xr.Dataset:
     """Verdicts of a training result with dims (*run_dims, epoch) (e.g. training's theory).
 
     Needs ``objective``, ``diverged``, ``lp_status`` and per-run ``lambda_W``/``lambda_H``
     coordinates, attributes loss, reg, dtype, K, N, n, widths (shallownc.training output).
+    The MSE scale of F* is the trainer's (normalization.trainer_mse_scale), not a setting.
     """
     if ds.attrs.get("reg") != "feature":
         raise ValueError(f"the UPFM bound needs reg='feature', got {ds.attrs.get('reg')!r}")
@@ -282,6 +85,8 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     if not norm.startswith("paper (2.1)"):
         raise ValueError("training result without the paper (2.1) normalization attribute "
                          f"(got {norm!r}): its objective cannot be compared with F*; re-run it")
+    _check_homogeneous_net(int(ds.attrs.get("bias", 0)),
+                           int(max(json.loads(ds.attrs["widths"]))), int(ds.attrs["K"]))
     # no weights are stored here: the recorded objective is trusted as F_net (the study jobs,
     # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
@@ -290,15 +95,18 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     f = trainer_lambda_factor()
     lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float) / f
     lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float) / f
+    mse_scale = trainer_mse_scale()
     Fs = np.array([optimum(ds.attrs["loss"], K, n, a, b, mse_scale)
                    for a, b in zip(lam_W, lam_H)])
+    zero = [zero_solution(ds.attrs["loss"], K, n, a, b, mse_scale)
+            for a, b in zip(lam_W, lam_H)]
     tol = np.array([tolerance(F, ds.attrs["dtype"], tol_factor) for F in Fs])
     p = int(max(json.loads(ds.attrs["widths"])))
     d = int(np.max(ds["d"].values)) if "d" in ds.coords else int(ds.attrs["d"])
     obj = st["objective"].transpose("run", "epoch").values
     lp = st["lp_status"].values
     res = assess(ds["epoch"].values, obj, lp, Fs, st["diverged"].values, tol, stall_slope,
-                 (d, p, int(ds.attrs["N"])))
+                 (d, p, int(ds.attrs["N"])), zero)
     out = xr.Dataset(assessment_vars(("run",), res, Fs, tol, lp),
                      coords={"run": st["run"], "epoch": ds["epoch"],
                              "gap_level": ("gap_level", list(GAP_LEVELS),
@@ -314,29 +122,21 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     return out
 
 
+def _check_homogeneous_net(bias: int, width: int, K: int) -> None:
+    """The certificate's bound F_net >= F* (V§1) is for the bias-free two-layer net
+    W2 relu(W1 x) (a biased net is not a UPFM point and can go below F*), and F* is attained
+    by some network only with width p >= K (one neuron per class; reports/upfm.md D§7)."""
+    if bias:
+        raise ValueError("a net with biases is not the homogeneous net W2 relu(W1 x) the UPFM "
+                         "bound F_net >= F* holds for (V§1): no certified verdict; train with "
+                         "bias: false")
+    if width < K:
+        raise ValueError(f"width p = {width} < K = {K}: no network of this width attains the "
+                         "UPFM optimum F* (its minimizer has one neuron per class): a gap to "
+                         "F* would certify nothing; use width >= K")
+
+
 # ------------------------------------------------------------------------------- the study
-
-TRAIN_KEYS = ("width", "loss", "reg", "lambda_W", "lambda_H", "lr", "epochs", "init_scale",
-              "batch_size", "momentum", "lr_schedule", "lr_milestones", "lr_gamma", "n_eval")
-
-
-def train_kwargs(train_cfg: dict) -> dict:
-    """Keyword arguments of shallownc.training.train from a validated ``verdict`` train block
-    (batch_size 0 = full batch)."""
-    unknown = set(train_cfg) - set(TRAIN_KEYS)
-    if unknown:
-        raise ValueError(f"unknown train setting(s) {sorted(unknown)}; allowed {TRAIN_KEYS}")
-    missing = {"width", "loss", "reg", "lambda_W", "lambda_H"} - set(train_cfg)
-    if missing:
-        raise ValueError(f"train block lacks {sorted(missing)} (the verdict schema fills them)")
-    kw = {k: train_cfg[k] for k in TRAIN_KEYS if k in train_cfg}
-    kw["widths"] = (int(kw.pop("width")),)
-    bs = int(kw.pop("batch_size", 0))
-    kw["batch_size"] = None if bs == 0 else bs
-    if "lr_milestones" in kw:
-        kw["lr_milestones"] = tuple(float(m) for m in kw["lr_milestones"])
-    return kw
-
 
 def _draw(data_cfg: dict, d: int, sigma: float, base_seed: int, trial: int):
     from . import training as T
@@ -359,9 +159,20 @@ def check_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, recorded) -> fl
 
 
 def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
-                base_seed: int, mse_scale: float, tol_factor: float, stall_slope: float,
-                activity: float, solver_cfg: dict | None, name: str) -> xr.Dataset:
+                base_seed: int, tol_factor: float, stall_slope: float,
+                activity: float, solver_cfg: dict | None, name: str,
+                stability: dict | None = None, eta_fraction: float = 0.0) -> xr.Dataset:
     """Train one run per (sigma, trial) cell at input dimension d; assess every run.
+
+    ``stability`` (the verdict.stability block; None: no stability diagnostics): with
+    reg = feature, the sharpness of each LP-feasible data set's collapsed minimizer is
+    computed first (:func:`stability_before`), the learning rates follow the S§3 rule with
+    ``eta_fraction`` (stability.study_learning_rates), and after training every end point is
+    diagnosed and 'stalled' / 'undecided' replaced by the labels of stability.unreached_label
+    (:func:`stability_after`).
+
+    ``train_cfg`` is a validated recipe ($defs/train_recipe) and ``run_cfg`` the verdict
+    section (its $defs/train_runtime keys: device, dtype, checkpoints, logging).
 
     Data: training.draw_cell (the study's data set of the cell); network seed: data.cell_seed
     of (base seed, 'verdict', d, sigma, trial), the same for every variant of a cell, so
@@ -372,17 +183,26 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
     from .data import cell_seed
 
     K = int(data_cfg["K"])
-    Xs, ys, lps, seeds = [], [], [], []
+    Xs, ys, lps, seeds, wss = [], [], [], [], []
     for s, t in cells:
         X, y = _draw(data_cfg, d, s, base_seed, t)
-        Xs.append(X), ys.append(y), lps.append(T.lp_status(X, y, solver_cfg))
+        st_, ws_ = _lp_solutions(X, y, solver_cfg)
+        Xs.append(X), ys.append(y), lps.append(st_), wss.append(ws_)
         seeds.append(cell_seed(base_seed, t, purpose="network", experiment="verdict", d=d,
                                sigma=float(s)) % (2 ** 63))
-    kw = train_kwargs(train_cfg)
+    kw = train_kwargs(train_cfg, run_cfg)
+    mse_scale = trainer_mse_scale()        # F* of an MSE run: the trainer's own scale
+    if kw["reg"] == "feature":
+        _check_homogeneous_net(int(kw.get("bias", False)), int(kw["widths"][-1]), K)
     lw0, lh0 = float(kw.pop("lambda_W")), float(kw.pop("lambda_H"))
     tw, th = trainer_lambdas(lw0, lh0)     # paper (2.1) lambdas in the trainer's convention
+    sb = None
+    if stability is not None and kw["reg"] == "feature":
+        sb = stability_before(Xs, ys, wss, lps, K, int(data_cfg["n"]), lw0, lh0, kw,
+                              mse_scale, stability, eta_fraction, base_seed)
+        kw["lr"] = sb["lr_used"]
     res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, lambda_W=tw,
-                  lambda_H=th, **kw, **run_cfg)
+                  lambda_H=th, **kw)
     tr = res.trajectory
     R, reg, loss = len(cells), kw["reg"], kw["loss"]
     n, N = int(data_cfg["n"]), K * int(data_cfg["n"])
@@ -401,8 +221,12 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
                 check_objective(W1[r], W2[r], Xs[r], ys[r], lw[r], lh[r], loss, mse_scale,
                                 float(tr["final_objective"].values[r]))
         tol = np.array([tolerance(F, run_cfg["dtype"], tol_factor) for F in Fs])
+        zero = [zero_solution(loss, K, n, lw[r], lh[r], mse_scale) for r in range(R)]
         a = assess(tr["epoch"].values, tr["objective"].values, lps, Fs, res.diverged, tol,
-                   stall_slope, (d, kw["widths"][0], N))
+                   stall_slope, (d, kw["widths"][0], N), zero)
+        if sb is not None:
+            stability_after(sb, a, W1, W2, Xs, ys, lps, Fs, tol, lw0, lh0, kw, mse_scale,
+                            stall_slope, stability, base_seed, res.diverged)
     else:
         Fs = tol = np.full(R, np.nan)
         E = tr.sizes["epoch"]
@@ -413,6 +237,8 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
             "level_epoch": np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)}
     ds = _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2)
     ds.attrs["lambda_W"], ds.attrs["lambda_H"] = lw0, lh0
+    if sb is not None:
+        _stability_vars(ds, sb)
     return ds
 
 
@@ -422,7 +248,8 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
     obj = tr["objective"].values
     for k, ln in (("objective", "objective F_net"), ("loss", "data term"),
                   ("nc1", "NC1"), ("nc1_trace", "Tr(Sigma_W)/Tr(Sigma_B)"),
-                  ("feature_norm", "feature RMS norm")):
+                  ("feature_norm", "feature RMS norm"),
+                  ("nc0", "NC0 ||sum_k w_k|| (Zhao et al. 2026)")):
         ds[k] = (("run", "epoch"), tr[k].values,
                  {"long_name": ln, "description": tr[k].attrs.get("description", ""),
                   "units": "1"})
@@ -468,7 +295,8 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
         trial=("run", [int(t) for _, t in cells], {
             "long_name": "trial", "units": "1", "description": "data set / seed index"}))
     ds.attrs.update({k: tr.attrs[k] for k in ("loss", "reg", "epochs", "dtype", "batch_size",
-                                              "momentum", "lr_schedule", "K", "N", "d")})
+                                              "momentum", "lr_schedule", "K", "N", "d",
+                                              "optimizer", "adamw_decay")})
     ds.attrs["objective_definition"] = tr.attrs.get("objective_definition", "")
     ds.attrs["lr"], ds.attrs["init_scale"] = (float(tr["lr"].values[0]),
                                               float(tr["init_scale"].values[0]))
@@ -482,15 +310,9 @@ def unstack_cells(ds: xr.Dataset) -> xr.Dataset:
 
 
 def _settings(vcfg: dict) -> dict:
-    return dict(mse_scale=float(vcfg["mse_scale"]), tol_factor=float(vcfg["tolerance_factor"]),
+    return dict(tol_factor=float(vcfg["tolerance_factor"]),
                 stall_slope=float(vcfg["stall_slope"]),
-                activity=float(vcfg["activity_threshold"]))
-
-
-def run_config(vcfg: dict) -> dict:
-    """Trainer settings (device, dtype, checkpoints, logging) of the ``verdict`` section."""
-    return {k: vcfg[k] for k in ("device", "dtype", "checkpoint_dir", "checkpoint_every_s",
-                                 "log_every_s")}
+                activity=float(vcfg["activity_threshold"]), stability=vcfg.get("stability"))
 
 
 def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr.Dataset:
@@ -502,8 +324,9 @@ def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr
     if d < 1:
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
     cells = [(float(s), t) for s in st["sigma"] for t in range(st["trials"])]
-    ds = train_cells(cells, d, data, st["train"], run_config(vcfg), base_seed,
-                     solver_cfg=solver_cfg, name=f"verdict_d{d}", **_settings(vcfg))
+    ds = train_cells(cells, d, data, st["train"], vcfg, base_seed,
+                     solver_cfg=solver_cfg, name=f"verdict_d{d}",
+                     eta_fraction=float(st.get("eta_fraction", 0.0)), **_settings(vcfg))
     return unstack_cells(ds).expand_dims(d_over_n=[float(d_over_n)]).assign_coords(
         d=("d_over_n", [d], {"long_name": "input dimension", "units": "1",
                              "description": "d = round(d_over_n n)"}))
@@ -513,21 +336,24 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
     """One variant (name + overrides of the base train block) on the variant cells:
     dims (variant, d_over_n, sigma, trial, ...)."""
     st = vcfg["study"]
-    data, vc = st["data"], st["variants"]
-    over = {k: v for k, v in variant.items() if k != "name"}
+    vc = st["variants"]
+    over = {k: v for k, v in variant.items() if k not in ("name", *VARIANT_NOT_TRAIN)}
+    data = {**st["data"], **{k: variant[k] for k in VARIANT_DATA if k in variant}}
+    eta = float(variant.get("eta_fraction", st.get("eta_fraction", 0.0)))
     tcfg = {**st["train"], **over}
     parts = []
     for r in vc["d_over_n"]:
         d = dimension(r, data["n"])
         cells = [(float(s), t) for s in vc["sigma"] for t in range(st["trials"])]
-        ds = train_cells(cells, d, data, tcfg, run_config(vcfg), base_seed,
+        ds = train_cells(cells, d, data, tcfg, vcfg, base_seed,
                          solver_cfg=solver_cfg, name=f"verdict_{variant['name']}_d{d}",
-                         **_settings(vcfg))
+                         eta_fraction=eta, **_settings(vcfg))
         parts.append(unstack_cells(ds).expand_dims(d_over_n=[float(r)]))
     out = xr.concat(parts, dim="d_over_n", data_vars="all", coords="different",
                     compat="equals", join="outer", combine_attrs="drop_conflicts")
     out = out.expand_dims(variant=[variant["name"]])
-    out.attrs["variant_settings"] = json.dumps(over, sort_keys=True)
+    out.attrs["variant_settings"] = json.dumps(
+        {k: v for k, v in variant.items() if k != "name"}, sort_keys=True)
     return out
 
 
@@ -591,3 +417,92 @@ def cell_frame(study: xr.Dataset):
                          if np.isfinite(c["tail_slope"].values).any() else np.nan,
                          "collapsed_pattern": int(c["collapsed_pattern"].sum())})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------- stability of the study (issue 23)
+
+VARIANT_DATA = ("K", "geometry")                   # variant keys that change the data
+VARIANT_NOT_TRAIN = (*VARIANT_DATA, "eta_fraction")  # variant keys outside the train recipe
+
+
+def _lp_solutions(X, y, solver_cfg):
+    """(all-classes LP status, verified solutions w_k or None) of one data set (V§2)."""
+    from . import feasibility as FZ
+
+    nc, _ = FZ.solve_classes(X, y, FZ.SolverOptions.from_config(solver_cfg),
+                             separability=False)
+    st = FZ.all_classes_status([v.status for v in nc])
+    return st, ([v.w for v in nc] if st == FZ.FEASIBLE else None)
+
+
+def stability_before(Xs, ys, wss, lps, K: int, n: int, lam_W: float, lam_H: float, kw: dict,
+                     mse_scale: float, stab_cfg: dict, eta_fraction: float,
+                     seed: int) -> dict:
+    """Per run: stability.DATA_SET_VARS of its data set (NaN where the LP is not feasible),
+    the learning rate of the S§3 rule (``lr_used``, ``lr_rule``) and the run's step limit."""
+    st = SB.Settings.from_config(stab_cfg)
+    R = len(Xs)
+    out = {k: np.full(R, np.nan) for k in SB.DATA_SET_VARS}
+    for r in range(R):
+        if lps[r] != S.FEASIBLE:
+            continue
+        v = SB.data_set_stability(Xs[r], ys[r], wss[r], K, n, lam_W, lam_H, kw["loss"],
+                                  mse_scale, kw["widths"][0], st, seed,
+                                  int(stab_cfg["alternatives"]),
+                                  int(stab_cfg["split_copies"]))
+        for k, x in v.items():
+            out[k][r] = x
+    out["lr_used"], out["lr_rule"] = SB.study_learning_rates(
+        out["lambda_max"], eta_fraction, kw["optimizer"], kw["momentum"], kw["batch_size"],
+        kw["lr"])
+    out["step_limit"] = np.array([SB.step_limit(v, kw["optimizer"], kw["momentum"],
+                                                kw["batch_size"]) for v in out["lambda_max"]])
+    return out
+
+
+def stability_after(sb: dict, a: dict, W1, W2, Xs, ys, lps, Fs, tol, lam_W: float,
+                    lam_H: float, kw: dict, mse_scale: float, stall_slope: float,
+                    stab_cfg: dict, seed: int, diverged) -> None:
+    """End-point diagnostics (stability.END_POINT_VARS) into ``sb`` and the S§3/S§5 labels
+    into a['verdict'] (stability.relabel), with the learning rate at the last epoch."""
+    from .training.spec import lr_factor
+
+    st = SB.Settings.from_config(stab_cfg)
+    diag = SB.end_points(W1, W2, Xs, ys, lam_W, lam_H, kw["loss"], mse_scale, Fs, st, seed,
+                         diverged)
+    sb.update(diag)
+    E = int(kw["epochs"])
+    sb["lr_end"] = np.asarray(sb["lr_used"]) * lr_factor(
+        kw["lr_schedule"], E - 1, E, kw["lr_milestones"], kw["lr_gamma"])
+    a["verdict"] = SB.relabel(a["verdict"], lps, a["gap_final"], tol, a["tail_slope"],
+                              stall_slope, sb["lr_end"], sb["step_limit"], diag,
+                              st.stationary_gradient)
+
+
+_STABILITY_ATTRS = {
+    **SB.DATA_SET_VARS, **SB.END_POINT_VARS,
+    "lr_used": ("learning rate of the run", "base lr (see attribute lr_rule)"),
+    "lr_end": ("learning rate at the last epoch", "lr_used x the schedule factor"),
+    "step_limit": ("step limit of the collapsed minimizer",
+                   "2(1 + momentum)/lambda_max for sgd (S§3); NaN: Adam/AdamW or no "
+                   "collapsed minimizer"),
+}
+
+
+def _stability_vars(ds: xr.Dataset, sb: dict) -> None:
+    """Add the stability variables (dims run) and the lr rule to ``ds`` in place."""
+    for k, (ln, desc) in _STABILITY_ATTRS.items():
+        if k in sb:
+            ds[k] = (("run",), np.asarray(sb[k], dtype=np.float64),
+                     {"long_name": ln, "description": desc,
+                      "units": "1" if k not in ("polish_iterations",) else "iterations"})
+    ds.attrs["lr_rule"] = sb["lr_rule"]
+
+
+def recipe_frame(recipes: dict):
+    """Per recipe (name -> Dataset with verdict, lp_status): runs, LP-feasible and
+    LP-infeasible runs, and the LP-feasible runs by outcome (stability.outcome_counts)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"recipe": name, **SB.outcome_counts(ds)}
+                         for name, ds in recipes.items()])

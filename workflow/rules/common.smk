@@ -13,7 +13,10 @@ from shallownc import generalization as _gen
 from shallownc import paper_figures as _paper_figures
 from shallownc import paper_training as _paper_training
 from shallownc import random_features as _rf
+import sys
+
 from shallownc import runinfo
+from shallownc import imbalance as _imbalance
 from shallownc import integrity
 from snakemake.logging import logger
 
@@ -225,8 +228,10 @@ GEN_EXPERIMENTS = GEN["experiments"]
 
 
 def gen_experiment(wildcards):
-    """One generalization.experiments entry."""
-    return canonical(GEN_EXPERIMENTS[wildcards.name])
+    """One generalization.experiments entry (its trained block without the runtime knobs,
+    which never change a result)."""
+    exp = GEN_EXPERIMENTS[wildcards.name]
+    return canonical(exp | {"trained": _gen.result_settings(exp["trained"])})
 
 
 def gen_theory_parts(wildcards):
@@ -442,3 +447,19 @@ def report_table_subcategory(wildcards):
 
 def report_table_labels(wildcards):
     return {"entry": f"table: {_REPORT_TABLES[wildcards.table][1]}"}
+
+
+# ---- stage 9. imbalanced classes (imbalance.smk)
+IMB = config["imbalance"]
+IMB_PANELS = IMB["phase"]["panels"]
+try:  # cross-checks the schema cannot express: one line naming the key, no traceback
+    _imbalance.check_config(IMB)
+except ValueError as _exc:
+    sys.exit(f"error: {_exc}")
+IMB_GROUPS = [f"{a}_{b}" for a, b in IMB["threshold"]["groups"]]
+FIG_IMB = f"{REPORTS}/figures/imbalance"
+
+
+def imbalance_panel(wildcards):
+    """Only this panel's entry: editing another panel does not re-run this job."""
+    return canonical(IMB_PANELS[wildcards.panel])

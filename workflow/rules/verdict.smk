@@ -98,9 +98,7 @@ rule verdict_theory:
         mem_mb=2000,
         runtime=10,
     params:
-        cfg=canonical(
-            {k: VERDICT[k] for k in ("mse_scale", "tolerance_factor", "stall_slope")}
-        ),
+        cfg=canonical({k: VERDICT[k] for k in ("tolerance_factor", "stall_slope")}),
         code=code_version("../scripts/verdict_theory.py"),
     script:
         "../scripts/verdict_theory.py"

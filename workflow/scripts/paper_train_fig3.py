@@ -9,7 +9,7 @@ with logged(snakemake) as log:
     torch.set_num_threads(snakemake.threads)
     # runtime knobs (threads, checkpoints) come from the config: they are not rerun triggers
     train = {**snakemake.params.train, **config.runtime_knobs(snakemake.config, "paper.train")}
-    checkpoint_dir = f"{train['checkpoint_dir']}/fig3"
+    checkpoint_dir = train["checkpoint_dir"] and f"{train['checkpoint_dir']}/fig3"
     with claim_device(train["device"]) as device:
         log.info("device %s, %d thread(s), checkpoints in %s", device, snakemake.threads,
                  checkpoint_dir)

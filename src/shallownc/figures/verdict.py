@@ -20,7 +20,7 @@ _LP_LABEL = {c: f"LP {n.replace('_', ' ')} ({c})" for c, n in STATUS_NAMES.items
 _MARK = {V.REACHED: "o", V.STALLED: "x", V.VERDICT_UNDECIDED: "v", V.NO_LP_PROOF: "s",
          V.UNSTABLE_STEP: "^", V.OSCILLATING: "P", V.STATIONARY_NOT_GLOBAL: "X",
          V.STILL_MOVING: "<",
-         V.DIVERGED: "*", V.UNRESOLVED: "D", V.NOT_APPLICABLE: "."}
+         V.DIVERGED: "*", V.UNRESOLVED: "D", V.NOT_APPLICABLE: ".", V.ZERO_SOLUTION: "8"}
 WIDTH_IN = 8.0       # panel column width: <= hygiene.MAX_WIDTH_PX at figures.DPI with labels
 LOG_PAD = 0.1        # decades of padding beyond the data on a log y axis, at least
 LOG_PAD_SHARE = 0.06  # ... this share of the data's span in decades (markers stay whole)

@@ -50,5 +50,6 @@ from .experiments import (  # noqa: F401
     check_experiment, cell_spec, _GDIMS, _THEORY_VARS, _CLASS_VARS, _STATUS_FLAGS,
     THEORY_VARIABLES, experiment_grid, _draw, best_upper, theory_instance, theory_cell,
     _to_snr_axes, _theory_coords, _theory_attrs, _bound_meanfield, run_theory, trained_test_error,
-    _TRAINED_VARS, TRAINED_VARIABLES, _train_cells, trained_net_metrics, trained_cell,
+    _TRAINED_VARS, TRAINED_VARIABLES, _train_cells, trained_net_metrics, result_settings,
+    trained_cell,
     _trained_parts, run_trained, job_d_values, sub_experiment, merge)

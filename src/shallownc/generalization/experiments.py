@@ -33,19 +33,19 @@ def check_experiment(name: str, exp: dict) -> list[str]:
         msgs.append(f"'{where}.d_over_n' gives d = {min(ds)} < 2 for n = {exp['n']}")
     if len(set(ds)) != len(ds):
         msgs.append(f"'{where}.d_over_n' values round to duplicate d for n = {exp['n']}: {ds}")
-    extra = [p for p in exp.get("panel_d_over_n", []) if p not in exp["d_over_n"]]
+    extra = [p for p in exp["panel_d_over_n"] if p not in exp["d_over_n"]]
     if extra:
         msgs.append(f"'{where}.panel_d_over_n' values {extra} are not in d_over_n "
                     f"{exp['d_over_n']}")
-    s = exp.get("low_snr", 0)
+    s = exp["low_snr"]
     if s and s not in exp["snr"]:
         msgs.append(f"'{where}.low_snr' = {s} is not one of snr {exp['snr']}")
-    tr = exp.get("trained", {})
+    tr = exp["trained"]
     for key in ("snr", "d_over_n"):
-        extra = [v for v in tr.get(key, []) if v not in exp[key]]
+        extra = [v for v in tr[key] if v not in exp[key]]
         if extra:
             msgs.append(f"'{where}.trained.{key}' values {extra} are not in {key} {exp[key]}")
-    if tr.get("trials", 1) > exp["trials"]:
+    if tr["trials"] > exp["trials"]:
         msgs.append(f"'{where}.trained.trials' = {tr['trials']} exceeds trials = {exp['trials']}")
     return msgs
 
@@ -53,8 +53,8 @@ def check_experiment(name: str, exp: dict) -> list[str]:
 def cell_spec(exp: dict, snr: float, d_over_n: float) -> D.GMMSpec:
     """GMM of one cell: K = 2, d = round(d_over_n n), sigma = mean_norm / snr."""
     return D.GMMSpec(exp["geometry"], 2, exp["n"], dimension(d_over_n, exp["n"]),
-                     float(exp.get("mean_norm", 1.0)) / float(snr),
-                     float(exp.get("mean_norm", 1.0)), float(exp.get("angle_deg", 120.0)))
+                     float(exp["mean_norm"]) / float(snr),
+                     float(exp["mean_norm"]), float(exp["angle_deg"]))
 
 
 _GDIMS = ("d", "sigma", "trial")      # sweep dims; renamed to (snr, d_over_n, trial) after
@@ -108,12 +108,12 @@ def experiment_grid(exp: dict, name: str = "generalization", trials: int | None 
                     snr=None, d_over_n=None) -> Grid:
     """The experiment's training sets as a grid (shallownc.grid): d = round(d_over_n n),
     sigma = mean_norm / snr (cell_spec), so that Grid.seed is the data seed of cell_spec."""
-    r = float(exp.get("mean_norm", 1.0))
+    r = float(exp["mean_norm"])
     return Grid(name=name, kind="phase", source="gmm", geometry=exp["geometry"], K=2,
                 n=exp["n"], d=tuple(dimension(v, exp["n"]) for v in d_over_n or exp["d_over_n"]),
                 sigma=tuple(r / float(s) for s in snr or exp["snr"]),
                 trials=int(trials or exp["trials"]), mean_norm=r,
-                angle_deg=float(exp.get("angle_deg", 120.0)))
+                angle_deg=float(exp["angle_deg"]))
 
 
 def _draw(cell: Cell, base_seed: int, sigma: float):
@@ -185,7 +185,7 @@ def _to_snr_axes(ds: xr.Dataset, exp: dict, g: Grid) -> xr.Dataset:
 
 
 def _theory_coords(ds: xr.Dataset, exp: dict) -> xr.Dataset:
-    n, r = exp["n"], float(exp.get("mean_norm", 1.0))
+    n, r = exp["n"], float(exp["mean_norm"])
     snrs, dns = np.asarray(exp["snr"], float), np.asarray(exp["d_over_n"], float)
     return ds.assign_coords({
         "snr": ("snr", snrs, {"description": "||mu_k|| / sigma", "units": "1"}),
@@ -200,19 +200,19 @@ def _theory_coords(ds: xr.Dataset, exp: dict) -> xr.Dataset:
 
 def _theory_attrs(exp: dict) -> dict:
     return {"K": 2, "n": exp["n"], "geometry": exp["geometry"],
-            "mean_norm": float(exp.get("mean_norm", 1.0)),
-            "angle_deg": float(exp.get("angle_deg", 120.0)),
+            "mean_norm": float(exp["mean_norm"]),
+            "angle_deg": float(exp["angle_deg"]),
             "snr_definition": "snr = ||mu_k|| / sigma (generalization stage)",
             "tie_convention": "ties (both neurons off) count as errors",
             "derivation": "reports/generalization.md",
-            "panel_d_over_n": json.dumps([float(v) for v in exp.get("panel_d_over_n", [])]),
-            "low_snr": float(exp.get("low_snr", 0)), "normalization": NORMALIZATION}
+            "panel_d_over_n": json.dumps([float(v) for v in exp["panel_d_over_n"]]),
+            "low_snr": float(exp["low_snr"]), "normalization": NORMALIZATION}
 
 
 def _bound_meanfield(exp: dict) -> tuple:
     """The (snr, d_over_n) variable of the mean-field NC bound nc_bound (E5)."""
     half_sep = 1.0 if exp["geometry"] == "antipodal" else np.sin(
-        np.deg2rad(float(exp.get("angle_deg", 120.0))) / 2)
+        np.deg2rad(float(exp["angle_deg"])) / 2)
     S, DN = np.meshgrid(np.asarray(exp["snr"], float), np.asarray(exp["d_over_n"], float),
                         indexing="ij")
     return (("snr", "d_over_n"), nc_bound(S, DN, exp["n"], half_sep * S),
@@ -230,8 +230,8 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
     """
     g = experiment_grid(exp)
     fn = functools.partial(theory_cell, base_seed=base_seed, opts=opts, lambdas=tuple(lambdas),
-                           refine_trials=int(exp.get("refine_trials", 0)),
-                           refine_iter=int(exp.get("refine_max_iter", 100)))
+                           refine_trials=int(exp["refine_trials"]),
+                           refine_iter=int(exp["refine_max_iter"]))
     ds = SW.sweep(g, fn, THEORY_VARIABLES, trials_per_job=g.trials,
                   coords={"class": (np.arange(2), {})})
     ds = _theory_coords(_to_snr_axes(ds, exp, g), exp)
@@ -293,19 +293,15 @@ def _train_cells(cells: list, base_seed: int, tr: dict, name: str):
     (seed mod 2^31 of each data set); returns {(sigma, trial): (W1, W2, diverged, objective)}
     and the wall time."""
     from .. import training  # torch only when something is trained
-    from ..normalization import trainer_lambdas
+    from ..training.recipe import train_kwargs
 
     draws = [_draw(c, base_seed, c.sigmas[0]) for c in cells]
-    # config lambdas are the paper's (2.1); defaults as in the schema (run_trained is also
-    # called with unvalidated experiment dicts in tests)
-    lam_W, lam_H = trainer_lambdas(float(tr.get("lambda_W", 2e-3)),
-                                   float(tr.get("lambda_H", 2e-3)))
-    res = training.train_two_layer(
+    # tr: a validated trained block ($defs/train_recipe + $defs/train_runtime); only the
+    # final networks are used, so no evaluation epochs between the first and the last
+    res = training.train(
         np.stack([d[0] for d in draws]), np.stack([d[1] for d in draws]),
-        width=int(tr.get("width", 20)), loss=tr.get("loss", "ce"), reg="feature",
-        lambda_W=lam_W, lambda_H=lam_H, epochs=int(tr.get("epochs", 3000)),
-        lr=float(tr.get("lr", 0.05)), init_scale=float(tr.get("init_scale", 1.0)),
-        seeds=[d[3] % (2 ** 31) for d in draws], eval_epochs=[], name=name)
+        **{**train_kwargs(tr, tr), "eval_epochs": []},
+        seeds=[d[3] % (2 ** 31) for d in draws], name=name)
     nets = {(c.sigmas[0], c.trial): (res.W1[r], res.W2[r], bool(res.diverged[r]),
                                      float(res.objective[r])) for r, c in enumerate(cells)}
     return nets, res.wall_s
@@ -328,6 +324,13 @@ def trained_net_metrics(W1, W2, X, y, M, sigma: float, rng, n_test: int,
             "trained_collapsed": float(np.isfinite(nc1) and nc1 < nc1_threshold)}
 
 
+def result_settings(trained: dict) -> dict:
+    """A trained block without its result-neutral runtime knobs (config.TRAIN_KNOBS)."""
+    from ..config import TRAIN_KNOBS
+
+    return {k: v for k, v in trained.items() if k not in TRAIN_KNOBS}
+
+
 def trained_cell(cell: Cell, *, base_seed: int, tr: dict, nets: dict) -> dict:
     """Cell function (shallownc.sweep): TRAINED_VARIABLES of the nets trained on the cell's
     training sets (``nets`` from _train_cells); test samples from their own seed."""
@@ -344,8 +347,8 @@ def trained_cell(cell: Cell, *, base_seed: int, tr: dict, nets: dict) -> dict:
             rng = np.random.default_rng(D.cell_seed(
                 base_seed, cell.trial, purpose="generalization_test", geometry=g.geometry,
                 n=g.n, d=cell.d, sigma=float(s), angle_deg=g.angle_deg))
-            o.update(trained_net_metrics(W1, W2, X, y, M, s, rng, int(tr.get("n_test", 20000)),
-                                         float(tr.get("nc1_threshold", 1e-3))))
+            o.update(trained_net_metrics(W1, W2, X, y, M, s, rng, int(tr["n_test"]),
+                                         float(tr["nc1_threshold"])))
         for k, v in o.items():
             out[k].append(v)
     return out
@@ -354,12 +357,12 @@ def trained_cell(cell: Cell, *, base_seed: int, tr: dict, nets: dict) -> dict:
 def _trained_parts(exp: dict, base_seed: int, log=None) -> list:
     """One sweep job per trained d_over_n: the trained (snr, trial) cells, trained in one
     batch, then trained_cell on each."""
-    tr = exp.get("trained", {})
-    if not tr.get("enabled", True):
+    tr = exp["trained"]
+    if not tr["enabled"]:
         return []
-    t_snr = [s for s in exp["snr"] if s in (tr.get("snr") or exp["snr"])]
-    t_dn = [v for v in exp["d_over_n"] if v in (tr.get("d_over_n") or exp["d_over_n"])]
-    t_T = min(int(tr.get("trials", 2)), int(exp["trials"]))
+    t_snr = [s for s in exp["snr"] if s in (tr["snr"] or exp["snr"])]
+    t_dn = [v for v in exp["d_over_n"] if v in (tr["d_over_n"] or exp["d_over_n"])]
+    t_T = min(int(tr["trials"]), int(exp["trials"]))
     if not t_snr or not t_dn or t_T < 1:
         return []
     parts = []
@@ -397,7 +400,8 @@ def run_trained(exp: dict, base_seed: int, log=None) -> xr.Dataset:
     ds = _to_snr_axes(ds, exp, g).drop_vars(["d", "sigma"])
     ds = ds.assign_coords(snr=np.asarray(exp["snr"], float),
                           d_over_n=np.asarray(exp["d_over_n"], float), trial=np.arange(T))
-    ds.attrs = {"trained_settings_json": json.dumps(exp.get("trained", {}), sort_keys=True),
+    ds.attrs = {"trained_settings_json": json.dumps(result_settings(exp["trained"]),
+                                                    sort_keys=True),
                 "normalization": NORMALIZATION}
     return ds
 
@@ -408,10 +412,10 @@ def job_d_values(exp: dict, which: str = "theory") -> list[int]:
     n = exp["n"]
     dns = list(exp["d_over_n"])
     if which == "trained":
-        tr = exp.get("trained", {})
-        if not tr.get("enabled", True):
+        tr = exp["trained"]
+        if not tr["enabled"]:
             return []
-        dns = [v for v in dns if v in (tr.get("d_over_n") or dns)]
+        dns = [v for v in dns if v in (tr["d_over_n"] or dns)]
     return [dimension(v, n) for v in dns]
 
 

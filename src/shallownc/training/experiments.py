@@ -16,14 +16,13 @@ from shallownc.class_sizes import dimension
 from shallownc.training.evaluation import describe
 from shallownc.training.loop import train
 from shallownc.training.objective import NORMALIZATION
+from shallownc.training.recipe import train_kwargs
 
 
-def hparams(train_cfg: dict) -> dict:
-    """Keyword arguments of :func:`train` from a config ``train`` block (schema defaults)."""
-    c = dict(train_cfg)
-    bs = int(c.pop("batch_size", 0))
-    width = c.pop("width")
-    return dict(widths=(width,), batch_size=None if bs == 0 else bs, **c)
+def hparams(train_cfg: dict, run_cfg: dict) -> dict:
+    """Keyword arguments of :func:`train` from a validated ``train`` block and the section's
+    runtime keys (training.recipe.train_kwargs, the one translator)."""
+    return train_kwargs(train_cfg, run_cfg)
 
 
 def draw_train_test(data_cfg: dict, d: int, sigma: float, base_seed: int, trial: int):
@@ -66,15 +65,6 @@ def _unstack(traj: xr.Dataset, **run_coords) -> xr.Dataset:
     return traj.set_index(run=list(run_coords)).unstack("run")
 
 
-RUN_KEYS = ("device", "dtype", "tf32", "checkpoint_dir", "checkpoint_every_s", "log_every_s")
-
-
-def _common(run_cfg: dict) -> dict:
-    """The run-level settings (training section of the config) that are given; the others
-    take the TrainSpec defaults."""
-    return {k: run_cfg[k] for k in RUN_KEYS if k in run_cfg}
-
-
 def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n: float,
              solver_cfg: dict | None = None, with_lp: bool = True) -> xr.Dataset:
     """Train every (sigma, trial) cell at one d = round(d_over_n n), batched in one call.
@@ -96,8 +86,7 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
             if with_lp:
                 lps.append(lp_status(X, y, solver_cfg))
     res = train(np.stack(Xs), np.stack(ys), seeds=seeds, X_test=np.stack(Xts),
-                y_test=np.stack(yts), name=f"{experiment}_d{d}", **hparams(exp["train"]),
-                **_common(run_cfg))
+                y_test=np.stack(yts), name=f"{experiment}_d{d}", **hparams(exp["train"], run_cfg))
     traj = res.trajectory
     if with_lp:
         traj["lp_status"] = (("run",), np.asarray(lps, dtype=np.int8),
@@ -150,8 +139,7 @@ def run_padded_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str,
     cells, dims = _padded_cells(exp, base_seed, experiment, solver_cfg, with_lp)
     res = train(np.stack(cells["X"]), np.stack(cells["y"]), seeds=cells["seed"],
                 X_test=np.stack(cells["Xt"]), y_test=np.stack(cells["yt"]),
-                input_dims=cells["d"], name=f"{experiment}_padded", **hparams(exp["train"]),
-                **_common(run_cfg))
+                input_dims=cells["d"], name=f"{experiment}_padded", **hparams(exp["train"], run_cfg))
     traj = res.trajectory
     if with_lp:
         traj["lp_status"] = (("run",), np.asarray(cells["lp"], dtype=np.int8),
@@ -181,13 +169,14 @@ def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -
     """Experiment 3: three-layer nets, one data set, dims (first_width, seed, epoch)."""
     data = exp["data"]
     X, y, Xt, yt, _ = draw_train_test(data, exp["d"], exp["sigma"], base_seed, 0)
-    hp = hparams(exp["train"])
+    hp = hparams(exp["train"], run_cfg)
     p = hp.pop("widths")[0]
+    hp.pop("arch")
     parts = []
     for d1 in exp["first_width"]:
         seeds = [_net_seed(base_seed, "three_layer", s, d1=int(d1)) for s in range(exp["seeds"])]
         res = train(X, y, arch="three_layer", widths=(int(d1), p), seeds=seeds, X_test=Xt,
-                    y_test=yt, name=f"three_layer_d1_{d1}", **hp, **_common(run_cfg))
+                    y_test=yt, name=f"three_layer_d1_{d1}", **hp)
         parts.append(_unstack(res.trajectory, seed_index=np.arange(exp["seeds"]))
                      .drop_vars("seed").expand_dims(first_width=[int(d1)]))
     out = xr.concat(parts, dim="first_width", data_vars="all", coords="different",
@@ -209,14 +198,14 @@ def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
     X, y, Xt, yt, _ = draw_train_test(data, d, exp["sigma"], base_seed, 0)
     parts, labels = [], []
     for v in exp["variants"]:
-        hp = hparams({**exp["train"], **v})
+        hp = hparams({**exp["train"], **v}, run_cfg)
         seeds = [_net_seed(base_seed, "regularization", s) for s in range(exp["seeds"])]
         label = (f"{v['reg']} lW={v['lambda_W']:g} lH={v['lambda_H']:g}"
                  if v["reg"] == "feature" else
                  f"{v['reg']} l={v['lambda_W']:g}" if v["reg"] == "weight_decay" else "none")
         labels.append(label)
         res = train(X, y, seeds=seeds, X_test=Xt, y_test=yt, name=f"reg_{len(parts)}",
-                    **hp, **_common(run_cfg))
+                    **hp)
         tr = _unstack(res.trajectory, seed_index=np.arange(exp["seeds"])).drop_vars(
             ["seed", "lambda_W", "lambda_H", "lr", "init_scale"])
         parts.append(tr.expand_dims(variant=[label]).assign_coords(

@@ -1,7 +1,9 @@
 """What a batched training call is: the validated spec, the data, the schedules.
 
-:class:`TrainSpec` holds every setting of :func:`shallownc.training.train` (defaults below;
-the config's ``train`` blocks map onto it through ``experiments.hparams``); its constructor
+:class:`TrainSpec` holds every setting of :func:`shallownc.training.train` (the defaults
+below serve direct Python calls only: the config path gives every field from the schema's
+$defs/train_recipe and $defs/train_runtime through :func:`shallownc.training.recipe.train_kwargs`,
+tests/test_recipe.py); its constructor
 checks every field and raises a ValueError naming the field. :class:`TrainData` holds the
 validated arrays. Schedules: log-spaced evaluation epochs and the learning-rate factor.
 """
