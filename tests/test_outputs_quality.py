@@ -203,6 +203,15 @@ def test_close_log_ticks_overlap_unless_thinned():
     shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert "1" in shown and "0.01" in shown and len(ax.get_xticks()) == len(x)
     plt.close(fig)
+    # slanted labels (verdict table): judged by the distance between their baselines
+    names = ["infeasible_below_tolerance", "stalled", "undecided", "no_lp_proof", "diverged"]
+    for width, crowded in ((7, False), (1.2, True)):
+        fig, ax = plt.subplots(figsize=(width, 3))
+        ax.bar(range(5), [1] * 5)
+        ax.set_xticks(range(5), names, rotation=40, ha="right")
+        probs = "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+        assert ("tick labels overlap" in probs) == crowded, (width, probs)
+        plt.close(fig)
 
 
 def test_hygiene_flags_a_duplicate_legend_entry_and_markers_cut_by_the_frame():

@@ -148,11 +148,26 @@ def _limit_excess(lim, vals, log: bool) -> float:
 
 
 def tick_overlaps(axis, renderer) -> list[str]:
-    """Pairs of neighbouring tick labels of one axis whose boxes overlap ("0.9|1")."""
+    """Pairs of neighbouring tick labels of one axis that overlap ("0.9|1"): their boxes for
+    upright text; for slanted text (rotation theta) the distance between the parallel
+    baselines, (spacing along the axis) x sin(theta), against the text height."""
     labs = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text().strip()]
-    boxes = sorted(((t.get_window_extent(renderer), t.get_text()) for t in labs),
+    out = []
+    items = sorted(((t.get_window_extent(renderer), t) for t in labs),
                    key=lambda bt: (bt[0].x0, bt[0].y0))
-    return [f"{a[1]}|{b[1]}" for a, b in zip(boxes, boxes[1:]) if a[0].overlaps(b[0])]
+    for (ba, ta), (bb, tb) in zip(items, items[1:]):
+        rot = ta.get_rotation() % 180
+        if rot in (0, 90):
+            hit = ba.overlaps(bb)
+        else:
+            pa, pb = ta.get_transform().transform(ta.get_position()), \
+                tb.get_transform().transform(tb.get_position())
+            step = abs(pb[0] - pa[0]) if rot < 45 or rot > 135 else abs(pb[1] - pa[1])
+            height = ta.get_fontsize() * renderer.points_to_pixels(1.0)
+            hit = step * abs(np.sin(np.radians(rot))) < height
+        if hit:
+            out.append(f"{ta.get_text()}|{tb.get_text()}")
+    return out
 
 
 def duplicate_labels(legends) -> list[str]:
