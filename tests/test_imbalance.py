@@ -22,7 +22,8 @@ def _one_blas_thread():
 
 def test_sizes_and_dimension():
     assert I.two_group_sizes(2, 300, 2, 20).tolist() == [300, 300, 15, 15]
-    assert I.two_group_sizes(1, 10, 1, 1000).tolist() == [10, 1]          # n_B >= 1
+    with pytest.raises(ValueError, match="samples"):
+        I.two_group_sizes(1, 10, 1, 1000)                                  # n_B = 0
     assert I.dimension(1.5, 300) == 450
     with pytest.raises(ValueError, match="d = 0 < 1"):
         I.dimension(0.01, 20)
@@ -149,3 +150,18 @@ def test_trained_nc_errors_against_imbalanced_targets():
     for name in ("nc1", "nc_gram_H", "nc_gram_W", "nc_logits"):
         assert float(ds[name].item()) < 1e-6, name
     assert float(ds.nc_gram_H_balanced.item()) > 0.05
+
+
+def test_phase_file_is_cf_clean(tmp_path):
+    from shallownc import io
+    ds = I.phase_theory(I.phase_job(_panel(x_values=[1.5], trials=1), 3, FZ.SolverOptions()),
+                        0.05)
+    path = io.write_netcdf(ds, tmp_path / "p.nc")
+    assert io.cf_problems(path) == []
+
+
+@pytest.mark.parametrize("n_k,N", [(300, 360), (60, 360), (100, 240), (20, 240)])
+def test_pure_noise_half_point_sits_at_the_statistical_dimension(n_k, N):
+    """(I10)'s 50% point is within 1 of delta(C_k) = (N + n_k - 1)/2 (I9): the kinematic
+    transition is centred at the statistical dimension (ALMT 2014)."""
+    assert abs(I.kinematic_half_point(n_k, N, 0) - I.stat_dim_class(n_k, N)) <= 1.0

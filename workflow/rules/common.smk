@@ -281,6 +281,8 @@ VERDICT_FIGS = {
     "study": ("study.png", "verdict_study.rst"),
     "gaps": ("gaps.png", "verdict_gaps.rst"),
     "variants": ("variants.png", "verdict_variants.rst"),
+    "sharpness": ("sharpness.png", "verdict_sharpness.rst"),
+    "recipes": ("recipes.png", "verdict_recipes.rst"),
 }
 
 
@@ -417,7 +419,15 @@ _REPORT_TABLES = {
     ),
     "verdict_cells": (
         f"{RESULTS}/verdict/study_cells.csv",
-        "Verdict study per (d/n, sigma) cell: reached / stalled / undecided",
+        "Verdict study per (d/n, sigma) cell: verdict counts, sharpness, eta*, lr, end-point "
+        "diagnostics",
+        "Verdicts",
+        "Tables",
+    ),
+    "verdict_recipes": (
+        f"{RESULTS}/verdict/recipes.csv",
+        "Per recipe: LP-feasible runs reached / unstable step / oscillating / stationary not "
+        "global / still moving, LP-infeasible runs",
         "Verdicts",
         "Tables",
     ),

@@ -77,7 +77,25 @@ def fig_phase(ds):
             ax.axvline(xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
             ax.axvline(xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
                        label="kinematic, all classes (I11)")
+            if "d_half_major" in ds and not title.startswith("all"):
+                key = "major" if "majority" in title else "minor"
+                ax.axvline(xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
+                           label="pure-noise 50% point of this LP (I10)")
+                legend_under(ax, ncol=1)
+        if ds.attrs["x_axis"] == "ratio":
+            # per column: Theorem 3(b') (d >= N: every LP feasible) and the kinematic comparison
+            # (I11, all classes, 1 - delta) -- both derived with the class sizes
+            for i in range(x.size):
+                marks = ("b'" if int(ds.d[i]) >= int(ds.N[i]) else "") + \
+                    (" k" if int(ds.d[i]) >= int(ds.d_min_kin_all[i]) else "")
+                if marks:
+                    ax.text(i + 0.5, s.size + 0.05, marks.strip(), ha="center", va="bottom",
+                            color="C2", fontsize=9, clip_on=False)
     fig.colorbar(im, ax=axes, shrink=0.8, label="fraction feasible (decided trials)")
+    if ds.attrs["x_axis"] == "ratio":
+        fig.supxlabel("above a column: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible); "
+                      "k = kinematic comparison (I11) certifies all LPs at 1 - delta",
+                      fontsize=9)
     fixed = (f"d/n_A = {ds.attrs['fixed_d_over_n']:g}" if ds.attrs["x_axis"] == "ratio"
              else f"r = {ds.attrs['fixed_ratio']:g}")
     fig.suptitle(f"{ds.attrs['panel']}: {ds.attrs['geometry']}, K = {K} (k_A = {k_A}), "
