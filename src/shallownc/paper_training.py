@@ -185,8 +185,10 @@ DATA_TEXT = {
 
 
 def data_seed(base_seed: int, source: str) -> int:
-    """Seed of the per-class subsample of a real data set (digits: the seed it always had)."""
-    return D.cell_seed(base_seed, 0, purpose="digits" if source == "digits" else source)
+    """Seed of the per-class subsample of a real data set (digits: data.paper_digits_seed)."""
+    if source == "digits":
+        return D.paper_digits_seed(base_seed)
+    return D.cell_seed(base_seed, 0, purpose=source)
 
 
 def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
