@@ -6,6 +6,7 @@
 from snakemake.utils import min_version
 
 from shallownc import config as sncconfig
+from shallownc import progress
 
 min_version("9.0")
 
@@ -43,9 +44,12 @@ wildcard_constraints:
 
 # Before any job starts (not in dry runs): a truncated or corrupt NetCDF file among the results
 # stops the run, naming the file and how to rebuild it; nothing is deleted.
+# Then the planned work and its estimated time, and every progress_every_s seconds the jobs
+# done, a run ETA and each running job's progress (shallownc.progress), in the terminal.
 onstart:
     integrity.check_no_placeholders(workflow)
     integrity.check_results_intact(RESULTS, workflow)
+    progress.announce(workflow, config["progress_every_s"])
 
 
 # 1. Data: Gaussian mixtures and the real data set, as NetCDF.
@@ -66,6 +70,8 @@ include: "workflow/rules/generalization.smk"
 include: "workflow/rules/paper_lp.smk"
 # 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
 include: "workflow/rules/paper_training.smk"
+# 6c. Imbalanced classes (issue 21): target `imbalance`.
+include: "workflow/rules/imbalance.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
 # 8. The report's tables and run summary (last: it lists every target above).

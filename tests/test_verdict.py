@@ -233,8 +233,9 @@ def test_cell_and_table_frames():
                      "collapsed_pattern": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[0, 0]]])},
                     coords={"d_over_n": [1.0, 2.0], "sigma": [0.5], "trial": [0, 1]})
     cells = V.cell_frame(ds)
-    assert cells[["reached", "stalled", "undecided", "other"]].values.tolist() == \
+    assert cells[["reached", "stalled", "undecided", "diverged"]].values.tolist() == \
         [[1, 1, 0, 0], [0, 0, 1, 1]]
+    assert np.isnan(cells["median_lambda_max"]).all()     # no stability variables here
     assert cells["lp_feasible"].tolist() == [1, 1] and cells["collapsed_pattern"].tolist() == [1, 0]
     t = V.table_frame(ds.merge(V.summary_table(ds)))
     assert t.shape == (4, 1 + len(V.VERDICT_NAMES))

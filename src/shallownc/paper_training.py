@@ -184,7 +184,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     from . import training
 
     X, y = digits_balanced(fig_cfg["n_per_class"] or None,
-                           D.cell_seed(base_seed, 0, purpose="digits"))
+                           D.paper_digits_seed(base_seed))
     K, N = 10, X.shape[1]
     T = int(fig_cfg["trials"])
     seeds = [D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31

@@ -395,27 +395,33 @@ def table_frame(ds: xr.Dataset):
     return df
 
 
+def _median(c, name):
+    if name not in c:
+        return np.nan
+    v = c[name].values
+    return float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan
+
+
 def cell_frame(study: xr.Dataset):
-    """Per (d/n, sigma) cell of the study: runs, LP feasible, reached / stalled / undecided /
-    other counts, median final gap/F*, median tail slope, runs with the collapsed pattern."""
+    """Per (d/n, sigma) cell of the study: runs, LP feasible, the count of every verdict that
+    occurs, medians of the final gap/F*, tail slope, lambda_max, eta*, lr, relative gradient,
+    blocked entries, and runs with the collapsed pattern."""
     import pandas as pd
 
+    present = sorted(int(c) for c in np.unique(study["verdict"].values))
     rows = []
     for r in study["d_over_n"].values:
         for s in study["sigma"].values:
             c = study.sel(d_over_n=r, sigma=s)
             v, lp = c["verdict"].values.ravel(), c["lp_status"].values.ravel()
-            rows.append({"d_over_n": float(r), "sigma": float(s), "runs": v.size,
-                         "lp_feasible": int((lp == 1).sum()),
-                         "reached": int((v == REACHED).sum()),
-                         "stalled": int((v == STALLED).sum()),
-                         "undecided": int((v == UNDECIDED).sum()),
-                         "other": int((~np.isin(v, (REACHED, STALLED, UNDECIDED))).sum()),
-                         "median_rel_gap": float(np.nanmedian(c["rel_gap_final"].values))
-                         if np.isfinite(c["rel_gap_final"].values).any() else np.nan,
-                         "median_tail_slope": float(np.nanmedian(c["tail_slope"].values))
-                         if np.isfinite(c["tail_slope"].values).any() else np.nan,
-                         "collapsed_pattern": int(c["collapsed_pattern"].sum())})
+            row = {"d_over_n": float(r), "sigma": float(s), "runs": v.size,
+                   "lp_feasible": int((lp == 1).sum())}
+            row.update({VERDICT_NAMES[k]: int((v == k).sum()) for k in present})
+            row.update({f"median_{k}": _median(c, k) for k in (
+                "rel_gap_final", "tail_slope", "lambda_max", "eta_star", "lr_used",
+                "rel_gradient", "blocked_entries")})
+            row["collapsed_pattern"] = int(c["collapsed_pattern"].sum())
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 # The paper's Figures 1-2 (verified class LPs on the paper's (d, sigma) grids), config
 # blocks paper.fig1 / paper.fig2 (workflow/schemas/paper.schema.yaml). Targets: fig1, fig2.
-# One job per (figure, panel, d, block of trials); all sigma of a (d, trial) share their noise.
+# One job per (figure, panel, d, block of trials), or per (figure, panel, block of trials) with
+# search: bisect_d; how cells share noise draws: paper.figN.search (schema).
 # Constants and input functions: workflow/rules/common.smk (stage 6a).
 
 

@@ -67,6 +67,7 @@ rule verdict_combine:
         variants=f"{RESULTS}/verdict/variants.nc",
         table=f"{RESULTS}/verdict/study_table.csv",
         cells=f"{RESULTS}/verdict/study_cells.csv",
+        recipes=f"{RESULTS}/verdict/recipes.csv",
     log:
         log_path("verdict/combine.log"),
     localrule: True
