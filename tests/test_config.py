@@ -285,6 +285,9 @@ def test_variant_override_is_named_in_the_error(root, schema_dir):
     msg = _err(schema_dir, cfg)
     i = len(cfg["verdict"]["study"]["variants"]["list"]) - 1
     assert f"'verdict.study.variants.list[{i}].width' = 1 < K = 2" in msg
+    cfg["verdict"]["study"]["variants"]["list"][i] = {"name": "k40", "K": 40,
+                                                       "geometry": "orthogonal"}
+    assert f"'verdict.study.train.width' = 32 < K = 40" in _err(schema_dir, cfg)
 
 
 def test_weight_decay_with_the_theory_verdict_fails(root, schema_dir):
