@@ -359,7 +359,7 @@ def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):
     cfg = _load(root, "config.yaml")
     cfg["verdict"]["study"]["train"].update(loss="mse", lambda_W=1.0, lambda_H=1.0)
     C.validate(cfg, schema_dir)
-    (note,) = C.notes(cfg)      # the base recipe (the variants inheriting it: the same line)
+    note = C.notes(cfg)[0]      # the base recipe (variants inheriting it: the same line)
     assert "'verdict.study.train.lambda_W' x 'verdict.study.train.lambda_H' = 1" in note
     assert "zero-solution threshold" in note
     assert not C.notes(C.validate(_load(root, "config.yaml"), schema_dir))
