@@ -394,3 +394,12 @@ def test_work_size_counts_steps_and_lps_per_network_and_data_set(root, schema_di
         (runs + extra) * dyn["train"]["epochs"] * 9 - runs * dyn["train"]["epochs"])
     assert after.lps - base.lps == extra * dyn["data"]["K"]
     assert after.jobs == base.jobs
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("lambda_W", 0, "'paper.train.lambda_W' = 0"), ("lambda_H", 0.0, "'paper.train.lambda_H' = 0.0"),
+    ("bias", True, "'paper.train.bias' is true"),
+    ("freeze_first", True, "'paper.train.freeze_first' is true")])
+def test_paper_training_settings_that_would_fail_after_training(schema_dir, key, value, match):
+    """Figures 3-6 compute the UPFM optimum after training: lambda 0 failed there."""
+    assert match in _err(schema_dir, {"paper": {"train": {key: value}}})

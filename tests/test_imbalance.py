@@ -165,3 +165,21 @@ def test_pure_noise_half_point_sits_at_the_statistical_dimension(n_k, N):
     """(I10)'s 50% point is within 1 of delta(C_k) = (N + n_k - 1)/2 (I9): the kinematic
     transition is centred at the statistical dimension (ALMT 2014)."""
     assert abs(I.kinematic_half_point(n_k, N, 0) - I.stat_dim_class(n_k, N)) <= 1.0
+
+
+@pytest.mark.parametrize("k_A,k_B", [(1, 1), (2, 2), (5, 5)])
+def test_threshold_curve_against_closed_form(k_A, k_B):
+    """The stored r*(lambda) (I7) against the closed form (I3): with n_A just above r* n_B the
+    minority has vanished, just below it survives (CE and MSE)."""
+    n_B = 15
+    ds = I.threshold_curves(k_A, k_B, n_B, np.geomspace(1e-3, 0.03, 7))
+    for loss, var in (("ce", "r_upfm_ce"), ("mse", "r_upfm_mse")):
+        for lam, r in zip(ds.lam.values, ds[var].values):
+            lo, hi = int(np.floor(r * n_B)), int(np.ceil(r * n_B))
+            if lo < n_B or lo == hi:
+                continue
+            for n_A, gone in ((lo, False), (hi, True)):
+                sizes = [n_A] * k_A + [n_B] * k_B
+                v = UI.closed_form(loss, "upfm", k_A + k_B, sizes, lam, lam).vanished
+                assert v[-1] == gone and not v[0], (loss, lam, n_A)
+    assert np.isnan(ds.r_ufm_hong_ling).all() == (k_B == 1)

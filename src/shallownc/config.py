@@ -498,6 +498,23 @@ def _verdict_recipes(config: dict) -> Iterator[tuple]:
                "verdict.theory (on)")
 
 
+def _paper_train_checks(paper: dict) -> Iterator[str]:
+    """paper.train: Figures 3-6 report the gap to the UPFM optimum F* (paper Theorem 2), defined
+    for lambda_W, lambda_H > 0 and a lower bound only for the bias-free net; Figure 3 trains a
+    two-layer net and Figure 6 freezes its own first layer, so freeze_first is not a setting."""
+    tr = paper["train"]
+    for lam in ("lambda_W", "lambda_H"):
+        if lam in tr and not tr[lam] > 0:
+            yield (f"'paper.train.{lam}' = {tr[lam]!r}: Figures 3-6 report the gap to the UPFM "
+                   "optimum F* (paper Theorem 2), which needs lambda_W > 0 and lambda_H > 0")
+    if tr.get("bias"):
+        yield ("'paper.train.bias' is true: the figures' gap to F* (V§1) holds for the "
+               "bias-free net only; the paper's nets have no biases")
+    if tr.get("freeze_first"):
+        yield ("'paper.train.freeze_first' is true: Figure 3 trains a two-layer net and Figure 6 "
+               "freezes its first layer itself; leave it false")
+
+
 def _paper_lp_checks(paper: dict) -> Iterator[str]:
     """Figures 1-2 (paper.fig1/fig2): integer, distinct input dimensions d >= 1 (>= K for
     orthogonal means); geometry angle needs K = 2 and a list of angles, the others none."""
@@ -567,6 +584,7 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _upfm_checks(config["upfm"])
     yield from _paper_checks(config["paper"])
     yield from _paper_lp_checks(config["paper"])
+    yield from _paper_train_checks(config["paper"])
     yield from _training_checks(config["training"])
     yield from _verdict_checks(config)
 

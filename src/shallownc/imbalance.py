@@ -165,15 +165,18 @@ def threshold_curves(k_A: int, k_B: int, n_B: int, lams) -> xr.Dataset:
     lams = np.asarray(lams, dtype=float)
     K = k_A + k_B
     r_ce = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B)
-    r_ufm = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B, K_minus_1_over_K=1.0)
+    r_mse = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B, K_minus_1_over_K=1.0)
+    # one minority class cannot collapse onto another: no UFM curve for k_B = 1
+    r_ufm = r_mse if k_B >= 2 else np.full(lams.shape, np.nan)
     # MSE (I4): N lam >= 2 c sqrt(n_B) with c = 1/2: N lam >= sqrt(n_B)  (= the UFM form)
     ds = xr.Dataset(
         {"r_upfm_ce": ("lam", r_ce, {"long_name": "imbalance ratio at which the UPFM minority "
                                      "vanishes, CE (reports/imbalance.md I7)", "units": "1"}),
          "r_ufm_hong_ling": ("lam", r_ufm, {"long_name": "imbalance ratio of minority collapse "
                                             "in the plain UFM with bias (Hong & Ling 2024, "
-                                            "Theorem 3 / Corollary 4; I7)", "units": "1"}),
-         "r_upfm_mse": ("lam", r_ufm, {"long_name": "imbalance ratio at which the UPFM "
+                                            "Theorem 3 / Corollary 4; I7); NaN for k_B = 1",
+                                            "units": "1"}),
+         "r_upfm_mse": ("lam", r_mse, {"long_name": "imbalance ratio at which the UPFM "
                                        "minority vanishes, MSE c = 1/2 (I4)", "units": "1"})},
         coords={"lam": ("lam", lams, {"long_name": "sqrt(lambda_W lambda_H)", "units": "1"})},
         attrs={"k_A": k_A, "k_B": k_B, "n_B": n_B, "K": K,
