@@ -54,27 +54,25 @@ onstart:
 
 # 1. Data: Gaussian mixtures and the real data set, as NetCDF.
 include: "workflow/rules/data.smk"
-# 2. Feasibility: verified class LPs and separability over parameter grids.
+# 2. Feasibility: verified class LPs and separability over parameter grids, and their figures.
 include: "workflow/rules/feasibility.smk"
 # 3. Theory curves: union bound, Gordon comparison, predicted boundary, random features.
 include: "workflow/rules/bounds.smk"
 # 4. Training: two- and three-layer ReLU nets with NC metrics over time.
 include: "workflow/rules/training.smk"
-# 4b. Certified verdicts: did training reach the collapsed global minimizer?
+# 5. Certified verdicts: did training reach the collapsed global minimizer?
 include: "workflow/rules/verdict.smk"
-# 5. Unconstrained positive feature model and the bridge to the network.
+# 6. Unconstrained positive feature model and the bridge to the network.
 include: "workflow/rules/upfm.smk"
-# 6. Generalization: NC versus test error as the SNR falls.
+# 7. Generalization: NC versus test error as the SNR falls.
 include: "workflow/rules/generalization.smk"
-# 6a. The paper's Figures 1-2 (targets fig1, fig2; before paper_training.smk's `paper`).
+# 8a. The paper's Figures 1-2 (targets fig1, fig2; before 8b's `paper`).
 include: "workflow/rules/paper_lp.smk"
-# 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
+# 8b. The paper's training figures (Figures 3-6) and theorem panels.
 include: "workflow/rules/paper_training.smk"
-# 6c. Imbalanced classes (issue 21): target `imbalance`.
+# 9. Imbalanced classes (issue 21): target `imbalance`.
 include: "workflow/rules/imbalance.smk"
-# 7. Figures and the report.
-include: "workflow/rules/figures.smk"
-# 8. The report's tables and run summary (last: it lists every target above).
+# 10. The report's tables and run summary (last: it lists every target above).
 include: "workflow/rules/report.smk"
 
 

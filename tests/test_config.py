@@ -285,6 +285,9 @@ def test_variant_override_is_named_in_the_error(root, schema_dir):
     msg = _err(schema_dir, cfg)
     i = len(cfg["verdict"]["study"]["variants"]["list"]) - 1
     assert f"'verdict.study.variants.list[{i}].width' = 1 < K = 2" in msg
+    cfg["verdict"]["study"]["variants"]["list"][i] = {"name": "k40", "K": 40,
+                                                       "geometry": "orthogonal"}
+    assert f"'verdict.study.train.width' = 32 < K = 40" in _err(schema_dir, cfg)
 
 
 def test_weight_decay_with_the_theory_verdict_fails(root, schema_dir):
@@ -356,7 +359,7 @@ def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):
     cfg = _load(root, "config.yaml")
     cfg["verdict"]["study"]["train"].update(loss="mse", lambda_W=1.0, lambda_H=1.0)
     C.validate(cfg, schema_dir)
-    (note,) = C.notes(cfg)      # the base recipe (the variants inheriting it: the same line)
+    note = C.notes(cfg)[0]      # the base recipe (variants inheriting it: the same line)
     assert "'verdict.study.train.lambda_W' x 'verdict.study.train.lambda_H' = 1" in note
     assert "zero-solution threshold" in note
     assert not C.notes(C.validate(_load(root, "config.yaml"), schema_dir))

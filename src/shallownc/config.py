@@ -490,7 +490,9 @@ def _verdict_recipes(config: dict) -> Iterator[tuple]:
         over = {k: x for k, x in var.items() if k != "name"}
         keys = {k: (f"verdict.study.variants.list[{i}].{k}" if k in over
                     else f"verdict.study.train.{k}") for k in (*base, "bias")}
-        yield f"verdict.study.variants.list[{i}]", {**base, **over}, st["data"], keys, ""
+        # a variant may change the data's K and geometry (verdict.VARIANT_DATA)
+        data = {**st["data"], **{k: var[k] for k in ("K", "geometry") if k in var}}
+        yield f"verdict.study.variants.list[{i}]", {**base, **over}, data, keys, ""
     if v["theory"]:
         th = config["training"]["theory"]
         yield ("training.theory.train", th["train"], th["data"],

@@ -114,3 +114,8 @@ def missing_blocks(targets, config: dict, config_name: str = "config.yaml") -> s
     return (f"{asked} needs {', '.join('paper.' + k for k in need)}, which {config_name} does "
             f"not configure (the default config.yaml builds none of the paper's figures): "
             f"{presets}")
+
+
+def report_labels_of(wildcards) -> dict[str, str]:
+    """:func:`report_labels` of the rule's ``fig`` wildcard (a Snakemake ``labels`` function)."""
+    return report_labels(wildcards.fig)
