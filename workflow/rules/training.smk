@@ -5,6 +5,10 @@
 # a killed job re-run continues from its last checkpoint.
 
 
+# Constants and input functions: inputs/training.smk (this stage only).
+include: "inputs/training.smk"
+
+
 rule train_experiment:
     output:
         f"{RESULTS}/training/{{experiment}}.nc",
