@@ -52,12 +52,9 @@ def test_figure6_first_layer_is_frozen_gaussian(tmp_path):
 
 
 def test_recipe_kwargs_and_eval_epochs():
-    from shallownc.normalization import trainer_lambda_factor
-
     c = config.validate({"paper": {}})["paper"]
     kw = P.train_kwargs(c["train"], 300, 64, 100)
-    f = trainer_lambda_factor()
-    assert kw["lambda_W"] == pytest.approx(f * 1e-3) and kw["lambda_H"] == pytest.approx(f * 1e-6)
+    assert kw["lambda_W"] == 1e-3 and kw["lambda_H"] == 1e-6      # (2.1), handed over as is
     assert kw["lr_schedule"] == "step" and kw["momentum"] == 0.0 and kw["batch_size"] == 100
     assert kw["lr_milestones"] == pytest.approx((1 / 3, 2 / 3)) and kw["lr_gamma"] == 0.1
     ep = P.eval_epochs(300, 10, (1 / 3, 2 / 3))

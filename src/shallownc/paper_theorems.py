@@ -26,7 +26,7 @@ from scipy.special import ndtr
 from . import data as D
 from . import kernels
 from .class_sizes import balanced_n, dimension
-from .upfm import NORMALIZATION
+from .objective import NORMALIZATION
 
 log = logging.getLogger(__name__)
 

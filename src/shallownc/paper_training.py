@@ -6,8 +6,8 @@ cross-entropy with activation regularization, objective paper (2.1)
 lambda_W = 1e-3, lambda_H = 1e-6, bias-free ReLU layers, plain minibatch SGD (no momentum),
 lr 0.1 divided by 10 at 1/3 and 2/3 of training. The minibatch objective is the trainer's unbiased
 estimate (mean loss of the batch + (lambda_H/2)(N/B)||H_batch||^2 + (lambda_W/2)||W||^2).
-The paper's lambdas reach :mod:`shallownc.training` through
-:func:`shallownc.normalization.trainer_lambdas`.
+The paper's lambdas reach :mod:`shallownc.training` unchanged: it minimizes (2.1) itself
+(:mod:`shallownc.objective`).
 
 * Figure 3 (and 4-5, which show the same runs along epochs): two-layer net (2.4), K = 2,
   mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, one training job per d = round(d/n * n)
@@ -37,7 +37,7 @@ import xarray as xr
 
 from . import data as D
 from . import upfm
-from .normalization import NORMALIZATION
+from .objective import NORMALIZATION
 from .training.recipe import train_kwargs as recipe_kwargs
 
 log = logging.getLogger(__name__)

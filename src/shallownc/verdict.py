@@ -23,7 +23,6 @@ from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: 
                           classify, eval_error, first_reach, gap_trajectory, network_objective,
                           optimum, pattern_names, tail_slope, tolerance, verdict_table)
 from .class_sizes import dimension
-from .normalization import trainer_lambda_factor, trainer_lambdas
 from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 from .training.recipe import train_kwargs
 
@@ -86,10 +85,9 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
     K, n = int(ds.attrs["K"]), int(ds.attrs["n"])
-    # the trajectory's lambdas are the trainer's; F* takes paper (2.1) lambdas
-    f = trainer_lambda_factor()
-    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float) / f
-    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float) / f
+    # the trainer minimizes (2.1) itself (shallownc.objective): its lambdas are F*'s
+    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float)
+    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float)
     Fs = np.array([optimum(ds.attrs["loss"], K, n, a, b, mse_scale)
                    for a, b in zip(lam_W, lam_H)])
     tol = np.array([tolerance(F, ds.attrs["dtype"], tol_factor) for F in Fs])
@@ -160,10 +158,8 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
         seeds.append(cell_seed(base_seed, t, purpose="network", experiment="verdict", d=d,
                                sigma=float(s)) % (2 ** 63))
     kw = train_kwargs(train_cfg, run_cfg)
-    lw0, lh0 = float(kw.pop("lambda_W")), float(kw.pop("lambda_H"))
-    tw, th = trainer_lambdas(lw0, lh0)     # paper (2.1) lambdas in the trainer's convention
-    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, lambda_W=tw,
-                  lambda_H=th, **kw)
+    lw0, lh0 = float(kw["lambda_W"]), float(kw["lambda_H"])    # paper (2.1), as trained
+    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, **kw)
     tr = res.trajectory
     R, reg, loss = len(cells), kw["reg"], kw["loss"]
     n, N = int(data_cfg["n"]), K * int(data_cfg["n"])

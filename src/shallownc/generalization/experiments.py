@@ -16,7 +16,7 @@ from .. import io
 from .. import sweep as SW
 from ..class_sizes import dimension
 from ..grid import Cell, Grid
-from ..upfm import NORMALIZATION
+from ..objective import NORMALIZATION
 from .bounds import nc_bound
 from .neuron import (STATUS_NONPOSITIVE, STATUS_NOT_NC, STATUS_OK, STATUS_UNDECIDED,
                      analyse_instance, best_linear_nc, refine_pair, upper_search)
