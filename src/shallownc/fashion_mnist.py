@@ -108,3 +108,25 @@ def load_arrays(folder, split: str = "train"):
     order = np.argsort(labels, kind="stable")
     X = images[order].reshape(len(order), -1).T.astype(np.float64) / 255.0
     return X, labels[order]
+
+
+def balanced_unit(folder, n_per_class: int, seed: int, split: str = "train"):
+    """The Figure 6 data: every class subsampled (without replacement, seeded) to
+    ``n_per_class`` images of ``split``, pixels standardized over the whole split (pixels
+    constant there stay 0), then every image scaled to unit norm (paper Theorem 6 assumes
+    ||x_i|| = 1). The same preprocessing as the digits (shallownc.paper_training). Returns
+    X (784 x 10 n, class-ordered) and y."""
+    from .data import subsample_project
+
+    X, y = load_arrays(folder, split)
+    n_max = int(np.bincount(y).min())
+    if not 1 <= int(n_per_class) <= n_max:
+        raise ValueError(f"Fashion-MNIST n_per_class must be in 1..{n_max} ({split}), got "
+                         f"{n_per_class}")
+    sd = X.std(axis=1, keepdims=True)
+    X = (X - X.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+    Xs, ys = subsample_project(X, y, int(n_per_class), None, seed)
+    nrm = np.linalg.norm(Xs, axis=0)
+    if (nrm == 0).any():
+        raise ValueError("a Fashion-MNIST image is constant after standardization")
+    return Xs / nrm, ys

@@ -62,6 +62,13 @@ Performance (bench/README.md has the measurements; derivations in reports/perfor
   Figures 1-2 through :func:`decide_sigma_sequence`): the minimum-norm point by an active-set
   iteration, and one non-negative least-squares problem that yields either a Farkas vector
   or a point; no LP in most cells (reports/lp_exact.md §4).
+* ``gram_active_set`` — many samples (:func:`solve_classes`, N >= GRAM_MIN_SAMPLES; issue 22,
+  bench/lp_real.py): the K class LPs of one data set share the Gram matrix G = X^T X (columns
+  scaled by powers of two). d >= N with G positive definite: every class by paper Theorem
+  3(b) from one factorization (``shortcut_full_rank``); otherwise the minimum-norm point of
+  each class LP by an active set on G with bordered Cholesky updates
+  (:func:`gram_active_set`). Every w is verified on the original data; classes it cannot
+  decide (infeasible ones) go to the per-class paths below.
 * ``exact_noiseless`` — sigma = 0 data decided in exact rational arithmetic on the Gram
   matrix of the means (:func:`decide_noiseless`, reports/lp_exact.md §3).
 
@@ -852,10 +859,208 @@ def separability_from_nc(X: np.ndarray, y: np.ndarray, k: int, ws: list,
     return res
 
 
+# ------------------------------------------- many samples: every class LP through one Gram
+
+#: solve_classes decides the class LPs through the shared Gram matrix first when the data
+#: have at least GRAM_MIN_SAMPLES and at most GRAM_MAX_SAMPLES samples (N x N doubles: 1.2 GB
+#: at the maximum). Below the minimum the per-class paths cost milliseconds (bench/lp_real.py).
+GRAM_MIN_SAMPLES = 1000
+GRAM_MAX_SAMPLES = 12000
+
+
+def class_residuals(t: np.ndarray, own: np.ndarray, col_norms: np.ndarray, w_norm: float):
+    """(max relative equality residual, max relative inequality violation) of w on class LP k
+    from t = X^T w: |t_i - 1| on the own samples (b_i = 1), max(t_j, 0) / (||x_j|| ||w||) on
+    the others (b_j = 0) -- the numbers :func:`relative_residuals` gives for
+    ``class_lp(X, y, k)``, without building the LP (module docstring, status 1)."""
+    eq = float(np.abs(t[own] - 1.0).max(initial=0.0))
+    viol = np.maximum(t[~own], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(viol == 0, 0.0, viol / (col_norms[~own] * w_norm))
+    return eq, float(np.nan_to_num(rel, nan=np.inf).max(initial=0.0))
+
+
+def verify_class_point(X: np.ndarray, own: np.ndarray, col_norms: np.ndarray, w: np.ndarray,
+                       opts: SolverOptions, method: str) -> Verdict:
+    """:func:`verify_point` for the class LP of the samples ``own`` of X (d x N), from X^T w."""
+    w = np.asarray(w, dtype=np.float64)
+    wn = float(np.linalg.norm(w))
+    eq, ub = ((np.inf, np.inf) if not np.all(np.isfinite(w))
+              else class_residuals(X.T @ w, own, col_norms, wn))
+    v = Verdict(UNDECIDED, method, eq_residual=eq, ineq_violation=ub, w_norm=wn, w=w)
+    if eq <= opts.tolerance and ub <= opts.tolerance:
+        v.status = FEASIBLE
+    else:
+        v.reason = (f"{method}: candidate w fails verification (relative eq {eq:.2e}, "
+                    f"viol {ub:.2e})")
+    return v
+
+
+class GramCholesky:
+    """Lower Cholesky factor L of G[S, S] for an ordered index list S that grows by blocks
+    (bordering: L21 = L^{-1} G[S, J], L22 L22^T = G[J, J] - L21^T L21) and shrinks by
+    refactoring from the first removed position on (the leading block stays valid).
+    Raises numpy's LinAlgError when a new block is not numerically positive definite
+    (a pivot below ``pivot_tol`` times its diagonal entry of G: rows nearly dependent)."""
+
+    def __init__(self, G: np.ndarray, S, pivot_tol: float = 1e-10):
+        self.G, self.pivot_tol = G, pivot_tol
+        self.S = np.zeros(0, dtype=np.int64)
+        self.L = np.zeros((0, 0))
+        self.add(S)
+
+    def add(self, J) -> None:
+        from scipy.linalg import cholesky, solve_triangular
+
+        J = np.asarray(J, dtype=np.int64)
+        if not J.size:
+            return
+        n0 = self.S.size
+        C = self.G[np.ix_(J, J)]
+        L21 = np.zeros((0, J.size))
+        if n0:
+            L21 = solve_triangular(self.L, self.G[np.ix_(self.S, J)], lower=True,
+                                   check_finite=False)
+            C = C - L21.T @ L21
+        L22 = cholesky(C, lower=True, check_finite=False)
+        if np.any(np.diag(L22) ** 2 <= self.pivot_tol * np.diag(self.G)[J]):
+            raise np.linalg.LinAlgError("Gram block not numerically positive definite")
+        L = np.zeros((n0 + J.size, n0 + J.size))
+        L[:n0, :n0], L[n0:, :n0], L[n0:, n0:] = self.L, L21.T, L22
+        self.L, self.S = L, np.concatenate([self.S, J])
+
+    def remove(self, positions) -> None:
+        positions = np.asarray(positions, dtype=np.int64)
+        keep = np.ones(self.S.size, bool)
+        keep[positions] = False
+        p0 = int(positions.min())
+        rest = self.S[p0:][keep[p0:]]
+        self.S, self.L = self.S[:p0], self.L[:p0, :p0]
+        self.add(rest)
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        from scipy.linalg import cho_solve
+
+        return cho_solve((self.L, True), b, check_finite=False)
+
+
+def gram_active_set(G: np.ndarray, Xs: np.ndarray, rhs: np.ndarray, own: np.ndarray,
+                    opts: SolverOptions, max_iter: int = 100, add_frac: float = 0.1):
+    """The minimum-norm point of one class LP from the Gram matrix, or None.
+
+    Rows a_i = r_i x_i (columns of ``Xs``, scaled by powers of two), G = Xs^T Xs. The class LP
+    a_i^T w = r_i (own samples, ``rhs`` = r there and 0 elsewhere), a_j^T w <= 0 (others) has
+    exactly the solutions of X_k^T w = 1, X_j^T w <= 0. Primal active set for
+    min ||w||^2/2 (Nocedal & Wright, Numerical Optimization, 2nd ed., §16.5), as
+    :func:`active_set_candidate` but in the full space: with the working set S (own rows and
+    inequality rows held at 0), w = A_S^T m with G[S, S] m = rhs_S; KKT asks m_j <= 0 on the
+    inequality rows of S (those with m_j > 0 leave); the most violated rows (a fraction
+    ``add_frac`` of d - n at a time) enter. Each step costs a bordered Cholesky update
+    (:class:`GramCholesky`) and one product G[:, S] m, no LP and no per-class QR; G is shared
+    by all classes. Returns w (after one step of iterative refinement on the rows of S) when
+    no row is violated by more than 1% of the verification tolerance, else None (working set
+    as large as d, a singular block, or ``max_iter``): the caller verifies and falls back.
+    """
+    d, N = Xs.shape
+    E = np.flatnonzero(own)
+    if E.size >= d:
+        return None
+    chol = GramCholesky(G, E)
+    in_S = own.copy()
+    batch = max(1, int(add_frac * (d - E.size)))
+    for _ in range(max_iter):
+        m = chol.solve(rhs[chol.S])
+        leave = np.flatnonzero(~own[chol.S] & (m > 0))
+        if leave.size:
+            in_S[chol.S[leave]] = False
+            chol.remove(leave)
+            continue
+        t = G[chol.S].T @ m                                  # G symmetric: row gather
+        wn = np.sqrt(max(float(m @ rhs[chol.S]), 0.0))       # ||w||^2 = m^T G_SS m
+        viol = np.flatnonzero(~in_S & (t > 0.005 * opts.tolerance * wn))
+        if not viol.size:
+            A = Xs[:, chol.S]
+            w = A @ m
+            m = m + chol.solve(rhs[chol.S] - A.T @ w)      # iterative refinement
+            return A @ m
+        add = viol[np.argsort(-t[viol], kind="stable")][:batch]
+        if chol.S.size + add.size >= d:
+            return None
+        in_S[add] = True
+        chol.add(add)
+    return None
+
+
+def gram_class_verdicts(X: np.ndarray, y: np.ndarray, opts: SolverOptions) -> list:
+    """Feasible verdicts of the K class LPs of X (d x N) from one Gram matrix; None for every
+    class it does not decide (the caller's per-class engine then does).
+
+    Columns scaled by powers of two to norm in [0.5, 1) (exact, :func:`equilibrate`),
+    G = Xs^T Xs computed once. d >= N with G positive definite (rank X = N): the solution of
+    X^T w = e_k-indicator (w = Xs G^{-1} r_k) satisfies every inequality with equality -- paper
+    Theorem 3(b) -- for all K classes from one factorization (method ``shortcut_full_rank``).
+    (d = N: an LU solve of X^T w = R instead, which keeps the condition number of X.)
+    Otherwise (and for classes it missed) :func:`gram_active_set` (``gram_active_set``).
+    Every w is verified on the original data (:func:`verify_class_point`); infeasible classes
+    are left to the per-class engine, which proves them.
+    """
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    t0 = time.perf_counter()
+    X = _check_data(X, y)
+    d, N = X.shape
+    K = int(y.max()) + 1
+    out = [None] * K
+    norms = np.linalg.norm(X, axis=0)
+    if (norms == 0).any():
+        return out  # a zero sample: left to the shortcuts (own class: 0 = 1 is inconsistent)
+    r = certify._pow2(norms)
+    Xs = X * r
+    G = None if d == N else Xs.T @ Xs            # d = N: only if a class needs the active set
+    shared = (time.perf_counter() - t0) / K
+    own = [y == k for k in range(K)]
+    if d >= N:
+        t1 = time.perf_counter()
+        R = np.zeros((N, K))
+        R[np.arange(N), y] = r
+        try:  # d = N: LU of X^T itself (the Gram would square a square matrix's condition)
+            W = (np.linalg.solve(Xs.T, R) if d == N else
+                 Xs @ cho_solve(cho_factor(G, lower=True, check_finite=False), R,
+                                check_finite=False))
+        except (LinAlgError, ValueError):
+            W = None
+        each = (time.perf_counter() - t1) / K
+        for k in range(K if W is not None else 0):
+            v = verify_class_point(X, own[k], norms, W[:, k], opts, "shortcut_full_rank")
+            if v.status == FEASIBLE:
+                v.proof = "verified solution of X^T w = 1_k (rank X = N, paper Theorem 3(b))"
+                v.solve_time = shared + each
+                out[k] = v
+    for k in range(K):
+        if out[k] is not None:
+            continue
+        t1 = time.perf_counter()
+        G = Xs.T @ Xs if G is None else G
+        rhs = np.where(own[k], r, 0.0)
+        try:
+            w = gram_active_set(G, Xs, rhs, own[k], opts)
+        except (LinAlgError, ValueError):
+            w = None
+        if w is not None:
+            v = verify_class_point(X, own[k], norms, w, opts, "gram_active_set")
+            if v.status == FEASIBLE:
+                v.solve_time = shared + time.perf_counter() - t1
+                out[k] = v
+    return out
+
+
 def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = None,
                   separability: bool = True):
     """Verdicts of every class LP (and separability LP) of one data set: two lists of K.
 
+    With shortcuts on and GRAM_MIN_SAMPLES <= N <= GRAM_MAX_SAMPLES the feasible class LPs
+    are first decided together from one Gram matrix (:func:`gram_class_verdicts`: d >= N by
+    paper Theorem 3(b), else a Gram active set); the rest as follows.
     Without separability (and with shortcuts on) each class LP is decided by
     :func:`decide_class_lp` (shortcuts, active set, NNLS, then the LPs). Otherwise each class
     LP goes through the exact shortcuts, then the max-margin LP (:func:`solve_max_margin`), which often decides
@@ -865,7 +1070,13 @@ def solve_classes(X: np.ndarray, y: np.ndarray, opts: SolverOptions | None = Non
     opts = opts or SolverOptions()
     K = int(y.max()) + 1
     nc, sep_mm = [], [None] * K
+    pre = [None] * K
+    if opts.shortcuts and GRAM_MIN_SAMPLES <= np.shape(X)[1] <= GRAM_MAX_SAMPLES:
+        pre = gram_class_verdicts(X, y, opts)  # feasible classes of large data, one Gram
     for k in range(K):
+        if pre[k] is not None:
+            nc.append(pre[k])
+            continue
         if not separability and opts.shortcuts:
             nc.append(decide_class_lp(X, y, k, opts))  # the class LP alone: fastest path
             continue

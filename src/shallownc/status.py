@@ -36,7 +36,7 @@ DECISIVE = (FEASIBLE, INFEASIBLE)
 METHODS = ("none", "shortcut_full_rank", "shortcut_equalities", "dual_simplex",
            "primal_simplex", "ipm", "farkas_lp", "shortcut_square", "reduced_dual_simplex",
            "shortcut_nc_combination", "reduced_max_margin", "exact_noiseless", "constructive",
-           "active_set", "nnls")
+           "active_set", "nnls", "gram_active_set")
 METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
 
 

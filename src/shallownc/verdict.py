@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from . import bridge
+from . import stability as SB
 from . import status as S
 from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: F401
                           NO_LP_PROOF, NOT_APPLICABLE, REACHED, STALLED, UNDECIDED,
@@ -136,30 +137,42 @@ def check_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, recorded) -> fl
 
 def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
                 base_seed: int, mse_scale: float, tol_factor: float, stall_slope: float,
-                activity: float, solver_cfg: dict | None, name: str) -> xr.Dataset:
+                activity: float, solver_cfg: dict | None, name: str,
+                stability: dict | None = None, eta_fraction: float = 0.0) -> xr.Dataset:
     """Train one run per (sigma, trial) cell at input dimension d; assess every run.
+
+    ``stability`` (the verdict.stability block; None: no stability diagnostics): with
+    reg = feature, the sharpness of each LP-feasible data set's collapsed minimizer is
+    computed first (:func:`stability_before`), the learning rates follow the S§3 rule with
+    ``eta_fraction`` (stability.study_learning_rates), and after training every end point is
+    diagnosed and 'stalled' / 'undecided' replaced by the labels of stability.unreached_label
+    (:func:`stability_after`).
 
     ``train_cfg`` is a validated recipe ($defs/train_recipe) and ``run_cfg`` the verdict
     section (its $defs/train_runtime keys: device, dtype, checkpoints, logging).
 
-    Data: training.draw_cell (the study's data set of the cell); network seed: data.cell_seed
-    of (base seed, 'verdict', d, sigma, trial), the same for every variant of a cell, so
-    variants differ only in the setting they change. Returns dims (run, epoch), (run, kind),
+    The sweep is training.cells (draw_cells, then train_drawn once the step size is known).
+    Data: training.draw_train_test (the study's data set of the cell); network seed:
+    training.cells.network_seed of (base seed, 'verdict', d, sigma, trial), the same for
+    every variant of a cell, so variants differ only in the setting they change. Returns dims (run, epoch), (run, kind),
     (run, class) with run coordinates sigma, trial.
     """
-    from . import training as T
-    from .data import cell_seed
+    from .training.cells import draw_cells, train_drawn
 
     K = int(data_cfg["K"])
-    Xs, ys, lps, seeds = [], [], [], []
-    for s, t in cells:
-        X, y = _draw(data_cfg, d, s, base_seed, t)
-        Xs.append(X), ys.append(y), lps.append(T.lp_status(X, y, solver_cfg))
-        seeds.append(cell_seed(base_seed, t, purpose="network", experiment="verdict", d=d,
-                               sigma=float(s)) % (2 ** 63))
+    data = draw_cells([{"d": d, "sigma": float(s), "trial": t} for s, t in cells],
+                      lambda c: _draw(data_cfg, c["d"], c["sigma"], base_seed, c["trial"]),
+                      base_seed=base_seed, experiment="verdict",
+                      lp=lambda X, y, _c: _lp_solutions(X, y, solver_cfg))
+    Xs, ys, lps, wss = data.X, data.y, list(data.lp_status), [v[1] for v in data.lp]
     kw = train_kwargs(train_cfg, run_cfg)
-    lw0, lh0 = float(kw["lambda_W"]), float(kw["lambda_H"])    # paper (2.1), as trained
-    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, **kw)
+    lw0, lh0 = float(kw["lambda_W"]), float(kw["lambda_H"])   # paper (2.1), as trained
+    sb = None
+    if stability is not None and kw["reg"] == "feature":
+        sb = stability_before(Xs, ys, wss, lps, K, int(data_cfg["n"]), lw0, lh0, kw,
+                              mse_scale, stability, eta_fraction, base_seed)
+        kw["lr"] = sb["lr_used"]
+    res = train_drawn(data, train_cfg, run_cfg, name=name, lr=kw["lr"]).result
     tr = res.trajectory
     R, reg, loss = len(cells), kw["reg"], kw["loss"]
     n, N = int(data_cfg["n"]), K * int(data_cfg["n"])
@@ -180,6 +193,9 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
         tol = np.array([tolerance(F, run_cfg["dtype"], tol_factor) for F in Fs])
         a = assess(tr["epoch"].values, tr["objective"].values, lps, Fs, res.diverged, tol,
                    stall_slope, (d, kw["widths"][0], N))
+        if sb is not None:
+            stability_after(sb, a, W1, W2, Xs, ys, lps, Fs, tol, lw0, lh0, kw, mse_scale,
+                            stall_slope, stability, base_seed, res.diverged)
     else:
         Fs = tol = np.full(R, np.nan)
         E = tr.sizes["epoch"]
@@ -190,6 +206,8 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
             "level_epoch": np.full((R, len(GAP_LEVELS)), -1, dtype=np.int64)}
     ds = _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2)
     ds.attrs["lambda_W"], ds.attrs["lambda_H"] = lw0, lh0
+    if sb is not None:
+        _stability_vars(ds, sb)
     return ds
 
 
@@ -199,7 +217,8 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
     obj = tr["objective"].values
     for k, ln in (("objective", "objective F_net"), ("loss", "data term"),
                   ("nc1", "NC1"), ("nc1_trace", "Tr(Sigma_W)/Tr(Sigma_B)"),
-                  ("feature_norm", "feature RMS norm")):
+                  ("feature_norm", "feature RMS norm"),
+                  ("nc0", "NC0 ||sum_k w_k|| (Zhao et al. 2026)")):
         ds[k] = (("run", "epoch"), tr[k].values,
                  {"long_name": ln, "description": tr[k].attrs.get("description", ""),
                   "units": "1"})
@@ -245,7 +264,8 @@ def _cells_dataset(tr, res, a, Fs, tol, lps, counts, excl, cells, K, W1, W2) -> 
         trial=("run", [int(t) for _, t in cells], {
             "long_name": "trial", "units": "1", "description": "data set / seed index"}))
     ds.attrs.update({k: tr.attrs[k] for k in ("loss", "reg", "epochs", "dtype", "batch_size",
-                                              "momentum", "lr_schedule", "K", "N", "d")})
+                                              "momentum", "lr_schedule", "K", "N", "d",
+                                              "optimizer", "adamw_decay")})
     ds.attrs["objective_definition"] = tr.attrs.get("objective_definition", "")
     ds.attrs["lr"], ds.attrs["init_scale"] = (float(tr["lr"].values[0]),
                                               float(tr["init_scale"].values[0]))
@@ -261,7 +281,7 @@ def unstack_cells(ds: xr.Dataset) -> xr.Dataset:
 def _settings(vcfg: dict) -> dict:
     return dict(mse_scale=float(vcfg["mse_scale"]), tol_factor=float(vcfg["tolerance_factor"]),
                 stall_slope=float(vcfg["stall_slope"]),
-                activity=float(vcfg["activity_threshold"]))
+                activity=float(vcfg["activity_threshold"]), stability=vcfg.get("stability"))
 
 
 def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr.Dataset:
@@ -274,7 +294,8 @@ def grid_job(vcfg: dict, d_over_n: float, base_seed: int, solver_cfg=None) -> xr
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
     cells = [(float(s), t) for s in st["sigma"] for t in range(st["trials"])]
     ds = train_cells(cells, d, data, st["train"], vcfg, base_seed,
-                     solver_cfg=solver_cfg, name=f"verdict_d{d}", **_settings(vcfg))
+                     solver_cfg=solver_cfg, name=f"verdict_d{d}",
+                     eta_fraction=float(st.get("eta_fraction", 0.0)), **_settings(vcfg))
     return unstack_cells(ds).expand_dims(d_over_n=[float(d_over_n)]).assign_coords(
         d=("d_over_n", [d], {"long_name": "input dimension", "units": "1",
                              "description": "d = round(d_over_n n)"}))
@@ -284,8 +305,10 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
     """One variant (name + overrides of the base train block) on the variant cells:
     dims (variant, d_over_n, sigma, trial, ...)."""
     st = vcfg["study"]
-    data, vc = st["data"], st["variants"]
-    over = {k: v for k, v in variant.items() if k != "name"}
+    vc = st["variants"]
+    over = {k: v for k, v in variant.items() if k not in ("name", *VARIANT_NOT_TRAIN)}
+    data = {**st["data"], **{k: variant[k] for k in VARIANT_DATA if k in variant}}
+    eta = float(variant.get("eta_fraction", st.get("eta_fraction", 0.0)))
     tcfg = {**st["train"], **over}
     parts = []
     for r in vc["d_over_n"]:
@@ -293,12 +316,13 @@ def variant_job(vcfg: dict, variant: dict, base_seed: int, solver_cfg=None) -> x
         cells = [(float(s), t) for s in vc["sigma"] for t in range(st["trials"])]
         ds = train_cells(cells, d, data, tcfg, vcfg, base_seed,
                          solver_cfg=solver_cfg, name=f"verdict_{variant['name']}_d{d}",
-                         **_settings(vcfg))
+                         eta_fraction=eta, **_settings(vcfg))
         parts.append(unstack_cells(ds).expand_dims(d_over_n=[float(r)]))
     out = xr.concat(parts, dim="d_over_n", data_vars="all", coords="different",
                     compat="equals", join="outer", combine_attrs="drop_conflicts")
     out = out.expand_dims(variant=[variant["name"]])
-    out.attrs["variant_settings"] = json.dumps(over, sort_keys=True)
+    out.attrs["variant_settings"] = json.dumps(
+        {k: v for k, v in variant.items() if k != "name"}, sort_keys=True)
     return out
 
 
@@ -362,3 +386,92 @@ def cell_frame(study: xr.Dataset):
                          if np.isfinite(c["tail_slope"].values).any() else np.nan,
                          "collapsed_pattern": int(c["collapsed_pattern"].sum())})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------- stability of the study (issue 23)
+
+VARIANT_DATA = ("K", "geometry")                   # variant keys that change the data
+VARIANT_NOT_TRAIN = (*VARIANT_DATA, "eta_fraction")  # variant keys outside the train recipe
+
+
+def _lp_solutions(X, y, solver_cfg):
+    """(all-classes LP status, verified solutions w_k or None) of one data set (V§2)."""
+    from . import feasibility as FZ
+
+    nc, _ = FZ.solve_classes(X, y, FZ.SolverOptions.from_config(solver_cfg),
+                             separability=False)
+    st = FZ.all_classes_status([v.status for v in nc])
+    return st, ([v.w for v in nc] if st == FZ.FEASIBLE else None)
+
+
+def stability_before(Xs, ys, wss, lps, K: int, n: int, lam_W: float, lam_H: float, kw: dict,
+                     mse_scale: float, stab_cfg: dict, eta_fraction: float,
+                     seed: int) -> dict:
+    """Per run: stability.DATA_SET_VARS of its data set (NaN where the LP is not feasible),
+    the learning rate of the S§3 rule (``lr_used``, ``lr_rule``) and the run's step limit."""
+    st = SB.Settings.from_config(stab_cfg)
+    R = len(Xs)
+    out = {k: np.full(R, np.nan) for k in SB.DATA_SET_VARS}
+    for r in range(R):
+        if lps[r] != S.FEASIBLE:
+            continue
+        v = SB.data_set_stability(Xs[r], ys[r], wss[r], K, n, lam_W, lam_H, kw["loss"],
+                                  mse_scale, kw["widths"][0], st, seed,
+                                  int(stab_cfg["alternatives"]),
+                                  int(stab_cfg["split_copies"]))
+        for k, x in v.items():
+            out[k][r] = x
+    out["lr_used"], out["lr_rule"] = SB.study_learning_rates(
+        out["lambda_max"], eta_fraction, kw["optimizer"], kw["momentum"], kw["batch_size"],
+        kw["lr"])
+    out["step_limit"] = np.array([SB.step_limit(v, kw["optimizer"], kw["momentum"],
+                                                kw["batch_size"]) for v in out["lambda_max"]])
+    return out
+
+
+def stability_after(sb: dict, a: dict, W1, W2, Xs, ys, lps, Fs, tol, lam_W: float,
+                    lam_H: float, kw: dict, mse_scale: float, stall_slope: float,
+                    stab_cfg: dict, seed: int, diverged) -> None:
+    """End-point diagnostics (stability.END_POINT_VARS) into ``sb`` and the S§3/S§5 labels
+    into a['verdict'] (stability.relabel), with the learning rate at the last epoch."""
+    from .training.spec import lr_factor
+
+    st = SB.Settings.from_config(stab_cfg)
+    diag = SB.end_points(W1, W2, Xs, ys, lam_W, lam_H, kw["loss"], mse_scale, Fs, st, seed,
+                         diverged)
+    sb.update(diag)
+    E = int(kw["epochs"])
+    sb["lr_end"] = np.asarray(sb["lr_used"]) * lr_factor(
+        kw["lr_schedule"], E - 1, E, kw["lr_milestones"], kw["lr_gamma"])
+    a["verdict"] = SB.relabel(a["verdict"], lps, a["gap_final"], tol, a["tail_slope"],
+                              stall_slope, sb["lr_end"], sb["step_limit"], diag,
+                              st.stationary_gradient)
+
+
+_STABILITY_ATTRS = {
+    **SB.DATA_SET_VARS, **SB.END_POINT_VARS,
+    "lr_used": ("learning rate of the run", "base lr (see attribute lr_rule)"),
+    "lr_end": ("learning rate at the last epoch", "lr_used x the schedule factor"),
+    "step_limit": ("step limit of the collapsed minimizer",
+                   "2(1 + momentum)/lambda_max for sgd (S§3); NaN: Adam/AdamW or no "
+                   "collapsed minimizer"),
+}
+
+
+def _stability_vars(ds: xr.Dataset, sb: dict) -> None:
+    """Add the stability variables (dims run) and the lr rule to ``ds`` in place."""
+    for k, (ln, desc) in _STABILITY_ATTRS.items():
+        if k in sb:
+            ds[k] = (("run",), np.asarray(sb[k], dtype=np.float64),
+                     {"long_name": ln, "description": desc,
+                      "units": "1" if k not in ("polish_iterations",) else "iterations"})
+    ds.attrs["lr_rule"] = sb["lr_rule"]
+
+
+def recipe_frame(recipes: dict):
+    """Per recipe (name -> Dataset with verdict, lp_status): runs, LP-feasible and
+    LP-infeasible runs, and the LP-feasible runs by outcome (stability.outcome_counts)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"recipe": name, **SB.outcome_counts(ds)}
+                         for name, ds in recipes.items()])

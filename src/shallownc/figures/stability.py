@@ -14,12 +14,10 @@ import numpy as np
 import seaborn as sns
 import xarray as xr
 
-from shallownc import status as V
+from shallownc.stability import OUTCOMES, outcome_counts
 from shallownc.figures import LEGEND_FONT, save, setup_style
 
 WIDTH_IN = 8.0
-OUTCOMES = ("reached", "unstable_step", "oscillating", "stationary_not_global", "still_moving")
-_CODE = {name: code for code, name in V.VERDICT_NAMES.items()}
 
 
 def _cell_median(da: xr.DataArray) -> xr.DataArray:
@@ -55,20 +53,6 @@ def plot_sharpness_map(study: xr.Dataset, path):
           ("" if lr is None else f" (study lr = {study.attrs.get('lr_rule', '')})"), ".3g",
           "mako")
     return save(fig, path)
-
-
-def outcome_counts(ds: xr.Dataset) -> dict:
-    """Counts of one recipe's runs: LP feasible / infeasible / other, each outcome of
-    OUTCOMES among LP-feasible runs, and 'other' (diverged, not applicable, no LP proof...)."""
-    v = ds["verdict"].values.ravel()
-    lp = ds["lp_status"].values.ravel()
-    out = {"runs": int(v.size), "lp_feasible": int((lp == V.FEASIBLE).sum()),
-           "lp_infeasible": int((lp == V.INFEASIBLE).sum())}
-    feas = lp == V.FEASIBLE
-    for name in OUTCOMES:
-        out[name] = int((feas & (v == _CODE[name])).sum())
-    out["other_feasible"] = int(feas.sum()) - sum(out[n] for n in OUTCOMES)
-    return out
 
 
 def plot_recipes(recipes: dict, path):

@@ -36,47 +36,86 @@ def network_seed(base_seed: int, experiment: str, trial: int, **cell) -> int:
 
 
 @dataclass
-class CellRuns:
-    """The outcome of :func:`train_cells`: the cells, their data, LP statuses, seeds and the
-    batched training result (run r = cells[r])."""
+class CellData:
+    """Drawn cells: their coordinates, data (per cell, or one shared data set), the ``lp``
+    callback's value per cell (None without one) and the network seeds."""
     cells: list
     X: list
     y: list
-    lp_status: np.ndarray | None
+    X_test: list | None
+    y_test: list | None
+    lp: list | None
     seeds: list
+    shared: bool
+
+    @property
+    def lp_status(self) -> np.ndarray | None:
+        """The LP statuses (when ``lp`` returned a status, or (status, ...) tuples)."""
+        if self.lp is None:
+            return None
+        return np.asarray([v[0] if isinstance(v, tuple) else v for v in self.lp], dtype=np.int8)
+
+
+@dataclass
+class CellRuns:
+    """The outcome of :func:`train_cells`: the drawn cells and the batched training result
+    (run r = cells[r])."""
+    data: CellData
     result: TrainResult
+
+    @property
+    def X(self) -> list:
+        return self.data.X
+
+    @property
+    def y(self) -> list:
+        return self.data.y
+
+    @property
+    def lp_status(self) -> np.ndarray | None:
+        return self.data.lp_status
 
 
 def _seed_key(cell: dict) -> dict:
     return {k: v for k, v in cell.items() if k != "trial"}
 
 
-def train_cells(cells: Sequence[dict], draw: Callable, recipe: dict, runtime: dict, *,
-                base_seed: int, experiment: str, name: str, lp: Callable | None = None,
-                shared: bool = False, **overrides) -> CellRuns:
-    """Train one run per cell in one batched call (module docstring).
-
-    ``draw(cell)`` returns (X, y) or (X, y, X_test, y_test) of the cell (d x N, labels 0..K-1).
-    ``lp(X, y, cell)`` (optional) gives the class-LP status of each training set. ``shared``: every
-    cell trains on the same data set (drawn once, passed unbatched: the trainer's shared-data
-    path). ``overrides``: TrainSpec settings a stage sets itself (e.g. arch and widths of a
-    three-layer net, eval_epochs, input_dims, a job's device and checkpoint folder).
-    """
+def draw_cells(cells: Sequence[dict], draw: Callable, *, base_seed: int, experiment: str,
+               lp: Callable | None = None, shared: bool = False) -> CellData:
+    """Draw every cell (``draw(cell)`` -> (X, y) or (X, y, X_test, y_test)), evaluate
+    ``lp(X, y, cell)`` on each training set if given, derive the network seeds
+    (:func:`network_seed`). ``shared``: every cell trains on the one data set of the first."""
     cells = [dict(c) for c in cells]
     if not cells:
         raise ValueError("train_cells needs at least one cell")
     draws = [draw(cells[0])] if shared else [draw(c) for c in cells]
-    X = [dr[0] for dr in draws]
-    y = [dr[1] for dr in draws]
-    with_test = len(draws[0]) == 4
-    lps = None if lp is None else np.asarray([lp(a, b, c) for a, b, c in zip(X, y, cells)],
-                                             dtype=np.int8)
+    X, y = [dr[0] for dr in draws], [dr[1] for dr in draws]
+    Xt = [dr[2] for dr in draws] if len(draws[0]) == 4 else None
+    yt = [dr[3] for dr in draws] if len(draws[0]) == 4 else None
+    lps = None if lp is None else [lp(a, b, c) for a, b, c in zip(X, y, cells)]
     seeds = [network_seed(base_seed, experiment, c["trial"], **_seed_key(c)) for c in cells]
+    return CellData(cells, X, y, Xt, yt, lps, seeds, shared)
+
+
+def train_drawn(data: CellData, recipe: dict, runtime: dict, *, name: str,
+                **overrides) -> CellRuns:
+    """Train the drawn cells in ONE batched call with the validated recipe and runtime;
+    ``overrides``: TrainSpec settings a stage sets itself (e.g. arch and widths of a
+    three-layer net, eval_epochs, input_dims, per-run lr, a job's device and checkpoints)."""
     kw = {**train_kwargs(recipe, runtime), **overrides}
-    if with_test:
-        Xt, yt = [dr[2] for dr in draws], [dr[3] for dr in draws]
-        kw.update(X_test=Xt[0] if shared else np.stack(Xt),
-                  y_test=yt[0] if shared else np.stack(yt))
-    data = (X[0], y[0]) if shared else (np.stack(X), np.stack(y))
-    res = train(*data, seeds=seeds, name=name, **kw)
-    return CellRuns(cells, X, y, lps, seeds, res)
+    pick = (lambda v: v[0]) if data.shared else np.stack
+    if data.X_test is not None:
+        kw.update(X_test=pick(data.X_test), y_test=pick(data.y_test))
+    res = train(pick(data.X), pick(data.y), seeds=data.seeds, name=name, **kw)
+    return CellRuns(data, res)
+
+
+def train_cells(cells: Sequence[dict], draw: Callable, recipe: dict, runtime: dict, *,
+                base_seed: int, experiment: str, name: str, lp: Callable | None = None,
+                shared: bool = False, **overrides) -> CellRuns:
+    """Train one run per cell in one batched call (module docstring): :func:`draw_cells`
+    then :func:`train_drawn` (a stage that needs the data before choosing a setting, e.g.
+    the verdict's step size from the sharpness, calls the two itself)."""
+    data = draw_cells(cells, draw, base_seed=base_seed, experiment=experiment, lp=lp,
+                      shared=shared)
+    return train_drawn(data, recipe, runtime, name=name, **overrides)
