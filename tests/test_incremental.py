@@ -153,14 +153,14 @@ def test_training_hyperparameter_reruns_only_its_experiment(touched):
         tr = cfg.setdefault("training", {}).setdefault("dynamics", {}).setdefault("train", {})
         tr["lr"] = 0.123
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    assert ("train_experiment", {"experiment": "dynamics"}) in [(r, w) for r, w, _ in jobs]
+    assert ("train_job", {"job": "dynamics"}) in [(r, w) for r, w, _ in jobs]
     train = [(r, w) for r, w, _ in jobs if r.startswith("train")]
-    assert train == [("train_experiment", {"experiment": "dynamics"})], train
-    reason = next(x for r, w, x in jobs if r == "train_experiment")
+    assert train == [("train_job", {"job": "dynamics"})], train
+    reason = next(x for r, w, x in jobs if r == "train_job")
     assert "Params have changed" in reason, reason
     # everything else planned must be downstream of the dynamics run (its figure)
     # run_summary (the report's "what was run") lists every result, so it is downstream too
-    assert rules_of(jobs) <= {"train_experiment", "plot_training", "run_summary"}, rules_of(jobs)
+    assert rules_of(jobs) <= {"train_job", "plot_training", "run_summary"}, rules_of(jobs)
 
 
 def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
@@ -169,11 +169,11 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
         tr = cfg.setdefault("training", {}).setdefault("theory", {}).setdefault("train", {})
         tr["lr"] = 0.123
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    assert "train_theory" in rules_of(jobs)
-    assert "train_experiment" not in rules_of(jobs)
+    train = [w["job"] for r, w, _ in jobs if r == "train_job"]
+    assert train and all(j.startswith("theory/") for j in train), train
     # downstream of the theory runs: their figure, the certified verdicts (verdict.smk) and
     # the report's tables; nothing of another experiment
-    assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training",
+    assert rules_of(jobs) <= {"train_job", "combine_training_theory", "plot_training",
                               "verdict_theory", "plot_verdict", "report_table", "run_summary"}
 
 
@@ -186,9 +186,10 @@ def test_training_grid_value_reruns_only_that_job(touched):
     def edit(c):
         c["training"]["theory"]["d_over_n"][-1] = new
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    theory = sorted(w["job"] for r, w, _ in jobs if r == "train_theory")
+    train = sorted(w["job"] for r, w, _ in jobs if r == "train_job")
+    assert all(j.startswith("theory/") for j in train), train       # no other experiment
+    theory = [j[len("theory/"):] for j in train]
     assert f"dn{new:g}" in theory and f"dn{old:g}" not in theory, theory
-    assert "train_experiment" not in rules_of(jobs)
     unchanged = [j for j in theory if j != f"dn{new:g}"]
     assert not unchanged, f"unchanged theory jobs re-run: {unchanged}"
 

@@ -174,21 +174,28 @@ TRAIN_GLOBAL = {
 THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
 
 
-def experiment_settings(wildcards):
-    """The shared settings and the section of one experiment (no other experiment's)."""
-    return canonical(
-        {**TRAIN_GLOBAL, wildcards.experiment: TRAIN_CFG[wildcards.experiment]}
-    )
+def train_job(wildcards):
+    """What one training job runs: a single-job experiment (job = its name) or one d/n value
+    of experiment 2 (job theory/dn<r>)."""
+    if wildcards.job.startswith("theory/"):
+        return {"experiment": "theory", "d_over_n": THEORY_JOBS[wildcards.job[7:]]}
+    return {"experiment": wildcards.job}
 
 
-def theory_d_over_n(wildcards):
-    """The d/n value of one theory job."""
-    return THEORY_JOBS[wildcards.job]
+def train_job_settings(wildcards):
+    """The shared settings and the section of the job's experiment (no other experiment's);
+    a theory job's section without the d/n list: each job's own value is in its job param, so
+    adding or changing one d/n value re-runs only that job."""
+    exp = train_job(wildcards)["experiment"]
+    section = TRAIN_CFG[exp]
+    if exp == "theory":
+        section = {k: v for k, v in section.items() if k != "d_over_n"}
+    return canonical({**TRAIN_GLOBAL, exp: section})
 
 
 def training_result(experiment):
-    """The NetCDF file of one single-job experiment (rule train_experiment)."""
-    return expand(rules.train_experiment.output[0], experiment=experiment)[0]
+    """The NetCDF file of one single-job experiment (rule train_job)."""
+    return expand(rules.train_job.output[0], job=experiment)[0]
 
 
 # ---- stage 5. UPFM and the bridge (upfm.smk)
@@ -281,14 +288,12 @@ VERDICT_FIGS = {
 }
 
 
-def verdict_d_over_n(wildcards):
-    """The d/n value of one verdict study job."""
-    return VERDICT_GRID_JOBS[wildcards.job]
-
-
-def verdict_variant(wildcards):
-    """One verdict.study.variants.list entry."""
-    return canonical(VERDICT_VARIANTS[wildcards.variant])
+def verdict_job(wildcards):
+    """What one verdict study job trains: a d/n row of the grid (job dn<r>) or one
+    verdict.study.variants.list entry (job <name>)."""
+    if wildcards.kind == "grid":
+        return {"kind": "grid", "d_over_n": VERDICT_GRID_JOBS[wildcards.job]}
+    return {"kind": "variant", "variant": canonical(VERDICT_VARIANTS[wildcards.job])}
 
 
 # ---- stage 6a. the paper's Figures 1-2 (paper_lp.smk)
@@ -367,14 +372,34 @@ PAPER_FIG6_D1 = _paper_training.fig6_widths(
 PAPER_FIGS = ["fig3", "fig4", "fig5", "fig6", "theorem6", "theorem78"]
 
 
-def paper_fig3_parts(wildcards):
-    """The per-d job outputs of Figure 3."""
-    return expand(rules.paper_fig3_job.output[0], d=PAPER_FIG3_D)
+# the two training figures: the wildcard of their jobs, its values, the combine dim, memory
+PAPER_JOBS = {
+    "fig3": {"job": [f"d{d}" for d in PAPER_FIG3_D], "dim": "d", "mem_mb": 4000},
+    "fig6": {"job": [f"d1_{d1}" for d1 in PAPER_FIG6_D1], "dim": "d1", "mem_mb": 8000},
+}
 
 
-def paper_fig6_parts(wildcards):
-    """The per-d1 job outputs of Figure 6."""
-    return expand(rules.paper_fig6_job.output[0], d1=PAPER_FIG6_D1)
+def paper_parts(wildcards):
+    """The per-job outputs of Figure 3 (one per d) or Figure 6 (one per d1)."""
+    return expand(
+        rules.paper_train_job.output[0],
+        figure=wildcards.figure,
+        job=PAPER_JOBS[wildcards.figure]["job"],
+    )
+
+
+def paper_job_figure(wildcards):
+    """The figure's config block without the list its jobs are cut along."""
+    cut = {"fig3": "d_over_n", "fig6": "d1_over_N"}[wildcards.figure]
+    return canonical({k: v for k, v in PAPER[wildcards.figure].items() if k != cut})
+
+
+def paper_job_dim(wildcards):
+    return PAPER_JOBS[wildcards.figure]["dim"]
+
+
+def paper_job_mem_mb(wildcards):
+    return PAPER_JOBS[wildcards.figure]["mem_mb"]
 
 
 def paper_fig45_sigma(wildcards):

@@ -84,7 +84,8 @@ def draw_cells(cells: Sequence[dict], draw: Callable, *, base_seed: int, experim
                lp: Callable | None = None, shared: bool = False) -> CellData:
     """Draw every cell (``draw(cell)`` -> (X, y) or (X, y, X_test, y_test)), evaluate
     ``lp(X, y, cell)`` on each training set if given, derive the network seeds
-    (:func:`network_seed`). ``shared``: every cell trains on the one data set of the first."""
+    (:func:`network_seed`). ``shared``: every cell trains on the one data set of the first
+    (drawn once; ``lp`` then gives one value)."""
     cells = [dict(c) for c in cells]
     if not cells:
         raise ValueError("train_cells needs at least one cell")

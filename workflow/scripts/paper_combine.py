@@ -1,4 +1,4 @@
-"""Combine the per-job NetCDF files of the paper's Figure 6 (paper_training.combine)."""
+"""Combine the per-job NetCDF files of the paper's Figure 3 or 6 (paper_training.combine)."""
 from shallownc import io, paper_training
 from shallownc.smk import logged
 
