@@ -66,6 +66,8 @@ include: "workflow/rules/generalization.smk"
 include: "workflow/rules/paper_lp.smk"
 # 6b. The paper's own figures: training (Figures 3-6) and theorem panels (paper_training.smk).
 include: "workflow/rules/paper_training.smk"
+# 6c. Imbalanced classes (issue 21): target `imbalance`.
+include: "workflow/rules/imbalance.smk"
 # 7. Figures and the report.
 include: "workflow/rules/figures.smk"
 # 8. The report's tables and run summary (last: it lists every target above).

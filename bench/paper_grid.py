@@ -13,7 +13,7 @@ transition and infeasible regions of both figures.
 
 Timed, in the same process, one BLAS thread, CPU seconds (``time.process_time``):
 * ours: ``shallownc.feasibility.decide_sigma_sequence`` per (figure, angle, d, trial);
-* the current engine (frozen copy of the engine before issues 14/16, bench/baseline_engine.py:
+* the current engine (the engine before issues 14/16, read by bench/baseline_engine.py from git:
   ``solve(class_lp)``) on a subsample (every ``--base-every``-th sampled LP, sigma > 0);
 * ``scipy.optimize.linprog`` with default options (answer trusted) on a smaller subsample;
 * the floor: one factorization of the equality block (the QR of the reduction) plus one
@@ -106,7 +106,9 @@ def linprog_status(X, y):
 
 
 def run_baselines(keys, seed, which):
-    import baseline_engine as B
+    import baseline_engine
+
+    B = baseline_engine.load()
 
     out, t0 = {}, time.process_time()
     for fig, angle, d, t, s, _k in keys:

@@ -53,7 +53,9 @@ def main(argv=None):
         print(f"{name}: {len(cells)} cells in {time.perf_counter() - t0:.1f} s; class LP "
               f"{tally(nc)}; separability {tally(sep)}", flush=True)
         if a.compare_baseline:
-            import baseline_engine as B
+            import baseline_engine
+
+            B = baseline_engine.load()
 
             for (d, s, t), r in zip(cells, res):
                 X, y, _seed, _snr = phase.draw_cell(g, d, s, t, cfg["seed"], digits)

@@ -1,6 +1,7 @@
 """Compare the NetCDF results of two runs: values with xarray.testing.assert_allclose,
 attributes exactly; timings (variables and attributes named *time*, *_per_s) and provenance
-(config_json, package_versions_json, git_commit, created_utc, history) excluded.
+(config_json, package_versions_json, git_commit, created_utc, history, code versions
+*_code_version) excluded.
 
     .venv/bin/python scripts/compare_results.py OLD_RESULTS_DIR NEW_RESULTS_DIR
 
@@ -21,7 +22,8 @@ def _is_timing(name: str) -> bool:
 
 def _strip(ds: xr.Dataset) -> xr.Dataset:
     ds = ds.drop_vars([v for v in ds.data_vars if _is_timing(v)])
-    ds.attrs = {k: v for k, v in ds.attrs.items() if k not in PROVENANCE and not _is_timing(k)}
+    ds.attrs = {k: v for k, v in ds.attrs.items() if k not in PROVENANCE and not _is_timing(k)
+                and not k.endswith("code_version")}
     return ds
 
 

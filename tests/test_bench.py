@@ -184,3 +184,19 @@ def test_gpu_run_script_runs_end_to_end_on_cpu_at_toy_size(tmp_path):
     for v in ("objective", "nc1", "nc1_trace", "nc2_h_paper", "nc2_w_paper", "nc3_paper"):
         assert np.isfinite(ds[v].isel(epoch=-1)).all(), v
     assert int(ds.diverged.sum()) == 0
+
+
+def test_baseline_engine_is_loaded_from_git_history():
+    """bench/baseline_engine.py reads the engine of commit 72de92d with `git show` (no frozen
+    copy) and that engine still decides an LP as ours does."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import baseline_engine
+
+    B = baseline_engine.load()
+    assert B.__file__.startswith(baseline_engine.COMMIT[:12])
+    g = phase.Grid("t", "phase", "gmm", "orthogonal", 3, 10, (5, 40), (0.1,), 1)
+    for d, want in ((5, F.INFEASIBLE), (40, F.FEASIBLE)):
+        X, y, _seed, _snr = phase.draw_cell(g, d, 0.1, 0, 1)
+        assert B.solve(B.class_lp(X, y, 0), B.SolverOptions()).status == want
+        assert F.solve(F.class_lp(X, y, 0), OPTS).status == want
+    assert len((ROOT / "bench" / "baseline_engine.py").read_text().splitlines()) < 80

@@ -118,3 +118,70 @@ def test_common_noise_across_sigma():
     with pytest.raises(ValueError, match="does not fit"):
         D.gmm_from_noise(M, Z[:, :-1], 0.1)
     assert D.snr(M, 0.0) == np.inf
+
+
+# ---- issue 20 item 2: one data module owns every draw; seeds unchanged -------------------
+
+# (seed, sum X, sum X^2) of draws made with the code of commit 818bda1, before the draws moved
+# into shallownc.data: the refactor must reproduce them bit for bit.
+GOLDEN = {
+    "gmm": (18145854739220128476, 9.921037289422328, 14.948605388214748),
+    "grid": (7319382622592738479, -1.7195599124534544, 23.513066716412986),
+    "common": (3035182304686524553, -0.8521198366197233, 20.045706230341764),
+    "nested": (11677319592574270311, -1.2129936611219265, 39.15169754396375),
+    "digits": (18082624354877646354, -20.24549022640717, 639.1977225949581),
+}
+
+
+def test_draws_are_bit_identical_to_before_the_data_module():
+    from shallownc.grid import Cell, Grid
+
+    def summary(seed, A):
+        return seed, float(A.sum()), float((A ** 2).sum())
+
+    X, _, _, seed = D.GMMSpec("orthogonal", 3, 4, 5, 0.3, 1.0, 120.0).draw(7, 2)
+    got = {"gmm": summary(seed, X)}
+    g = Grid("g", "phase", "gmm", "random", 2, 3, (4, 6), (0.1, 0.5), 2)
+    X, _, seed, _ = Cell(g, 6, (0.5,), 1).draw(7, 0.5)
+    got["grid"] = summary(seed, X)
+    gc = Grid("p", "paper", "gmm", "angle", 2, 3, (4, 6), (0.1, 0.5), 2, common_noise=True)
+    _, _, Z, seed = Cell(gc, 4, (0.1, 0.5), 1).draw_common(7)
+    got["common"] = summary(seed, Z)
+    gn = Grid("p", "paper", "gmm", "orthogonal", 2, 3, (4, 6), (0.1, 0.5), 2,
+              common_noise=True, nested_d=True)
+    _, _, Z, seed = Cell(gn, 6, (0.1, 0.5), 0, (4, 6)).draw_common(7)
+    got["nested"] = summary(seed, Z)
+    digits = D.load_digits_arrays([0, 1])
+    gd = Grid("r", "real", "digits", "digits", 2, 5, (4,), (0.0, 0.2), 2, classes=(0, 1))
+    X, _, seed, _ = Cell(gd, 4, (0.2,), 1).draw(7, 0.2, digits)
+    got["digits"] = summary(seed, X)
+    assert got == GOLDEN
+
+
+def test_class_sizes_draws():
+    """Per-class sizes: labels and samples follow the sizes; balanced sizes in any form give
+    the scalar n's seed and data."""
+    from shallownc.class_sizes import ClassSizes
+
+    spec = D.GMMSpec("orthogonal", 3, (6, 2, 2), 4, 0.5)
+    X, y, M, seed = spec.draw(3, 0)
+    assert X.shape == (4, 10) and np.bincount(y).tolist() == [6, 2, 2]
+    two = D.GMMSpec("orthogonal", 3, {"k_A": 1, "n_A": 6, "k_B": 2, "ratio": 3}, 4, 0.5)
+    assert two.seed(3, 0) == seed and np.array_equal(two.draw(3, 0)[0], X)
+    bal = D.GMMSpec("orthogonal", 3, 5, 4, 0.5)
+    for same in ([5, 5, 5], ClassSizes.of(5, 3)):
+        alt = D.GMMSpec("orthogonal", 3, same, 4, 0.5)
+        assert alt.seed(3, 1) == bal.seed(3, 1)
+        assert np.array_equal(alt.draw(3, 1)[0], bal.draw(3, 1)[0])
+
+
+def test_test_set_is_fresh_samples_of_the_same_mixture():
+    spec = D.GMMSpec("antipodal", 2, 4, 3, 0.2)
+    X, y, Xt, yt, M, seed = spec.draw_train_test(1, 0, 500)
+    assert np.array_equal(X, spec.draw(1, 0)[0])
+    assert np.bincount(yt).tolist() == [500, 500]
+    # class means of the test set approach M (standard error 0.2 / sqrt(500) per coordinate)
+    for k in range(2):
+        assert np.abs(Xt[:, yt == k].mean(axis=1) - M[:, k]).max() < 6 * 0.2 / np.sqrt(500)
+    blocks = list(D.test_set_blocks(M, 7, 0.2, np.random.default_rng(0)))
+    assert [k for k, _ in blocks] == [0, 1] and blocks[0][1].shape == (3, 7)

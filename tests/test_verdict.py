@@ -216,9 +216,9 @@ def test_theory_verdict_needs_the_paper_normalization():
     ds = xr.Dataset({"objective": (("trial", "epoch"), [[1.0, 0.5]])},
                     attrs={"reg": "feature", "normalization": "lambda ||.||^2"})
     with pytest.raises(ValueError, match="normalization"):
-        V.verdict_of_trajectories(ds, ("trial",), 0.5, 10.0, 0.1)
+        V.verdict_of_trajectories(ds, ("trial",), 10.0, 0.1)
     with pytest.raises(ValueError, match="reg='feature'"):
-        V.verdict_of_trajectories(ds.assign_attrs(reg="none"), ("trial",), 0.5, 10.0, 0.1)
+        V.verdict_of_trajectories(ds.assign_attrs(reg="none"), ("trial",), 10.0, 0.1)
 
 
 def test_cell_and_table_frames():
@@ -233,8 +233,9 @@ def test_cell_and_table_frames():
                      "collapsed_pattern": (("d_over_n", "sigma", "trial"), [[[1, 0]], [[0, 0]]])},
                     coords={"d_over_n": [1.0, 2.0], "sigma": [0.5], "trial": [0, 1]})
     cells = V.cell_frame(ds)
-    assert cells[["reached", "stalled", "undecided", "other"]].values.tolist() == \
+    assert cells[["reached", "stalled", "undecided", "diverged"]].values.tolist() == \
         [[1, 1, 0, 0], [0, 0, 1, 1]]
+    assert np.isnan(cells["median_lambda_max"]).all()     # no stability variables here
     assert cells["lp_feasible"].tolist() == [1, 1] and cells["collapsed_pattern"].tolist() == [1, 0]
     t = V.table_frame(ds.merge(V.summary_table(ds)))
     assert t.shape == (4, 1 + len(V.VERDICT_NAMES))
@@ -252,3 +253,67 @@ def test_the_mse_scale_is_read_from_the_trainer():
     assert c == 0.5
     big = upfm.closed_form("mse", "upfm", 2, 5, 1.0, 1.0, c)
     assert big.value == c and 1.0 >= big.threshold
+
+
+def _theory_result(loss, lam, objective, lp, bias=0, width=4, K=2, n=5):
+    """A training-stage theory result (the fields verdict_of_trajectories reads), one run per
+    trial, with the given objective trajectories (trial, epoch)."""
+    import xarray as xr
+
+    obj = np.asarray(objective, dtype=float)
+    T, E = obj.shape
+    return xr.Dataset(
+        {"objective": (("trial", "epoch"), obj), "diverged": ("trial", np.zeros(T, int)),
+         "lp_status": ("trial", np.asarray(lp)), "final_nc1": ("trial", np.ones(T))},
+        coords={"trial": np.arange(T), "epoch": np.unique(np.geomspace(1, 1000, E).round()),
+                "lambda_W": lam, "lambda_H": lam},
+        attrs={"reg": "feature", "normalization": "paper (2.1): (lambda/2)||.||^2",
+               "loss": loss, "dtype": "float64", "K": K, "n": n, "N": K * n, "d": 8,
+               "widths": f"[{width}]", "bias": bias})
+
+
+def test_above_the_zero_threshold_runs_are_labelled_zero_solution():
+    """MSE with lambda_W = lambda_H = 1 (K = 2, n = 5): F* = 1/2 is the zero network's value,
+    attained on any data. A run at F* was 'reached' (LP feasible) or
+    'infeasible_below_tolerance' (LP infeasible); it is zero_solution either way (issue 24)."""
+    from shallownc.certificate import zero_solution
+
+    assert zero_solution("mse", 2, 5, 1.0, 1.0, 0.5) and not zero_solution("mse", 2, 5, 0.02,
+                                                                           0.002, 0.5)
+    E = 12
+    path = 0.5 + 0.3 * np.geomspace(1, 1e-20, E)       # down to F* = 0.5 exactly
+    out = V.verdict_of_trajectories(_theory_result("mse", 1.0, [path, path], [1, 0]),
+                                    ("trial",), 10.0, 0.1)
+    assert float(out["F_star"][0]) == 0.5
+    assert (out["verdict"] == V.S.ZERO_SOLUTION).all()
+    assert (out["reach_epoch"] > 0).all()               # attained, LP status notwithstanding
+    assert "zero_solution" in out["verdict"].attrs["flag_meanings"].split()
+
+
+def test_the_mse_scale_is_not_a_setting():
+    """verdict.mse_scale 0.25 gave F* 0.024658 instead of 0.024978 and a gap 74x too large;
+    the scale is the trainer's, read from it, and the key is gone (issue 24)."""
+    from shallownc import config as C
+    from shallownc import upfm
+
+    with pytest.raises(C.ConfigError, match="mse_scale"):
+        C.validate({"verdict": {"mse_scale": 0.25}})
+    lam = 2e-2
+    F = upfm.closed_form("mse", "upfm", 2, 5, lam, lam, 0.5).value
+    path = F + 0.1 * np.geomspace(1, 1e-3, 12)
+    out = V.verdict_of_trajectories(_theory_result("mse", lam, [path], [1]), ("trial",),
+                                    10.0, 0.1)
+    assert float(out["F_star"][0]) == F
+
+
+@pytest.mark.parametrize("bias, width, match", [(1, 4, "biases"), (0, 1, "width p = 1 < K = 2")])
+def test_biased_or_too_narrow_nets_get_no_certified_verdict(bias, width, match):
+    """bias: true crashed with a TypeError from an f-string (a biased net goes below F*);
+    width 2 < K = 3 gave a 'certified gap' to an F* no such network attains (issue 24)."""
+    lam = 2e-2
+    path = 0.3 * np.geomspace(1, 1e-3, 12)               # below F*: only a biased net does it
+    with pytest.raises(ValueError, match=match):
+        V.verdict_of_trajectories(_theory_result("ce", lam, [path], [1], bias=bias,
+                                                 width=width), ("trial",), 10.0, 0.1)
+    with pytest.raises(ValueError, match="rounding bound"):   # array floor: no TypeError
+        V.gap_trajectory(path, 1.0, np.full(path.shape, 1e-12))

@@ -44,7 +44,8 @@ from . import bridge, upfm
 from .class_sizes import balanced_n
 
 from .status import (DIVERGED, LP_PROOF, LP_STATUSES, NO_LP_PROOF,  # noqa: F401
-                     NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES)
+                     NOT_APPLICABLE, REACHED, STALLED, UNRESOLVED, VERDICT_HELP, VERDICT_NAMES,
+                     ZERO_SOLUTION)
 from .status import VERDICT_UNDECIDED as UNDECIDED
 
 # Verdict codes, names and flag attributes live in the ground-floor module shallownc.status;
@@ -60,6 +61,17 @@ def optimum(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
     n = balanced_n(n, K, "verdict.optimum (F* of paper Theorem 2)")
     return upfm.closed_form(loss, "upfm", int(K), int(n), float(lambda_W), float(lambda_H),
                             float(mse_scale)).value
+
+
+def zero_solution(loss: str, K: int, n: int, lambda_W: float, lambda_H: float,
+                  mse_scale: float) -> bool:
+    """True when lambda_W lambda_H >= the UPFM zero-solution threshold (reports/upfm.md
+    D§2-D§3, paper Theorem 2): the optimum F* is then the value of the zero network (W = 0,
+    H = 0), which every width attains on any data (W1 = 0), so F* is attained whatever the
+    LP status and gap <= tol means "at the zero network", not "collapsed"."""
+    n = balanced_n(n, K, "verdict.zero_solution (paper Theorem 2)")
+    thr = upfm.threshold(loss, "upfm", int(K), int(n), float(mse_scale))
+    return float(lambda_W) * float(lambda_H) >= thr
 
 
 def network_objective(W1, W2, X, y, lambda_W: float, lambda_H: float, loss: str,
@@ -95,9 +107,11 @@ def gap_trajectory(objective, F_star: float, floor: float = 0.0) -> np.ndarray:
     the same objective (e.g. two normalizations), and raises.
     """
     g = np.asarray(objective, dtype=np.float64) - float(F_star)
-    bad = np.isfinite(g) & (g < -abs(floor))
+    floor = np.abs(np.asarray(floor, dtype=np.float64))      # a scalar or one per epoch
+    bad = np.isfinite(g) & (g < -floor)
     if bad.any():
-        raise ValueError(f"F_net < F* by {-g[bad].min():.3e} (> rounding bound {floor:.1e}): "
+        bound = float(np.max(np.broadcast_to(floor, g.shape)[bad]))
+        raise ValueError(f"F_net < F* by {-g[bad].min():.3e} (> rounding bound {bound:.1e}): "
                          "the network objective and the UPFM optimum use different "
                          "objectives (normalization?), V§1 violated")
     return np.where(np.isfinite(g), np.maximum(g, 0.0), np.nan)
@@ -129,10 +143,12 @@ def first_reach(epoch, gap, tol: float) -> int:
 
 
 def classify(lp_status: int, gap_final: float, slope: float, tol: float, stall_slope: float,
-             diverged: bool = False) -> int:
+             diverged: bool = False, zero: bool = False) -> int:
     """Verdict code of one run (V§2-V§4; codes VERDICT_NAMES).
 
-    Order: diverged; no LP proof (-1, -2); gap <= tol (reached if LP feasible, else
+    Order: diverged; above the zero-solution threshold (``zero``, :func:`zero_solution`: F* is
+    attained by the zero network whatever the LP status) gap <= tol is zero_solution, else
+    the slope test; no LP proof (-1, -2); gap <= tol (reached if LP feasible, else
     infeasible_below_tolerance: an LP-infeasible run is never reached); slope test.
     """
     lp_status = int(lp_status)
@@ -140,9 +156,12 @@ def classify(lp_status: int, gap_final: float, slope: float, tol: float, stall_s
         raise ValueError(f"unknown LP status {lp_status}; allowed {LP_STATUSES}")
     if diverged or not np.isfinite(gap_final):
         return DIVERGED
-    if lp_status not in LP_PROOF:
+    if zero:
+        if gap_final <= tol:
+            return ZERO_SOLUTION
+    elif lp_status not in LP_PROOF:
         return NO_LP_PROOF
-    if gap_final <= tol:
+    elif gap_final <= tol:
         return REACHED if lp_status == 1 else UNRESOLVED
     if np.isfinite(slope) and slope > -stall_slope:
         return STALLED
@@ -194,13 +213,16 @@ def activation_pattern(H, y, K: int, rel: float):
 # ----------------------------------------------------------------------- per-run assessment
 
 def assess(epoch, objective, lp_status, F_star, diverged, tol, stall_slope: float,
-           size: tuple[int, int, int]) -> dict:
+           size: tuple[int, int, int], zero=None) -> dict:
     """Gap trajectory, final gap, tail slope, first reach epoch and verdict of R runs.
 
     epoch (E,), objective (R, E) = F_net at each evaluation (float64), lp_status, F_star,
     diverged, tol (R,); size = (d, p, N) for the rounding bound (V§3, :func:`eval_error`;
-    the regularizers are <= F_net, so S <= 2 F_net).
+    the regularizers are <= F_net, so S <= 2 F_net); zero (R,) bool: lambdas at or above the
+    zero-solution threshold (:func:`zero_solution`; None: none are). The reach epoch is
+    recorded where F* is attained: LP feasible, or a zero solution.
     """
+    zero = np.zeros(len(F_star), dtype=bool) if zero is None else np.asarray(zero, bool)
     obj = np.atleast_2d(np.asarray(objective, dtype=np.float64))
     R = obj.shape[0]
     out = {k: np.full(R, np.nan) for k in ("gap_final", "rel_gap_final", "tail_slope")}
@@ -219,8 +241,9 @@ def assess(epoch, objective, lp_status, F_star, diverged, tol, stall_slope: floa
         out["gap"][r] = g
         out["gap_final"][r], out["rel_gap_final"][r] = gfin, gfin / F_star[r]
         out["tail_slope"][r] = s
-        out["reach_epoch"][r] = first_reach(epoch, g, tol[r]) if int(lp_status[r]) == 1 else -1
+        attained = int(lp_status[r]) == 1 or zero[r]
+        out["reach_epoch"][r] = first_reach(epoch, g, tol[r]) if attained else -1
         out["verdict"][r] = classify(lp_status[r], gfin, s, tol[r], stall_slope,
-                                     bool(diverged[r]))
+                                     bool(diverged[r]), bool(zero[r]))
         out["level_epoch"][r] = [first_reach(epoch, g, lev * F_star[r]) for lev in GAP_LEVELS]
     return out

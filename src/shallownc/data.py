@@ -8,8 +8,17 @@ Signal-to-noise ratio used throughout (stored as the NetCDF attribute ``snr_defi
     SNR = min_k ||mu_k|| / (sigma sqrt(d)),
 the ratio of the mean's norm to the typical norm of the noise vector.
 
-Seeds: :func:`cell_seed` hashes (base seed, the cell's parameters, trial), so a cell's data
-is identical however a grid is chunked into jobs and whichever job re-runs it.
+Class sizes: ``n`` is an integer (balanced, n per class) or per-class sizes in any form of
+:class:`shallownc.class_sizes.ClassSizes`; samples are ordered by class either way.
+
+This module owns every random draw of data (issue 20, item 2): Gaussian-mixture training sets
+(:func:`draw_gmm`; :class:`GMMSpec` and :meth:`shallownc.grid.Cell.draw` delegate here), the
+noise shared across sigma (:func:`draw_common_noise`), the real data (:func:`draw_digits`) and
+test sets (:func:`draw_test_set`, :func:`test_set_blocks`). Seeds come from ONE function,
+:func:`cell_seed`, which hashes (base seed, the cell's parameters, trial), so a cell's data is
+identical however a grid is chunked into jobs and whichever job re-runs it; the parameter keys
+of each kind of draw are fixed in the ``*_seed`` functions below (their keys are part of the
+seeds: changing one changes every result drawn with it).
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+
+from .class_sizes import ClassSizes
 
 GENERATOR_VERSION = "1"
 GEOMETRIES = ("orthogonal", "antipodal", "angle", "random", "noise")
@@ -96,11 +107,19 @@ def check_sigma(sigma: float) -> float:
     return s
 
 
-def sample_gmm(M: np.ndarray, n: int, sigma: float, rng: np.random.Generator):
-    """Draw n samples per class: X (d x N, class-ordered) and labels y (N,)."""
+def labels(n, K: int) -> np.ndarray:
+    """Class-ordered labels: k repeated n_k times (``n`` an int or class sizes)."""
+    if np.ndim(n) == 0 and not isinstance(n, (dict, ClassSizes)):
+        return np.repeat(np.arange(K), n)
+    return ClassSizes.of(n, K).labels
+
+
+def sample_gmm(M: np.ndarray, n, sigma: float, rng: np.random.Generator):
+    """Draw n samples per class (or n_k for class sizes n): X (d x N, class-ordered) and
+    labels y (N,)."""
     d, K = M.shape
-    y = np.repeat(np.arange(K), n)
-    X = M[:, y] + check_sigma(sigma) * rng.standard_normal((d, K * n))
+    y = labels(n, K)
+    X = M[:, y] + check_sigma(sigma) * rng.standard_normal((d, len(y)))
     return check_finite(X, "X", "sample_gmm"), y
 
 
@@ -134,9 +153,114 @@ def snr(M: np.ndarray, sigma: float) -> float:
     return np.inf if sigma == 0 else m / (sigma * np.sqrt(d))
 
 
+def _n_key(n):
+    """The class sizes as a seed parameter: the integer n for balanced sizes (the seeds the
+    pipeline has always used), the list of sizes otherwise."""
+    if np.ndim(n) == 0 and not isinstance(n, (dict, ClassSizes)):
+        return n
+    cs = ClassSizes.of(n)
+    return cs.sizes[0] if cs.is_balanced else list(cs.sizes)
+
+
+# ------------------------------------------------------------------ seeds of each kind of draw
+
+def gmm_seed(base_seed: int, trial: int, *, geometry: str, K: int, n, d: int, sigma: float,
+             mean_norm: float = 1.0, angle_deg: float = 120.0) -> int:
+    """Seed of one Gaussian-mixture training set (d, sigma, trial)."""
+    return cell_seed(base_seed, trial, source="gmm", geometry=geometry, K=K, n=_n_key(n), d=d,
+                     sigma=float(sigma), mean_norm=float(mean_norm), angle_deg=float(angle_deg))
+
+
+def common_noise_seed(base_seed: int, trial: int, *, geometry: str, K: int, n, d: int | None,
+                      mean_norm: float = 1.0, angle_deg: float = 120.0) -> int:
+    """Seed of the noise shared by every sigma of one (d, trial) (issue 16.1); ``d=None``: the
+    draw shared by every d as well (nested grids, shallownc.grid)."""
+    common = dict(geometry=geometry, K=K, n=_n_key(n), mean_norm=float(mean_norm),
+                  angle_deg=float(angle_deg))
+    if d is None:
+        return cell_seed(base_seed, trial, source="gmm_nested_noise", **common)
+    return cell_seed(base_seed, trial, source="gmm_common_noise", d=int(d), **common)
+
+
+def digits_seed(base_seed: int, trial: int, *, classes, n: int, d: int) -> int:
+    """Seed of one subsample (and projection) of the real data."""
+    return cell_seed(base_seed, trial, source="digits", classes=list(classes), n=_n_key(n),
+                     d=int(d))
+
+
+def paper_digits_seed(base_seed: int) -> int:
+    """Seed of the one real-data subsample of the paper's Figure 6 and Theorem 6 panels."""
+    return cell_seed(base_seed, 0, purpose="digits")
+
+
+def test_seed(data_seed: int) -> int:
+    """Seed of the test set of a training set drawn with seed ``data_seed``."""
+    return cell_seed(data_seed, 0, purpose="test")
+
+
+def generalization_test_seed(base_seed: int, trial: int, *, geometry: str, n, d: int,
+                             sigma: float, angle_deg: float) -> int:
+    """Seed of the test samples of a trained network of the generalization experiments."""
+    return cell_seed(base_seed, trial, purpose="generalization_test", geometry=geometry,
+                     n=_n_key(n), d=d, sigma=float(sigma), angle_deg=angle_deg)
+
+
+# ----------------------------------------------------------------------------------- draws
+
+def draw_gmm(seed: int, geometry: str, K: int, n, d: int, sigma: float,
+             mean_norm: float = 1.0, angle_deg: float = 120.0, rows: int | None = None):
+    """(X, y, M) of one Gaussian-mixture training set: means then samples from one generator.
+
+    ``rows`` > d: the means and samples are drawn in ``rows`` dimensions and their first d
+    rows kept (nested grids: the data of d are the first coordinates of the data of d' > d).
+    """
+    rng = np.random.default_rng(seed)
+    M = mean_matrix(geometry, K, rows or d, mean_norm, angle_deg, rng)
+    X, y = sample_gmm(M, n, sigma, rng)
+    return X[:d], y, M[:d]
+
+
+def draw_common_noise(seed: int, geometry: str, K: int, n, d: int, mean_norm: float = 1.0,
+                      angle_deg: float = 120.0, rows: int | None = None):
+    """(M, y, Z) with X(sigma) = M[:, y] + sigma Z for every sigma (:func:`gmm_from_noise`).
+
+    Bit-identical to :func:`draw_gmm` with the same seed at every sigma (same generator,
+    same order of draws); ``rows`` as in :func:`draw_gmm`.
+    """
+    rng = np.random.default_rng(seed)
+    M = mean_matrix(geometry, K, rows or d, mean_norm, angle_deg, rng)
+    y = labels(n, K)
+    Z = rng.standard_normal((rows or d, len(y)))
+    return M[:d], y, Z[:d]
+
+
+def draw_digits(Xall: np.ndarray, yall: np.ndarray, n: int, d: int | None, sigma: float,
+                seed: int):
+    """(X, y) of one subsample of the real data: n images per class projected to d dimensions
+    (:func:`subsample_project`), plus sigma-noise from the generator seeded ``seed + 1``."""
+    X, y = subsample_project(Xall, yall, n, d, seed)
+    if sigma > 0:
+        X = X + sigma * np.random.default_rng(seed + 1).standard_normal(X.shape)
+    return X, y
+
+
+def draw_test_set(M: np.ndarray, n_test, sigma: float, data_seed: int):
+    """(X_test, y_test): fresh samples of the mixture with means M (class-ordered, n_test per
+    class), from the generator seeded :func:`test_seed` of the training set's seed."""
+    return sample_gmm(M, n_test, sigma, np.random.default_rng(test_seed(data_seed)))
+
+
+def test_set_blocks(M: np.ndarray, n_test: int, sigma: float, rng: np.random.Generator):
+    """Test samples class by class, for error estimates over large n_test without holding
+    every class at once: yields (k, X_k) with X_k = mu_k + sigma z (d x n_test), drawn in
+    class order from ``rng``."""
+    for k in range(M.shape[1]):
+        yield k, M[:, [k]] + sigma * rng.standard_normal((M.shape[0], n_test))
+
+
 @dataclass(frozen=True)
 class GMMSpec:
-    """Parameters of one Gaussian-mixture cell."""
+    """Parameters of one Gaussian-mixture cell (``n``: an int or class sizes)."""
     geometry: str
     K: int
     n: int
@@ -146,17 +270,22 @@ class GMMSpec:
     angle_deg: float = 120.0
 
     def seed(self, base_seed: int, trial: int) -> int:
-        return cell_seed(base_seed, trial, source="gmm", geometry=self.geometry, K=self.K,
-                         n=self.n, d=self.d, sigma=float(self.sigma),
-                         mean_norm=float(self.mean_norm), angle_deg=float(self.angle_deg))
+        return gmm_seed(base_seed, trial, geometry=self.geometry, K=self.K, n=self.n, d=self.d,
+                        sigma=self.sigma, mean_norm=self.mean_norm, angle_deg=self.angle_deg)
 
     def draw(self, base_seed: int, trial: int):
         """(X, y, M, seed) for this cell and trial, reproducible bit for bit."""
         seed = self.seed(base_seed, trial)
-        rng = np.random.default_rng(seed)
-        M = mean_matrix(self.geometry, self.K, self.d, self.mean_norm, self.angle_deg, rng)
-        X, y = sample_gmm(M, self.n, self.sigma, rng)
+        X, y, M = draw_gmm(seed, self.geometry, self.K, self.n, self.d, self.sigma,
+                           self.mean_norm, self.angle_deg)
         return X, y, M, seed
+
+    def draw_train_test(self, base_seed: int, trial: int, n_test):
+        """(X, y, X_test, y_test, M, seed): the training set of :meth:`draw` and its test set
+        (:func:`draw_test_set`)."""
+        X, y, M, seed = self.draw(base_seed, trial)
+        Xt, yt = draw_test_set(M, n_test, self.sigma, seed)
+        return X, y, Xt, yt, M, seed
 
 
 def gmm_dataset(spec: GMMSpec, base_seed: int, trial: int = 0) -> xr.Dataset:

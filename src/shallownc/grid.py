@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-import numpy as np
-
 from . import data as D
 from .class_sizes import dimension
 
@@ -132,18 +130,17 @@ class Grid:
 
     # ------------------------------------------------------------------------ seeds
     def seed(self, base_seed: int, d: int, sigma: float, trial: int) -> int:
-        """Seed of the data of one (d, sigma, trial) (module docstring)."""
+        """Seed of the data of one (d, sigma, trial) (module docstring; the keys are those of
+        shallownc.data's ``*_seed`` functions)."""
         if self.source == "digits":
-            return D.cell_seed(base_seed, trial, source="digits", classes=list(self.classes),
-                               n=self.n, d=int(d))
-        common = dict(geometry=self.geometry, K=self.K, n=self.n, d=int(d),
-                      mean_norm=float(self.mean_norm), angle_deg=float(self.angle_deg))
+            return D.digits_seed(base_seed, trial, classes=self.classes, n=self.n, d=int(d))
+        common = dict(geometry=self.geometry, K=self.K, n=self.n,
+                      mean_norm=self.mean_norm, angle_deg=self.angle_deg)
         if self.nested_d:
-            common.pop("d")
-            return D.cell_seed(base_seed, trial, source="gmm_nested_noise", **common)
+            return D.common_noise_seed(base_seed, trial, d=None, **common)
         if self.common_noise:
-            return D.cell_seed(base_seed, trial, source="gmm_common_noise", **common)
-        return D.cell_seed(base_seed, trial, source="gmm", sigma=float(sigma), **common)
+            return D.common_noise_seed(base_seed, trial, d=int(d), **common)
+        return D.gmm_seed(base_seed, trial, d=int(d), sigma=sigma, **common)
 
     def sub_seed(self, base_seed: int, trial: int, source: str, **params) -> int:
         """Seed of another random draw of a trial (e.g. a random first layer), keyed by the
@@ -181,15 +178,10 @@ class Cell:
         if g.source == "digits":
             if digits is None:
                 raise ValueError("the real-data grid needs the digits arrays")
-            Xall, yall = digits
-            X, y = D.subsample_project(Xall, yall, g.n, self.d, seed)
-            if sigma > 0:
-                X = X + sigma * np.random.default_rng(seed + 1).standard_normal(X.shape)
+            X, y = D.draw_digits(*digits, g.n, self.d, sigma, seed)
             return X, y, seed, float("nan")
-        rng = np.random.default_rng(seed)
-        M = D.mean_matrix(g.geometry, g.K, self._draw_d(), g.mean_norm, g.angle_deg, rng)
-        X, y = D.sample_gmm(M, g.n, sigma, rng)
-        M, X = M[:self.d], X[:self.d]
+        X, y, M = D.draw_gmm(seed, g.geometry, g.K, g.n, self.d, sigma, g.mean_norm,
+                             g.angle_deg, rows=self._draw_d())
         return X, y, seed, D.snr(M, sigma)
 
     def _draw_d(self) -> int:
@@ -205,11 +197,9 @@ class Cell:
         if not g.common_noise:
             raise ValueError(f"grid {g.name!r} does not share noise across sigma")
         seed = self.seed(base_seed)
-        rng = np.random.default_rng(seed)
-        M = D.mean_matrix(g.geometry, g.K, self._draw_d(), g.mean_norm, g.angle_deg, rng)
-        y = np.repeat(np.arange(g.K), g.n)
-        Z = rng.standard_normal((self._draw_d(), g.K * g.n))
-        return M[:self.d], y, Z[:self.d], seed
+        M, y, Z = D.draw_common_noise(seed, g.geometry, g.K, g.n, self.d, g.mean_norm,
+                                      g.angle_deg, rows=self._draw_d())
+        return M, y, Z, seed
 
 
 def parse_job(job: str) -> tuple[int | None, int, int]:

@@ -91,7 +91,7 @@ def run_theorem6(cfg: dict, fig6_cfg: dict, base_seed: int, solver_cfg: dict) ->
     from .paper_training import digits_balanced
 
     Xd, yd = digits_balanced(fig6_cfg["n_per_class"] or None,
-                             D.cell_seed(base_seed, 0, purpose="digits"))
+                             D.paper_digits_seed(base_seed))
     g = cfg["gaussian"]
     Xg, yg, _ = gaussian_unit_data(g["n"], dimension(g["d_over_n"], g["n"]), g["sigma"], base_seed)
     sets = {"digits": (Xd, yd), "gaussian": (Xg, yg)}

@@ -195,7 +195,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     from .training.cells import train_cells
 
     X, y = digits_balanced(fig_cfg["n_per_class"] or None,
-                           D.cell_seed(base_seed, 0, purpose="digits"))
+                           D.paper_digits_seed(base_seed))
     K, N = 10, X.shape[1]
     T = int(fig_cfg["trials"])
     res = train_cells([{"d1": int(d1), "trial": t} for t in range(T)], lambda _c: (X, y),

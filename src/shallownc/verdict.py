@@ -22,8 +22,10 @@ from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: 
                           NO_LP_PROOF, NOT_APPLICABLE, REACHED, STALLED, UNDECIDED,
                           UNRESOLVED, VERDICT_HELP, VERDICT_NAMES, activation_pattern, assess,
                           classify, eval_error, first_reach, gap_trajectory, network_objective,
-                          optimum, pattern_names, tail_slope, tolerance, verdict_table)
+                          optimum, pattern_names, tail_slope, tolerance, verdict_table,
+                          zero_solution)
 from .class_sizes import dimension
+from .normalization import trainer_mse_scale
 from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 from .training.recipe import train_kwargs
 
@@ -69,12 +71,13 @@ def assessment_vars(dims: tuple, res: dict, F_star, tol, lp) -> dict:
     return out
 
 
-def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
-                            tol_factor: float, stall_slope: float) -> xr.Dataset:
+def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, tol_factor: float,
+                            stall_slope: float) -> xr.Dataset:
     """Verdicts of a training result with dims (*run_dims, epoch) (e.g. training's theory).
 
     Needs ``objective``, ``diverged``, ``lp_status`` and per-run ``lambda_W``/``lambda_H``
     coordinates, attributes loss, reg, dtype, K, N, n, widths (shallownc.training output).
+    The MSE scale of F* is the trainer's (normalization.trainer_mse_scale), not a setting.
     """
     if ds.attrs.get("reg") != "feature":
         raise ValueError(f"the UPFM bound needs reg='feature', got {ds.attrs.get('reg')!r}")
@@ -82,6 +85,8 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     if not norm.startswith("paper (2.1)"):
         raise ValueError("training result without the paper (2.1) normalization attribute "
                          f"(got {norm!r}): its objective cannot be compared with F*; re-run it")
+    _check_homogeneous_net(int(ds.attrs.get("bias", 0)),
+                           int(max(json.loads(ds.attrs["widths"]))), int(ds.attrs["K"]))
     # no weights are stored here: the recorded objective is trusted as F_net (the study jobs,
     # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
@@ -89,15 +94,18 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
     # the trainer minimizes (2.1) itself (shallownc.objective): its lambdas are F*'s
     lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float)
     lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float)
+    mse_scale = trainer_mse_scale()
     Fs = np.array([optimum(ds.attrs["loss"], K, n, a, b, mse_scale)
                    for a, b in zip(lam_W, lam_H)])
+    zero = [zero_solution(ds.attrs["loss"], K, n, a, b, mse_scale)
+            for a, b in zip(lam_W, lam_H)]
     tol = np.array([tolerance(F, ds.attrs["dtype"], tol_factor) for F in Fs])
     p = int(max(json.loads(ds.attrs["widths"])))
     d = int(np.max(ds["d"].values)) if "d" in ds.coords else int(ds.attrs["d"])
     obj = st["objective"].transpose("run", "epoch").values
     lp = st["lp_status"].values
     res = assess(ds["epoch"].values, obj, lp, Fs, st["diverged"].values, tol, stall_slope,
-                 (d, p, int(ds.attrs["N"])))
+                 (d, p, int(ds.attrs["N"])), zero)
     out = xr.Dataset(assessment_vars(("run",), res, Fs, tol, lp),
                      coords={"run": st["run"], "epoch": ds["epoch"],
                              "gap_level": ("gap_level", list(GAP_LEVELS),
@@ -111,6 +119,20 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, mse_scale: float,
                      derivation="reports/training.md, Certified verdicts (V§1-V§5)",
                      objective_definition=ds.attrs.get("objective_definition", ""))
     return out
+
+
+def _check_homogeneous_net(bias: int, width: int, K: int) -> None:
+    """The certificate's bound F_net >= F* (V§1) is for the bias-free two-layer net
+    W2 relu(W1 x) (a biased net is not a UPFM point and can go below F*), and F* is attained
+    by some network only with width p >= K (one neuron per class; reports/upfm.md D§7)."""
+    if bias:
+        raise ValueError("a net with biases is not the homogeneous net W2 relu(W1 x) the UPFM "
+                         "bound F_net >= F* holds for (V§1): no certified verdict; train with "
+                         "bias: false")
+    if width < K:
+        raise ValueError(f"width p = {width} < K = {K}: no network of this width attains the "
+                         "UPFM optimum F* (its minimizer has one neuron per class): a gap to "
+                         "F* would certify nothing; use width >= K")
 
 
 # ------------------------------------------------------------------------------- the study
@@ -136,7 +158,7 @@ def check_objective(W1, W2, X, y, lam_W, lam_H, loss, mse_scale, recorded) -> fl
 
 
 def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
-                base_seed: int, mse_scale: float, tol_factor: float, stall_slope: float,
+                base_seed: int, tol_factor: float, stall_slope: float,
                 activity: float, solver_cfg: dict | None, name: str,
                 stability: dict | None = None, eta_fraction: float = 0.0) -> xr.Dataset:
     """Train one run per (sigma, trial) cell at input dimension d; assess every run.
@@ -166,6 +188,9 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
                       lp=lambda X, y, _c: _lp_solutions(X, y, solver_cfg))
     Xs, ys, lps, wss = data.X, data.y, list(data.lp_status), [v[1] for v in data.lp]
     kw = train_kwargs(train_cfg, run_cfg)
+    mse_scale = trainer_mse_scale()        # F* of an MSE run: the trainer's own scale
+    if kw["reg"] == "feature":
+        _check_homogeneous_net(int(kw.get("bias", False)), int(kw["widths"][-1]), K)
     lw0, lh0 = float(kw["lambda_W"]), float(kw["lambda_H"])   # paper (2.1), as trained
     sb = None
     if stability is not None and kw["reg"] == "feature":
@@ -191,8 +216,9 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
                 check_objective(W1[r], W2[r], Xs[r], ys[r], lw[r], lh[r], loss, mse_scale,
                                 float(tr["final_objective"].values[r]))
         tol = np.array([tolerance(F, run_cfg["dtype"], tol_factor) for F in Fs])
+        zero = [zero_solution(loss, K, n, lw[r], lh[r], mse_scale) for r in range(R)]
         a = assess(tr["epoch"].values, tr["objective"].values, lps, Fs, res.diverged, tol,
-                   stall_slope, (d, kw["widths"][0], N))
+                   stall_slope, (d, kw["widths"][0], N), zero)
         if sb is not None:
             stability_after(sb, a, W1, W2, Xs, ys, lps, Fs, tol, lw0, lh0, kw, mse_scale,
                             stall_slope, stability, base_seed, res.diverged)
@@ -279,7 +305,7 @@ def unstack_cells(ds: xr.Dataset) -> xr.Dataset:
 
 
 def _settings(vcfg: dict) -> dict:
-    return dict(mse_scale=float(vcfg["mse_scale"]), tol_factor=float(vcfg["tolerance_factor"]),
+    return dict(tol_factor=float(vcfg["tolerance_factor"]),
                 stall_slope=float(vcfg["stall_slope"]),
                 activity=float(vcfg["activity_threshold"]), stability=vcfg.get("stability"))
 
@@ -364,27 +390,33 @@ def table_frame(ds: xr.Dataset):
     return df
 
 
+def _median(c, name):
+    if name not in c:
+        return np.nan
+    v = c[name].values
+    return float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan
+
+
 def cell_frame(study: xr.Dataset):
-    """Per (d/n, sigma) cell of the study: runs, LP feasible, reached / stalled / undecided /
-    other counts, median final gap/F*, median tail slope, runs with the collapsed pattern."""
+    """Per (d/n, sigma) cell of the study: runs, LP feasible, the count of every verdict that
+    occurs, medians of the final gap/F*, tail slope, lambda_max, eta*, lr, relative gradient,
+    blocked entries, and runs with the collapsed pattern."""
     import pandas as pd
 
+    present = sorted(int(c) for c in np.unique(study["verdict"].values))
     rows = []
     for r in study["d_over_n"].values:
         for s in study["sigma"].values:
             c = study.sel(d_over_n=r, sigma=s)
             v, lp = c["verdict"].values.ravel(), c["lp_status"].values.ravel()
-            rows.append({"d_over_n": float(r), "sigma": float(s), "runs": v.size,
-                         "lp_feasible": int((lp == 1).sum()),
-                         "reached": int((v == REACHED).sum()),
-                         "stalled": int((v == STALLED).sum()),
-                         "undecided": int((v == UNDECIDED).sum()),
-                         "other": int((~np.isin(v, (REACHED, STALLED, UNDECIDED))).sum()),
-                         "median_rel_gap": float(np.nanmedian(c["rel_gap_final"].values))
-                         if np.isfinite(c["rel_gap_final"].values).any() else np.nan,
-                         "median_tail_slope": float(np.nanmedian(c["tail_slope"].values))
-                         if np.isfinite(c["tail_slope"].values).any() else np.nan,
-                         "collapsed_pattern": int(c["collapsed_pattern"].sum())})
+            row = {"d_over_n": float(r), "sigma": float(s), "runs": v.size,
+                   "lp_feasible": int((lp == 1).sum())}
+            row.update({VERDICT_NAMES[k]: int((v == k).sum()) for k in present})
+            row.update({f"median_{k}": _median(c, k) for k in (
+                "rel_gap_final", "tail_slope", "lambda_max", "eta_star", "lr_used",
+                "rel_gradient", "blocked_entries")})
+            row["collapsed_pattern"] = int(c["collapsed_pattern"].sum())
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

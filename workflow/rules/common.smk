@@ -13,7 +13,10 @@ from shallownc import generalization as _gen
 from shallownc import paper_figures as _paper_figures
 from shallownc import paper_training as _paper_training
 from shallownc import random_features as _rf
+import sys
+
 from shallownc import runinfo
+from shallownc import imbalance as _imbalance
 from shallownc import integrity
 from snakemake.logging import logger
 
@@ -285,6 +288,8 @@ VERDICT_FIGS = {
     "study": ("study.png", "verdict_study.rst"),
     "gaps": ("gaps.png", "verdict_gaps.rst"),
     "variants": ("variants.png", "verdict_variants.rst"),
+    "sharpness": ("sharpness.png", "verdict_sharpness.rst"),
+    "recipes": ("recipes.png", "verdict_recipes.rst"),
 }
 
 
@@ -439,7 +444,15 @@ _REPORT_TABLES = {
     ),
     "verdict_cells": (
         f"{RESULTS}/verdict/study_cells.csv",
-        "Verdict study per (d/n, sigma) cell: reached / stalled / undecided",
+        "Verdict study per (d/n, sigma) cell: verdict counts, sharpness, eta*, lr, end-point "
+        "diagnostics",
+        "Verdicts",
+        "Tables",
+    ),
+    "verdict_recipes": (
+        f"{RESULTS}/verdict/recipes.csv",
+        "Per recipe: LP-feasible runs reached / unstable step / oscillating / stationary not "
+        "global / still moving, LP-infeasible runs",
         "Verdicts",
         "Tables",
     ),
@@ -469,3 +482,19 @@ def report_table_subcategory(wildcards):
 
 def report_table_labels(wildcards):
     return {"entry": f"table: {_REPORT_TABLES[wildcards.table][1]}"}
+
+
+# ---- stage 9. imbalanced classes (imbalance.smk)
+IMB = config["imbalance"]
+IMB_PANELS = IMB["phase"]["panels"]
+try:  # cross-checks the schema cannot express: one line naming the key, no traceback
+    _imbalance.check_config(IMB)
+except ValueError as _exc:
+    sys.exit(f"error: {_exc}")
+IMB_GROUPS = [f"{a}_{b}" for a, b in IMB["threshold"]["groups"]]
+FIG_IMB = f"{REPORTS}/figures/imbalance"
+
+
+def imbalance_panel(wildcards):
+    """Only this panel's entry: editing another panel does not re-run this job."""
+    return canonical(IMB_PANELS[wildcards.panel])

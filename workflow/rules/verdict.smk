@@ -44,6 +44,7 @@ rule verdict_combine:
         variants=f"{RESULTS}/verdict/variants.nc",
         table=f"{RESULTS}/verdict/study_table.csv",
         cells=f"{RESULTS}/verdict/study_cells.csv",
+        recipes=f"{RESULTS}/verdict/recipes.csv",
     log:
         log_path("verdict/combine.log"),
     localrule: True
@@ -75,9 +76,7 @@ rule verdict_theory:
         mem_mb=2000,
         runtime=10,
     params:
-        cfg=canonical(
-            {k: VERDICT[k] for k in ("mse_scale", "tolerance_factor", "stall_slope")}
-        ),
+        cfg=canonical({k: VERDICT[k] for k in ("tolerance_factor", "stall_slope")}),
         code=code_version("../scripts/verdict_theory.py"),
     script:
         "../scripts/verdict_theory.py"

@@ -18,3 +18,5 @@ with logged(snakemake) as log:
                          "at least one variant (e.g. the base recipe, {name: base})")
     var = verdict.combine(parts, "variant")
     io.write_netcdf(var, snakemake.output.variants, snakemake.config)
+    recipes = {"grid": grid, **{str(v): var.sel(variant=v) for v in var["variant"].values}}
+    verdict.recipe_frame(recipes).to_csv(snakemake.output.recipes, index=False)

@@ -1,5 +1,6 @@
 """Figures of the verdict stage (shallownc.figures.verdict), from NetCDF only."""
 from shallownc import io
+from shallownc.figures import stability as fs
 from shallownc.figures import verdict as fv
 from shallownc.smk import logged
 
@@ -12,4 +13,7 @@ with logged(snakemake) as log:
     fv.plot_study(study, out.study)
     fv.plot_gaps(study, out.gaps)
     fv.plot_variants(variants, out.variants)
+    fs.plot_sharpness_map(study, out.sharpness)
+    fs.plot_recipes({"grid": study, **{str(v): variants.sel(variant=v)
+                                       for v in variants["variant"].values}}, out.recipes)
     log.info("wrote %s", list(out))

@@ -7,8 +7,7 @@ with logged(snakemake) as log:
     ds = io.read_netcdf(snakemake.input[0],
                         required_vars=["objective", "lp_status", "diverged", "final_nc1"])
     out = verdict.verdict_of_trajectories(ds, ("d_over_n", "sigma", "trial"),
-                                          cfg["mse_scale"], cfg["tolerance_factor"],
-                                          cfg["stall_slope"])
+                                          cfg["tolerance_factor"], cfg["stall_slope"])
     out = out.merge(verdict.summary_table(out))
     io.write_netcdf(out, snakemake.output.nc, snakemake.config)
     verdict.table_frame(out).to_csv(snakemake.output.table, index=False)

@@ -182,8 +182,10 @@ def _patterns_ax(ax, ds):
 
 def _recipe(ds):
     a = ds.attrs
+    lr = (f"lr {a['lr']:g}" if "lr" in a else
+          "lr " + str(a.get("lr_rule", "per run")).split(";")[0].replace(" of each run's", ""))
     return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, "
-            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, lr {a.get('lr'):g} "
+            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, {lr} "
             f"({a.get('lr_schedule')}), batch "
             f"{'full' if int(a.get('batch_size', -1)) < 0 else a.get('batch_size')}, "
             f"{a.get('epochs')} epochs, {a.get('dtype')}")

@@ -257,8 +257,7 @@ def trained_test_error(W1: np.ndarray, W2: np.ndarray, M: np.ndarray, sigma: flo
     as an error, as for NC networks (E1). Returns (error, binomial std error, tie rate).
     """
     errs = ties = 0
-    for k in range(M.shape[1]):
-        Xt = M[:, [k]] + sigma * rng.standard_normal((M.shape[0], n_test))
+    for k, Xt in D.test_set_blocks(M, n_test, sigma, rng):
         logits = W2 @ np.maximum(W1 @ Xt, 0.0)
         top = logits.max(axis=0)
         tie = (logits == top).sum(axis=0) > 1
@@ -353,9 +352,9 @@ def trained_cell(cell: Cell, *, base_seed: int, tr: dict, nets: dict) -> dict:
             o["trained_collapsed"] = 0.0
         else:
             X, y, M, _seed = _draw(cell, base_seed, s)
-            rng = np.random.default_rng(D.cell_seed(
-                base_seed, cell.trial, purpose="generalization_test", geometry=g.geometry,
-                n=g.n, d=cell.d, sigma=float(s), angle_deg=g.angle_deg))
+            rng = np.random.default_rng(D.generalization_test_seed(
+                base_seed, cell.trial, geometry=g.geometry, n=g.n, d=cell.d, sigma=s,
+                angle_deg=g.angle_deg))
             o.update(trained_net_metrics(W1, W2, X, y, M, s, rng, int(tr["n_test"]),
                                          float(tr["nc1_threshold"])))
         for k, v in o.items():

@@ -11,6 +11,8 @@ import numpy as np
 from scipy import integrate
 from scipy.special import ndtr
 
+from ..data import test_set_blocks
+
 
 def Phi(t):
     """Standard normal CDF (scipy.special.ndtr, accurate in the tails)."""
@@ -120,8 +122,7 @@ def predict_two_neuron(w1, w2, Xt: np.ndarray) -> np.ndarray:
 def monte_carlo_error(w1, w2, M, sigma, n_test: int, rng: np.random.Generator) -> tuple:
     """Sampled test error (ties as errors) on n_test fresh points per class, with its std."""
     errs = 0
-    for k in range(2):
-        Xt = M[:, [k]] + sigma * rng.standard_normal((M.shape[0], n_test))
+    for k, Xt in test_set_blocks(M[:, :2], n_test, sigma, rng):
         errs += int((predict_two_neuron(w1, w2, Xt) != k).sum())
     p = errs / (2 * n_test)
     return p, np.sqrt(max(p * (1 - p), 1e-300) / (2 * n_test))

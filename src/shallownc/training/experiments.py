@@ -29,15 +29,13 @@ def draw_train_test(data_cfg: dict, d: int, sigma: float, base_seed: int, trial:
     """(X, y, X_test, y_test, seed) of one cell: test data are fresh samples of the same mixture.
 
     The training set is GMMSpec(...).draw(base_seed, trial); the test set reuses its means M
-    with an independent generator seeded by cell_seed(data seed, purpose='test').
+    with an independent generator (shallownc.data.draw_test_set).
     """
-    from shallownc.data import GMMSpec, cell_seed, sample_gmm
+    from shallownc.data import GMMSpec
 
     spec = GMMSpec(data_cfg["geometry"], data_cfg["K"], data_cfg["n"], int(d), float(sigma),
                    data_cfg["mean_norm"], data_cfg["angle_deg"])
-    X, y, Mm, seed = spec.draw(base_seed, trial)
-    rng = np.random.default_rng(cell_seed(seed, 0, purpose="test"))
-    Xt, yt = sample_gmm(Mm, data_cfg["n_test"], float(sigma), rng)
+    X, y, Xt, yt, _M, seed = spec.draw_train_test(base_seed, trial, data_cfg["n_test"])
     return X, y, Xt, yt, seed
 
 

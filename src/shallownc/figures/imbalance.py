@@ -1,0 +1,149 @@
+"""Imbalance figures (reports/imbalance.md): vanishing thresholds, per-class phase diagrams,
+trained per-class feature norms across the threshold. Inputs are the stage's NetCDF datasets."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import legend_under, setup_style  # noqa: F401
+
+
+def fig_threshold(curves: list, checks=None):
+    """r*(lambda) per (k_A, k_B): UPFM minority vanishing (CE, I7) vs plain-UFM minority
+    collapse (Hong & Ling 2024); the region above a curve is collapsed/vanished."""
+    setup_style()
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 4.0), squeeze=False,
+                             layout="constrained")
+    for ax, ds in zip(axes[0], curves):
+        lam = ds.lam.values
+        ax.plot(lam, ds.r_upfm_ce, color="C3", lw=2,
+                label="UPFM (ReLU features): minority vanishes (CE, I7)")
+        if ds.attrs["k_B"] >= 2:
+            ax.plot(lam, ds.r_ufm_hong_ling, color="C0", ls="--", lw=2,
+                    label="plain UFM + bias: minority collapse (Hong & Ling 2024)")
+        if "check_spread" in ds:
+            # numerical UFM checks at r = 2 (n_A = 2 n_B): filled = minority collapsed
+            N = 2 * ds.attrs["n_B"] * ds.attrs["k_A"] + ds.attrs["n_B"] * ds.attrs["k_B"]
+            lam_c = ds.check_factor.values * np.sqrt(ds.attrs["n_B"]) / N
+            gone = ds.check_spread.values < 1e-6
+            ax.plot(lam_c[gone], np.full(gone.sum(), 2.0), "o", color="C0", ms=7,
+                    label="UFM + bias, L-BFGS: minority merged")
+            ax.plot(lam_c[~gone], np.full((~gone).sum(), 2.0), "o", color="C0", mfc="none",
+                    ms=7, label="UFM + bias, L-BFGS: minority distinct")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(1, 1e3)
+        ax.set_xlabel(r"$\lambda=\sqrt{\lambda_W\lambda_H}$")
+        ax.set_ylabel(r"imbalance ratio $r=n_A/n_B$")
+        ax.set_title(f"K = {ds.attrs['K']}: k_A = {ds.attrs['k_A']}, k_B = {ds.attrs['k_B']}, "
+                     f"n_B = {ds.attrs['n_B']}\n(above a curve: minority gone)")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def fig_phase(ds):
+    """Per-class and all-class feasibility rates of (I8) over (x, sigma), theory lines that
+    carry over with n_k (I§6) where x is d/n."""
+    setup_style()
+    K, k_A = ds.sizes["class"], int(ds.attrs["k_A"])
+    cols = [("all classes", ds.p_all), ("majority class LP", ds.p_class.isel({"class": 0})),
+            ("minority class LP", ds.p_class.isel({"class": K - 1}))]
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.3), layout="constrained")
+    x, s = ds.x.values, ds.sigma.values
+    for ax, (title, p) in zip(axes, cols):
+        im = ax.pcolormesh(np.arange(x.size + 1), np.arange(s.size + 1), p.values.T,
+                           cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks(np.arange(x.size) + 0.5, [f"{v:g}" for v in x])
+        ax.set_yticks(np.arange(s.size) + 0.5, [f"{v:g}" for v in s])
+        ax.set_xlabel("imbalance ratio r = n_A/n_B" if ds.attrs["x_axis"] == "ratio"
+                      else "d / n_A")
+        ax.set_ylabel("sigma")
+        ax.set_title(title)
+        und = (ds[f"undecided_{'all' if title.startswith('all') else 'class'}"])
+        if "class" in und.dims:
+            und = und.isel({"class": 0 if "majority" in title else K - 1})
+        for (i, j), u in np.ndenumerate(und.values):
+            if u > 0:
+                ax.text(i + 0.5, j + 0.5, f"{int(u)}?", ha="center", va="center", color="C1")
+        if ds.attrs["x_axis"] == "d_over_n":
+            n_A = ds.attrs["n_A"]
+            dn = ds.d.values / n_A
+
+            def xpos(dv):
+                return np.interp(dv / n_A, dn, np.arange(dn.size) + 0.5)
+            ax.axvline(xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
+            ax.axvline(xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
+            ax.axvline(xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
+                       label="kinematic, all classes (I11)")
+        if ds.attrs["x_axis"] == "ratio":
+            # per column: Theorem 3(b') (d >= N: every LP feasible) and the kinematic comparison
+            # (I11, all classes, 1 - delta) -- both derived with the class sizes
+            for i in range(x.size):
+                marks = ("b'" if int(ds.d[i]) >= int(ds.N[i]) else "") + \
+                    (" k" if int(ds.d[i]) >= int(ds.d_min_kin_all[i]) else "")
+                if marks:
+                    ax.text(i + 0.5, s.size + 0.05, marks.strip(), ha="center", va="bottom",
+                            color="C2", fontsize=9, clip_on=False)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="fraction feasible (decided trials)")
+    if ds.attrs["x_axis"] == "ratio":
+        fig.supxlabel("above a column: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible); "
+                      "k = kinematic comparison (I11) certifies all LPs at 1 - delta",
+                      fontsize=9)
+    fixed = (f"d/n_A = {ds.attrs['fixed_d_over_n']:g}" if ds.attrs["x_axis"] == "ratio"
+             else f"r = {ds.attrs['fixed_ratio']:g}")
+    fig.suptitle(f"{ds.attrs['panel']}: {ds.attrs['geometry']}, K = {K} (k_A = {k_A}), "
+                 f"n_A = {ds.attrs['n_A']}, {fixed}; '?': undecided trials")
+    if ds.attrs["x_axis"] == "d_over_n":
+        legend_under(axes[0], ncol=1)
+    return fig
+
+
+def fig_sweep(ds):
+    """Trained per-class feature norms (markers) vs the closed form (lines) across the minority
+    threshold (lambda factor 1), and the gap to the imbalanced F*."""
+    setup_style()
+    K = ds.sizes["class"]
+    f = ds.lambda_factor.values
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    ax = axes[0]
+    names = ["majority" if k == 0 else ("minority" if k == K - 1 else f"class {k}")
+             for k in range(K)]
+    for k in range(K):
+        ax.plot(f, ds.h_closed.isel({"class": k, "trial": 0}), color=f"C{k}", lw=2,
+                label=f"closed form (I3), {names[k]}")
+        for t in range(ds.sizes["trial"]):
+            ax.plot(f, ds.h_trained.isel({"class": k, "trial": t}), "o", color=f"C{k}",
+                    mfc="none", ms=7, label=f"trained, {names[k]}" if t == 0 else None)
+    ax.axvline(1.0, color="k", ls=":", label="minority threshold theta_B (I4)")
+    _factor_axis(ax, f)
+    ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
+    ax.set_ylabel("class-mean feature norm ||h̄_k||")
+    ax.set_title(f"sizes {ds.attrs['sizes']}, d = {ds.attrs['d']}, sigma = {ds.attrs['sigma']}")
+    ax.legend(fontsize=8, loc="upper right")
+    ax = axes[1]
+    g = np.maximum(ds.gap.values, 1e-16)
+    for t in range(ds.sizes["trial"]):
+        ax.plot(f, g[:, t], "s-", label=f"trial {t}")
+    _factor_axis(ax, f)
+    ax.set_yscale("log")
+    ax.axvline(1.0, color="k", ls=":")
+    ax.axhline(ds.attrs["rel_tol"] * float(ds.F_star.min()), color="C2", ls="--",
+               label="verdict tolerance")
+    ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
+    ax.set_ylabel("F_net - F* (imbalanced), floor 1e-16")
+    ax.set_title("gap of the trained network to the imbalanced F*")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def _factor_axis(ax, f):
+    """Log x axis with plain tick labels at the swept lambda factors."""
+    ax.set_xscale("log")
+    shown, last = [], -np.inf
+    for v in f:        # label a tick only if it is >= 20% beyond the last labelled one
+        shown.append(f"{v:g}" if np.log(v) - last >= np.log(1.2) else "")
+        last = np.log(v) if shown[-1] else last
+    ax.set_xticks(f, shown)
+    ax.minorticks_off()
