@@ -1,7 +1,8 @@
 """One training job of the paper's Figure 3 (job d<d>: paper_training.run_fig3_d, all sigma
 values of that d) or Figure 6 (job d1_<d1>: paper_training.run_fig6_d1); writes its NetCDF."""
 from shallownc import io, paper_training
-from shallownc.smk import logged, training_job
+from shallownc.smk import logged
+from shallownc.training.job import training_job
 
 RUN = {"fig3": paper_training.run_fig3_d, "fig6": paper_training.run_fig6_d1}
 

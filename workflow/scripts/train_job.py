@@ -1,7 +1,8 @@
 """One job of the training stage to NetCDF: a single-job experiment (dynamics, three_layer,
 regularization) or one d/n value of experiment 2 (theory vs training)."""
 from shallownc import io, training
-from shallownc.smk import logged, training_job
+from shallownc.smk import logged
+from shallownc.training.job import training_job
 
 RUN = {"dynamics": training.run_dynamics, "three_layer": training.run_three_layer,
        "regularization": training.run_regularization}

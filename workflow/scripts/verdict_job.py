@@ -3,7 +3,8 @@ the base recipe (verdict.variant_job); writes its NetCDF."""
 import numpy as np
 
 from shallownc import io, verdict
-from shallownc.smk import logged, training_job
+from shallownc.smk import logged
+from shallownc.training.job import training_job
 
 with logged(snakemake) as log:
     with training_job(snakemake, "verdict", snakemake.params.cfg, log) as cfg:
