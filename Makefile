@@ -19,7 +19,10 @@ SMK := $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG),)
 CHECK_CONFIG := PYTHONPATH=$(CURDIR)/src $(BIN)/python -m shallownc.config $(if $(CONFIG),$(CONFIG),config.yaml)
 REPORT_DIR := $(if $(CONFIG),$(shell $(BIN)/python -c "import yaml,sys; print((yaml.safe_load(open('$(CONFIG)')) or {}).get('report_dir','reports'))" 2>/dev/null || echo reports),reports)
 # Generated files; .checkpoints/ holds resumable training state (training.checkpoint_dir).
-CLEAN := results logs benchmarks .snakemake .checkpoints reports/figures reports/report.html
+# (the presets write to results_paper*/ and reports/paper*/; reports/*.md are sources, kept)
+CLEAN := results results_paper results_paper_cpu logs benchmarks .snakemake .checkpoints \
+	reports/figures reports/tables reports/report.html reports/report.zip \
+	reports/run_summary.html reports/paper reports/paper-cpu
 
 .PHONY: setup run report test lint dryrun clean
 

@@ -429,6 +429,13 @@ def test_paper_figure_dataset_and_drawing(tmp_path):
     fig = paper_lp.fig_paper_lp(ds, "fig1")
     heat = [ax for ax in fig.axes if ax.get_title()]
     assert len(heat) == 4
+    # the paper's orientation: sigma along x, d/n growing downwards; one row per angle
+    assert heat[0].get_xlim()[0] < heat[0].get_xlim()[1] <= 0.6 + 1e-9 + 0.15
+    assert heat[0].get_ylim()[0] > heat[0].get_ylim()[1]              # inverted: d/n down
+    assert [a.get_title().split(":")[0] for a in heat] == ["θ = 90°"] * 2 + ["θ = 0°"] * 2
+    head = fig.legends[0].get_title().get_text()
+    assert "shared across sigma and d" in head and "2 trials per cell" in head
+    assert ds.attrs["search"] == "bisect_d"
     labels = {t.get_text() for leg in fig.legends for t in leg.get_texts()}
     assert "paper red, as drawn: C sqrt((d-n)/d)" in labels
     assert any("predicted" in t for t in labels)

@@ -123,9 +123,32 @@ def test_figures_lists_the_table_of_the_package():
     assert [r["key"] for r in rows] == [f"fig{i}" for i in range(1, 7)] + ["theorem6",
                                                                             "theorem78"]
     assert [r["target"] for r in rows] == [f.target for f in paper_figures.ITEMS]
-    assert rows[0]["output"] == "<results_dir>/paper/fig1.nc"
+    assert rows[0]["output"] == "results_paper_cpu/paper/fig1.nc"  # presets/paper-cpu.yaml
+    assert rows[0]["command"] == "shallownc run fig1 --configfile presets/paper-cpu.yaml"
     text = shallownc("figures", "--configfile", "presets/tiny.yaml")
     assert "results/paper/fig3.nc" in text.stdout and "shallownc run paper" in text.stdout
+    # every printed command carries the --configfile it was listed for (copyable as printed)
+    runs = [ln.split("run:", 1)[1].strip() for ln in text.stdout.splitlines() if "run:" in ln]
+    assert len(runs) == len(paper_figures.ITEMS)
+    assert all(r.endswith("--configfile presets/tiny.yaml") for r in runs)
+    default = shallownc("figures")  # the default config builds none: the CPU preset's lines
+    assert "shallownc run fig1 --configfile presets/paper-cpu.yaml" in default.stdout
+    assert "presets/paper.yaml" in default.stdout
+
+
+def test_run_of_a_paper_target_without_its_block_says_so_in_one_line(tmp_path):
+    for target in ("fig1", "paper"):
+        res = shallownc("run", target, "-n")
+        assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+        assert "paper.fig1" in res.stderr and "Traceback" not in res.stderr
+        assert f"shallownc run {target} --configfile presets/paper-cpu.yaml" in res.stderr
+        assert "presets/paper.yaml" in res.stderr
+    cfg = {"paper": {"fig1": {"geometry": "angle", "K": 2, "n": 3, "angle_deg": [90],
+                              "d": {"start": 3, "step": 1, "count": 2},
+                              "sigma": {"start": 0, "step": 0.1, "count": 2}, "trials": 1}}}
+    assert paper_figures.missing_blocks(["fig1"], cfg) is None
+    assert "paper.fig2" in paper_figures.missing_blocks(["paper"], cfg)
+    assert paper_figures.missing_blocks(["fig3", "all"], {}) is None
 
 
 def test_paper_table_names_the_targets_of_the_rule_files():

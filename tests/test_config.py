@@ -285,6 +285,9 @@ def test_variant_override_is_named_in_the_error(root, schema_dir):
     msg = _err(schema_dir, cfg)
     i = len(cfg["verdict"]["study"]["variants"]["list"]) - 1
     assert f"'verdict.study.variants.list[{i}].width' = 1 < K = 2" in msg
+    cfg["verdict"]["study"]["variants"]["list"][i] = {"name": "k40", "K": 40,
+                                                       "geometry": "orthogonal"}
+    assert f"'verdict.study.train.width' = 32 < K = 40" in _err(schema_dir, cfg)
 
 
 def test_weight_decay_with_the_theory_verdict_fails(root, schema_dir):
@@ -356,7 +359,7 @@ def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):
     cfg = _load(root, "config.yaml")
     cfg["verdict"]["study"]["train"].update(loss="mse", lambda_W=1.0, lambda_H=1.0)
     C.validate(cfg, schema_dir)
-    (note,) = C.notes(cfg)      # the base recipe (the variants inheriting it: the same line)
+    note = C.notes(cfg)[0]      # the base recipe (variants inheriting it: the same line)
     assert "'verdict.study.train.lambda_W' x 'verdict.study.train.lambda_H' = 1" in note
     assert "zero-solution threshold" in note
     assert not C.notes(C.validate(_load(root, "config.yaml"), schema_dir))
@@ -394,3 +397,12 @@ def test_work_size_counts_steps_and_lps_per_network_and_data_set(root, schema_di
         (runs + extra) * dyn["train"]["epochs"] * 9 - runs * dyn["train"]["epochs"])
     assert after.lps - base.lps == extra * dyn["data"]["K"]
     assert after.jobs == base.jobs
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("lambda_W", 0, "'paper.train.lambda_W' = 0"), ("lambda_H", 0.0, "'paper.train.lambda_H' = 0.0"),
+    ("bias", True, "'paper.train.bias' is true"),
+    ("freeze_first", True, "'paper.train.freeze_first' is true")])
+def test_paper_training_settings_that_would_fail_after_training(schema_dir, key, value, match):
+    """Figures 3-6 compute the UPFM optimum after training: lambda 0 failed there."""
+    assert match in _err(schema_dir, {"paper": {"train": {key: value}}})

@@ -64,6 +64,7 @@ def test_gmm_netcdf_roundtrip(tmp_path):
                 "generator_version", "seed"):
         assert key in back.attrs
     assert back.X.dims == ("feature", "sample")
+    assert np.issubdtype(type(back.attrs["seed"]), np.integer)  # an integer, not text
     X, *_ = spec.draw(11, 2)
     assert np.array_equal(back.X.values, X)
 
@@ -72,6 +73,9 @@ def test_digits_dataset():
     ds = D.digits_dataset([0, 1, 7])
     assert ds.sizes["feature"] == 64 and ds.attrs["K"] == 3
     assert set(np.unique(ds.label.values)) == {0, 1, 2}
+    # real images: no seed, no noise level, no SNR (they were NaN or 0 "noise" before)
+    assert not {"seed", "sigma", "snr", "snr_definition"} & set(ds.attrs)
+    assert "sigma" not in ds.X.attrs["description"]
     Xs, ys = D.subsample_project(ds.X.values, ds.label.values, 10, 16, seed=3)
     assert Xs.shape == (16, 30) and (np.bincount(ys) == 10).all()
     Xr, _ = D.subsample_project(ds.X.values, ds.label.values, 10, None, seed=3)

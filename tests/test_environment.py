@@ -45,3 +45,26 @@ def test_rule_environment_matches_environment_yml():
     rule_env = yaml.safe_load((ROOT / "workflow" / "envs" / "shallownc.yaml").read_text())
     assert rule_env["dependencies"] == root_env["dependencies"]
     assert rule_env["channels"] == root_env["channels"]
+
+
+def test_make_clean_covers_every_generated_folder_and_git_ignores_them():
+    """`make clean` removes what a run of any preset writes (results, report folders, report
+    tables and run summary), and git ignores all of it; the sources in reports/*.md stay."""
+    import subprocess
+
+    text = (ROOT / "Makefile").read_text()
+    clean = set(re.search(r"^CLEAN := ((?:.*\\\n)*.*)$", text, re.M).group(1)
+                .replace("\\\n", " ").split())
+    presets = [yaml.safe_load((ROOT / "presets" / p).read_text()) for p in
+               ("paper.yaml", "paper-cpu.yaml", "tiny.yaml")] + \
+        [yaml.safe_load((ROOT / "config.yaml").read_text())]
+    for cfg in presets:
+        assert cfg["results_dir"] in clean, cfg["results_dir"]
+        assert cfg["report_dir"] == "reports" or cfg["report_dir"] in clean, cfg["report_dir"]
+    generated = ["reports/tables", "reports/run_summary.html", "reports/figures"]
+    assert set(generated) <= clean
+    assert not any(c.endswith(".md") or c == "reports" for c in clean)
+    paths = sorted(c if c.endswith((".html", ".zip")) else f"{c}/x" for c in clean)
+    res = subprocess.run(["git", "check-ignore", *paths, "reports/paper.md"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert sorted(res.stdout.split()) == paths        # every one ignored, reports/paper.md not

@@ -266,6 +266,7 @@ def test_check_experiment_messages():
 def test_run_theory_dataset_and_merge():
     ds = G.run_theory(TINY, base_seed=3)
     assert dict(ds.sizes) == {"snr": 2, "d_over_n": 2, "trial": 2, "class": 2}
+    assert ds.seed.dtype == np.uint64  # the data seed is an integer as in every other file
     for v in ds.data_vars:
         assert ds[v].attrs.get("description") and ds[v].attrs.get("units"), v
     assert (ds.nc_all_status.sel(d_over_n=1.0) != 1).all()          # d = n: no NC

@@ -22,7 +22,8 @@ def _one_blas_thread():
 
 def test_sizes_and_dimension():
     assert I.two_group_sizes(2, 300, 2, 20).tolist() == [300, 300, 15, 15]
-    assert I.two_group_sizes(1, 10, 1, 1000).tolist() == [10, 1]          # n_B >= 1
+    with pytest.raises(ValueError, match="samples"):
+        I.two_group_sizes(1, 10, 1, 1000)                                  # n_B = 0
     assert I.dimension(1.5, 300) == 450
     with pytest.raises(ValueError, match="d = 0 < 1"):
         I.dimension(0.01, 20)
@@ -157,3 +158,28 @@ def test_phase_file_is_cf_clean(tmp_path):
                         0.05)
     path = io.write_netcdf(ds, tmp_path / "p.nc")
     assert io.cf_problems(path) == []
+
+
+@pytest.mark.parametrize("n_k,N", [(300, 360), (60, 360), (100, 240), (20, 240)])
+def test_pure_noise_half_point_sits_at_the_statistical_dimension(n_k, N):
+    """(I10)'s 50% point is within 1 of delta(C_k) = (N + n_k - 1)/2 (I9): the kinematic
+    transition is centred at the statistical dimension (ALMT 2014)."""
+    assert abs(I.kinematic_half_point(n_k, N, 0) - I.stat_dim_class(n_k, N)) <= 1.0
+
+
+@pytest.mark.parametrize("k_A,k_B", [(1, 1), (2, 2), (5, 5)])
+def test_threshold_curve_against_closed_form(k_A, k_B):
+    """The stored r*(lambda) (I7) against the closed form (I3): with n_A just above r* n_B the
+    minority has vanished, just below it survives (CE and MSE)."""
+    n_B = 15
+    ds = I.threshold_curves(k_A, k_B, n_B, np.geomspace(1e-3, 0.03, 7))
+    for loss, var in (("ce", "r_upfm_ce"), ("mse", "r_upfm_mse")):
+        for lam, r in zip(ds.lam.values, ds[var].values):
+            lo, hi = int(np.floor(r * n_B)), int(np.ceil(r * n_B))
+            if lo < n_B or lo == hi:
+                continue
+            for n_A, gone in ((lo, False), (hi, True)):
+                sizes = [n_A] * k_A + [n_B] * k_B
+                v = UI.closed_form(loss, "upfm", k_A + k_B, sizes, lam, lam).vanished
+                assert v[-1] == gone and not v[0], (loss, lam, n_A)
+    assert np.isnan(ds.r_ufm_hong_ling).all() == (k_B == 1)

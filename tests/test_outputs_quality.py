@@ -115,6 +115,58 @@ def test_write_netcdf_makes_status_flags_and_long_names(tmp_path):
     assert back.d.attrs["long_name"] == "input dimension d"
 
 
+@pytest.mark.slow
+def test_every_netcdf_of_the_tiny_run_has_truthful_attributes(tiny):
+    """Titles say what a file holds, no global attribute contradicts the file, long_names
+    keep their brackets whole, seeds are integers (issue 24)."""
+    bad = {}
+    for f in sorted((tiny / "results").rglob("*.nc")):
+        with xr.open_dataset(f) as ds:
+            a, probs = ds.attrs, []
+            stage = f.relative_to(tiny / "results").parts[0]
+            if not str(a.get("title", "")).startswith(f"shallownc {stage}/"):
+                probs.append(f"title {a.get('title')!r}")
+            probs += [f"global {k} = {a[k]!r} contradicted" for k in io.contradicted_attrs(ds)]
+            for v in ds.variables:
+                ln = str(ds[v].attrs.get("long_name", ""))
+                if ln.count("(") != ln.count(")"):
+                    probs.append(f"{v}: long_name {ln!r} cut inside brackets")
+            if "seed" in ds.variables and ds["seed"].dtype.kind not in "iu":
+                probs.append(f"seed variable of type {ds['seed'].dtype}")
+            if "seed" in a and not np.issubdtype(type(a["seed"]), np.integer):
+                probs.append(f"seed attribute {a['seed']!r}")
+        if probs:
+            bad[str(f.relative_to(tiny))] = probs
+    assert not bad, json.dumps(bad, indent=1)[:6000]
+
+
+def test_long_name_keeps_brackets_whole():
+    desc = ("NC2 error ||G - I||_F, G = Hbar^T Hbar (uncentred class means; metrics.nc2); "
+            "second clause")
+    assert io._long_name("x", {"description": desc}) == \
+        "NC2 error ||G - I||_F, G = Hbar^T Hbar (uncentred class means; metrics.nc2)"
+    long = "closed-form rate of the model " * 3 + "(CE: gamma = sqrt(K N lambda); MSE: a)"
+    short = io._long_name("x", {"description": long})
+    assert len(short) <= io.LONG_NAME_MAX and short.endswith("...")
+    assert short.count("(") == short.count(")")
+
+
+def test_title_and_contradicted_global_attributes(tmp_path):
+    ds = xr.Dataset({"nc1": (("d",), np.ones(2), {"units": "1", "description": "NC1"})},
+                    coords={"d": [24, 60]},
+                    attrs={"d": 24, "geometry": "antipodal", "angle_deg": 120.0, "K": 2})
+    assert sorted(io.contradicted_attrs(ds)) == ["angle_deg", "d"]
+    io.write_netcdf(ds, tmp_path / "results" / "training" / "dynamics.nc", {}, seed=7)
+    back = io.read_netcdf(tmp_path / "results" / "training" / "dynamics.nc")
+    assert "d" not in back.attrs and "angle_deg" not in back.attrs  # the coordinate says it
+    assert back.attrs["geometry"] == "antipodal"
+    assert back.attrs["title"].startswith("shallownc training/dynamics: trained ReLU")
+    assert "geometry antipodal, K 2" in back.attrs["title"] and "d 2" in back.attrs["title"]
+    assert back.attrs["seed"] == 7                                   # provenance: an integer
+    one = ds.isel(d=[0]).assign_attrs(geometry="angle")              # agrees: kept
+    assert io.contradicted_attrs(one) == []
+
+
 def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
     import matplotlib.pyplot as plt
 
@@ -130,6 +182,57 @@ def test_hygiene_flags_a_legend_over_the_data_and_small_fonts():
         assert part in probs
 
 
+def test_close_log_ticks_overlap_unless_thinned():
+    """upfm/sweep_*: ratios 0.9, 1, 1.2, 1.6, 2.2 labelled on a log axis ran together
+    ("0.91.21.62.2"); log_ticks_at keeps their marks and labels 1 and those with room."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    from shallownc.figures import log_ticks_at
+
+    x = [0.01, 0.1, 0.3, 0.6, 0.9, 1.0, 1.2, 1.6, 2.2]
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(x, x)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _p: f"{t:g}"))
+    assert "tick labels overlap" in "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+    log_ticks_at(ax.xaxis, x)
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1" in shown and "0.01" in shown and len(ax.get_xticks()) == len(x)
+    plt.close(fig)
+    # slanted labels (verdict table): judged by the distance between their baselines
+    names = ["infeasible_below_tolerance", "stalled", "undecided", "no_lp_proof", "diverged"]
+    for width, crowded in ((7, False), (1.2, True)):
+        fig, ax = plt.subplots(figsize=(width, 3))
+        ax.bar(range(5), [1] * 5)
+        ax.set_xticks(range(5), names, rotation=40, ha="right")
+        probs = "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+        assert ("tick labels overlap" in probs) == crowded, (width, probs)
+        plt.close(fig)
+
+
+def test_hygiene_flags_a_duplicate_legend_entry_and_markers_cut_by_the_frame():
+    """verdict/gaps listed tol/F* twice; verdict/variants cut its first and last points."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    a = ax.axhline(0.5, label="tol/F* = 0.5")
+    b = ax.axhline(0.5, label="tol/F* = 0.5")
+    ax.scatter([0, 1, 2], [0.1, 0.5, 0.9], s=40)
+    ax.set_xlim(0, 2)                                   # first and last point on the frame
+    ax.legend(handles=[a, b])
+    probs = "\n".join(hygiene.problems(hygiene.measure(fig, 130)))
+    assert "legend entries twice: tol/F* = 0.5" in probs
+    assert "2 marker(s) cut by the axes frame" in probs
+    ax.legend(handles=[a])
+    ax.set_xlim(-0.2, 2.2)
+    assert hygiene.problems(hygiene.measure(fig, 130)) == []
+    plt.close(fig)
+
+
 def test_hygiene_judges_shared_and_categorical_axes_fairly():
     import matplotlib.pyplot as plt
 
@@ -143,3 +246,47 @@ def test_hygiene_judges_shared_and_categorical_axes_fairly():
     ax.bar(["base", "weight_decay"], [1, 2])  # category slots: limits are not data
     assert hygiene.problems(hygiene.measure(fig, 130)) == []
     plt.close(fig)
+
+
+def test_coincident_series_are_named():
+    """separability_vs_nc / upfm sweep_mse: series hidden under one another get a note."""
+    import pandas as pd
+
+    from shallownc.figures import coincident_note
+
+    rows = [("sep", s, x, 1.0) for s in ("0.01", "0.1", "1") for x in (1, 2)]
+    rows += [("nc", "0.01", 1, 0.2), ("nc", "0.01", 2, 0.9), ("nc", "1", 1, 0.0),
+             ("nc", "1", 2, 0.5), ("nc", "0.1", 1, 0.3), ("nc", "0.1", 2, 0.9)]
+    df = pd.DataFrame(rows, columns=["quantity", "σ", "x", "p"])
+    assert coincident_note(df, "x", "p", ["quantity", "σ"]) == \
+        "2 of 6 series hidden under another (equal values): sep at σ 0.01 = 0.1 = 1"
+    assert coincident_note(df[df.quantity == "nc"], "x", "p", ["quantity", "σ"]) == ""
+    flat = pd.DataFrame([(k, x, 0.5) for k in "abc" for x in (1, 2)], columns=["k", "x", "v"])
+    assert coincident_note(flat, "x", "v", "k") == "all 3 series coincide (drawn as one line)"
+
+
+def test_a_tall_figure_shows_its_key_above_the_panels(tmp_path):
+    """Tall figures put their key below the fold of the report; figures.save moves a
+    figure legend from below the panels to above them, under the suptitle's text."""
+    import matplotlib.pyplot as plt
+
+    from shallownc import figures
+
+    fig, axes = plt.subplots(4, 1, figsize=(6, 10), layout="constrained")
+    for ax in axes:
+        ax.plot([1, 2], [1, 2], label="series a")
+    figures.legend_below(fig, axes[:1], ncol=1)
+    fig.suptitle("what the figure shows")
+    assert figures.key_on_top(fig)
+    (leg,) = fig.legends
+    assert leg._outside_loc == "upper" and fig._suptitle is None
+    assert leg.get_title().get_text() == "what the figure shows"
+    assert [t.get_text() for t in leg.get_texts()] == ["series a"]
+    fig.savefig(tmp_path / "t.png")
+    top = leg.get_window_extent().y0
+    assert all(top >= ax.get_window_extent().y1 for ax in axes)   # above every panel
+    wide, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    ax.plot([1, 2], label="x")
+    figures.legend_below(wide, [ax])
+    assert not figures.key_on_top(wide)                            # a wide figure: unchanged
+    plt.close("all")

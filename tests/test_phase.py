@@ -133,9 +133,34 @@ def test_paper_cell_equals_cellwise_solves():
                 else:
                     want = F.solve(F.class_lp(X, y, k)).status
                 assert int(ds.nc_status.sel(d=16, sigma=s, trial=t, **{"class": k})) == want
-            assert int(ds.seed.sel(d=16, trial=t)) == seed
+            assert (ds.seed.sel(d=16, trial=t) == seed).all()   # one draw for every sigma
     assert (ds.class1_status == ds.nc_status.sel({"class": 0}, drop=True)).all()
     assert "nc_all_status" in ds
+
+
+def test_independent_design_draws_every_cell_anew():
+    """search: independent (the paper's design): each (d, sigma, trial) has its own seed and
+    noise, and the job's verdicts are those of solving each cell's own data."""
+    blk = {**FIG1, "n": 10, "d": {"start": 10, "step": 4, "count": 3},
+           "sigma": {"start": 0.0, "step": 0.2, "count": 3}, "trials": 2, "angle_deg": [90],
+           "search": "independent"}
+    g = phase.paper_grids("t", blk)["theta90"]
+    assert not g.common_noise and not g.nested_d and g.jobs(2) == ["d10_t0-2", "d14_t0-2",
+                                                                   "d18_t0-2"]
+    ds = phase.paper_run_job(g, "d14_t0-2", 3, F.SolverOptions(), (0, 1))
+    assert ds.attrs["common_noise"] == 0
+    seeds = ds.seed.sel(d=14).values                                 # (sigma, trial)
+    assert len(np.unique(seeds)) == seeds.size                       # no draw shared
+    for t in range(2):
+        for s in g.sigma:
+            X, y, seed, _ = phase.Cell(g, 14, (s,), t).draw(3, s)
+            M, y2, Z, seed2 = phase.independent_draw(phase.Cell(g, 14, (s,), t), 3)
+            assert seed2 == seed and np.array_equal(M[:, y2] + s * Z, X)
+            for k in range(2):
+                want = (phase.noiseless(M, y, k, F.SolverOptions()).status if s == 0
+                        else F.solve(F.class_lp(X, y, k)).status)
+                assert int(ds.nc_status.sel(d=14, sigma=s, trial=t, **{"class": k})) == want
+            assert int(ds.seed.sel(d=14, sigma=s, trial=t)) == seed
 
 
 def test_bisection_over_nested_d_equals_solving_every_cell():

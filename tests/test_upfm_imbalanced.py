@@ -179,9 +179,9 @@ def test_two_group_ratio_threshold_matches_closed_form():
 
 
 @pytest.mark.parametrize("K,n,msg", [
-    (3, [4, 0, 2], "at least one sample"),
-    (3, [4, 2], "do not match K=3"),
-    (2, [4, 2.5], "integers"),
+    (3, [4, 0, 2], "zero samples"),
+    (3, [4, 2], "give 2 classes, but K = 3"),
+    (2, [4, 2.5], "positive integer"),
     (1, 5, "K >= 2"),
 ])
 def test_bad_sizes_raise_clear_errors(K, n, msg):

@@ -753,8 +753,18 @@ def paper_figure_dataset(panels: dict, grids: dict, block: dict) -> xr.Dataset:
                                     "paper's quantity); all: P(all class LPs feasible) = P(NC)"}
     out.attrs.update({**keep, "level": block["level"], "delta": block["delta"],
                       "classes": block["classes"], "trials": block["trials"],
+                      "search": block["search"], "noise_design": NOISE_DESIGNS[block["search"]],
                       "curves_json": json_curves(), "curve_version": CURVE_VERSION})
     return out
+
+
+# How the noise draws of a paper LP figure's cells relate (config paper.figN.search), as the
+# figure's title and caption state it.
+NOISE_DESIGNS = {
+    "independent": "independent noise per cell (the paper's design)",
+    "every_cell": "one noise draw per (d, trial), shared across sigma",
+    "bisect_d": "one noise draw per trial, shared across sigma and d",
+}
 
 
 def json_curves() -> str:

@@ -181,14 +181,26 @@ def profile_placeholders(profile: str | Path, workflow: Path) -> list[str]:
 
 def cmd_run(args) -> int:
     workflow = find_workflow(args.workflow_dir)
-    run_config(args, workflow)           # every config problem as one line, before Snakemake
+    cfg = run_config(args, workflow)     # every config problem as one line, before Snakemake
     left = profile_placeholders(args.profile, workflow) if args.profile else []
     if left and not args.dry_run:
         raise CLIError(f"profile {args.profile} still has {PLACEHOLDER} values (copy it and "
                        "fill in your site's account and partitions; --dry-run plans "
                        "anyway):\n  " + "\n  ".join(left))
+    if not args.print_command:
+        check_paper_targets(args.targets, cfg, args.configfile)
     cmd = build_snakemake_args(args, workflow) + list(args.snakemake_args)
     return _run_snakemake(cmd, workflow, args.print_command)
+
+
+def check_paper_targets(targets, cfg: dict, configfiles) -> None:
+    """fig1/fig2/paper asked of a config without the paper's Figures 1-2: one line naming
+    the presets (shallownc.paper_figures.missing_blocks), before Snakemake starts."""
+    from . import paper_figures as P
+
+    msg = P.missing_blocks(targets, cfg, " + ".join(configfiles or []) or "config.yaml")
+    if msg:
+        raise CLIError(msg)
 
 
 def cmd_report(args) -> int:
@@ -206,28 +218,33 @@ def cmd_report(args) -> int:
 def cmd_figures(args) -> int:
     from . import paper_figures as P
 
-    res, rep = "<results_dir>", "<report_dir>"
-    if args.configfile:
-        try:
-            workflow = find_workflow(None)
-        except CLIError:
-            workflow = None
-        args.configfile = [args.configfile]
-        cfg = run_config(args, workflow)
-        args.configfile = args.configfile[0]
-        res, rep = cfg["results_dir"], cfg["report_dir"]
-    rows = [{"key": f.key, "paper": f.paper, "target": f.target, "output": f.output(res),
+    # the default config.yaml builds none of the paper's figures: lines for the CPU preset
+    given = args.configfile
+    configfile = given or P.PRESETS[0][0]
+    try:
+        workflow = find_workflow(None)
+    except CLIError:
+        workflow = None
+    args.configfile = [configfile]
+    cfg = run_config(args, workflow)
+    args.configfile = configfile
+    res, rep = cfg["results_dir"], cfg["report_dir"]
+    rows = [{"key": f.key, "paper": f.paper, "target": f.target,
+             "command": P.command(f.target, configfile), "output": f.output(res),
              "figure": f.figure(rep), "checks": f.theorems, "shows": f.shows}
             for f in P.ITEMS]
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
+    if not given:
+        print(f"Commands for {configfile} ({P.PRESETS[0][1]}); {P.PRESETS[1][0]} runs "
+              f"{P.PRESETS[1][1]} (shallownc figures --configfile {P.PRESETS[1][0]}).\n")
     for r in rows:
         print(f"{r['key']}  {r['paper']}: {r['shows']}\n"
-              f"      target: shallownc run {r['target']}\n"
+              f"      run:    {r['command']}\n"
               f"      output: {r['output']}   figure: {r['figure']}\n"
               f"      checks: {r['checks']}")
-    print(f"all of them: shallownc run {P.AGGREGATE_TARGET}   (paper: {P.PAPER})")
+    print(f"all of them: {P.command(P.AGGREGATE_TARGET, configfile)}   (paper: {P.PAPER})")
     return 0
 
 
@@ -361,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="list the paper's figures and their targets",
                        description="The paper's figures, the target that reproduces each, "
                                    "its NetCDF output and its figure file.")
-    f.add_argument("--configfile", help="resolve <results_dir>/<report_dir> from a config")
+    f.add_argument("--configfile", help="config whose results_dir/report_dir and command "
+                                        "lines are printed (default presets/paper-cpu.yaml)")
     f.add_argument("--json", action="store_true", help="machine-readable output")
     f.set_defaults(func=cmd_figures)
     i = sub.add_parser("info", help="describe a result file (.nc)",

@@ -490,12 +490,31 @@ def _verdict_recipes(config: dict) -> Iterator[tuple]:
         over = {k: x for k, x in var.items() if k != "name"}
         keys = {k: (f"verdict.study.variants.list[{i}].{k}" if k in over
                     else f"verdict.study.train.{k}") for k in (*base, "bias")}
-        yield f"verdict.study.variants.list[{i}]", {**base, **over}, st["data"], keys, ""
+        # a variant may change the data's K and geometry (verdict.VARIANT_DATA)
+        data = {**st["data"], **{k: var[k] for k in ("K", "geometry") if k in var}}
+        yield f"verdict.study.variants.list[{i}]", {**base, **over}, data, keys, ""
     if v["theory"]:
         th = config["training"]["theory"]
         yield ("training.theory.train", th["train"], th["data"],
                {k: f"training.theory.train.{k}" for k in (*th["train"], "bias")},
                "verdict.theory (on)")
+
+
+def _paper_train_checks(paper: dict) -> Iterator[str]:
+    """paper.train: Figures 3-6 report the gap to the UPFM optimum F* (paper Theorem 2), defined
+    for lambda_W, lambda_H > 0 and a lower bound only for the bias-free net; Figure 3 trains a
+    two-layer net and Figure 6 freezes its own first layer, so freeze_first is not a setting."""
+    tr = paper["train"]
+    for lam in ("lambda_W", "lambda_H"):
+        if lam in tr and not tr[lam] > 0:
+            yield (f"'paper.train.{lam}' = {tr[lam]!r}: Figures 3-6 report the gap to the UPFM "
+                   "optimum F* (paper Theorem 2), which needs lambda_W > 0 and lambda_H > 0")
+    if tr.get("bias"):
+        yield ("'paper.train.bias' is true: the figures' gap to F* (V§1) holds for the "
+               "bias-free net only; the paper's nets have no biases")
+    if tr.get("freeze_first"):
+        yield ("'paper.train.freeze_first' is true: Figure 3 trains a two-layer net and Figure 6 "
+               "freezes its first layer itself; leave it false")
 
 
 def _paper_lp_checks(paper: dict) -> Iterator[str]:
@@ -567,6 +586,7 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _upfm_checks(config["upfm"])
     yield from _paper_checks(config["paper"])
     yield from _paper_lp_checks(config["paper"])
+    yield from _paper_train_checks(config["paper"])
     yield from _training_checks(config["training"])
     yield from _verdict_checks(config)
 
@@ -630,7 +650,7 @@ def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:
 
 
 # ---- layering: config files, overrides and the default config.yaml -----------------------------
-# A run's config (README "Overrides"): the --configfile files merged in the order given, then the
+# A run's config (docs/guide.md "Overrides"): the --configfile files merged in the order given, then the
 # --config overrides, merged as Snakemake merges them (mappings key by key, any other value
 # replaced). Unless the result says `base: schema` (the presets do) or config.yaml is itself one
 # of the files, it is layered on config.yaml: an override file holding `seed: 3` is config.yaml

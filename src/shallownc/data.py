@@ -314,13 +314,16 @@ def to_dataset(X, y, M=None, *, seed: int, sigma: float, source: str, **attrs) -
                                       "empirical means for real data)", "units": "1"}),
         },
         coords={"feature": np.arange(d), "sample": np.arange(N), "class": np.arange(K)},
-        attrs={"seed": str(seed), "sigma": float(sigma), "source": source,
-               "generator_version": GENERATOR_VERSION, "snr_definition": SNR_DEFINITION,
-               "snr": float(snr(M, sigma)) if source == "gmm" else float("nan"),
+        attrs={"source": source, "generator_version": GENERATOR_VERSION,
                "K": K, "n_per_class": int(np.bincount(y).min()), "d": d,
                **{k: (v if isinstance(v, (int, float, str)) else str(v))
                   for k, v in attrs.items()}},
     )
+    if source == "gmm":  # seed, noise and SNR describe drawn data only (not real data)
+        ds.attrs.update(seed=np.uint64(seed), sigma=float(sigma),
+                        snr_definition=SNR_DEFINITION, snr=float(snr(M, sigma)))
+    else:
+        ds["X"].attrs["description"] = "samples, one column per sample"
     return ds
 
 

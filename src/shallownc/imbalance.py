@@ -4,9 +4,10 @@ curves, the trained-network lambda sweep across the class-vanishing threshold, a
 Derivations: reports/imbalance.md (labels (I1)-(I12), sections I§x). The UPFM closed form,
 thresholds and certificate are in :mod:`shallownc.upfm_imbalanced`.
 
-Sizes: two groups, k_A classes of n_A (majority, first) and k_B classes of n_B = max(1,
-round(n_A / r)) (minority, last); r = n_A / n_B the imbalance ratio. The d/n axis is d/n_A: the
-reference size is the majority size n_A (stored as ``n_ref`` with N and the sizes in every file).
+Sizes: two groups (class_sizes.ClassSizes.two_group), k_A classes of n_A (majority, first) and
+k_B classes of n_B = round(n_A / r) (minority, last); r = n_A / n_B the imbalance ratio. The d/n
+axis is d/n_A: the reference size is the largest class n_A (class_sizes.N_REF_DEFINITION; stored
+as ``n_ref`` with N and the sizes in every file).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import xarray as xr
 from scipy import stats
 
 from . import bridge, data as D, feasibility as FZ, status as S, upfm
+from . import class_sizes as CS
+from .class_sizes import ClassSizes
 from . import upfm_imbalanced as UI
 
 log = logging.getLogger(__name__)
@@ -27,18 +30,17 @@ log = logging.getLogger(__name__)
 # -------------------------------------------------------------------------------- data
 
 def two_group_sizes(k_A: int, n_A: int, k_B: int, ratio: float) -> np.ndarray:
-    """[n_A]*k_A + [n_B]*k_B with n_B = max(1, round(n_A / ratio)) (module docstring)."""
-    if k_A < 1 or k_B < 1 or n_A < 1:
-        raise ValueError(f"two groups need k_A, k_B, n_A >= 1 (got {k_A}, {k_B}, {n_A})")
-    if not (np.isfinite(ratio) and ratio >= 1):
-        raise ValueError(f"imbalance ratio r = n_A/n_B must be >= 1, got {ratio!r}")
-    n_B = max(1, int(round(n_A / ratio)))
-    return UI.class_sizes(k_A + k_B, [n_A] * k_A + [n_B] * k_B)
+    """[n_A]*k_A + [n_B]*k_B with n_B = round(n_A / ratio) (class_sizes.ClassSizes.two_group;
+    an error if that leaves the minority without samples)."""
+    if not np.isfinite(ratio):
+        raise ValueError(f"imbalance ratio r = n_A/n_B must be finite, got {ratio!r}")
+    return np.asarray(ClassSizes.two_group(k_A, n_A, k_B, ratio=ratio).sizes, dtype=np.int64)
 
 
 def dimension(d_over_n: float, n_ref: int) -> int:
-    """d = round(d_over_n * n_ref) with n_ref = n_A (module docstring); error if d < 1."""
-    d = int(round(float(d_over_n) * int(n_ref)))
+    """d = round(d_over_n * n_ref) (class_sizes.dimension, the project's one derivation; n_ref
+    = n_A = the largest class); an error naming the values if d < 1."""
+    d = CS.dimension(d_over_n, int(n_ref))
     if d < 1:
         raise ValueError(f"d/n = {d_over_n} against the reference size n_A = {n_ref} gives "
                          f"d = {d} < 1")
@@ -89,6 +91,13 @@ def kinematic_d_min(sizes, surviving, rank: int, delta: float) -> int:
     m = np.arange(1, N + 2)
     tot = sum(kinematic_p_infeasible_class(int(sizes[k]), N, m) for k in np.flatnonzero(surviving))
     return int(m[np.argmax(tot <= delta)]) + rank
+
+
+def kinematic_half_point(n_k: int, N: int, rank: int) -> int:
+    """Smallest d with P_k(d - rank) <= 1/2 (I10): where class k's LP becomes feasible more
+    often than not for pure noise after projecting out the means (~ (N + n_k)/2 + rank)."""
+    m = np.arange(1, N + 2)
+    return int(m[np.argmax(kinematic_p_infeasible_class(n_k, N, m) <= 0.5)]) + rank
 
 
 def gordon_d_min(sizes, surviving, rank: int, delta: float) -> int:
@@ -156,15 +165,18 @@ def threshold_curves(k_A: int, k_B: int, n_B: int, lams) -> xr.Dataset:
     lams = np.asarray(lams, dtype=float)
     K = k_A + k_B
     r_ce = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B)
-    r_ufm = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B, K_minus_1_over_K=1.0)
+    r_mse = UI.two_group_ratio_threshold(lams, n_B, k_A, k_B, K_minus_1_over_K=1.0)
+    # one minority class cannot collapse onto another: no UFM curve for k_B = 1
+    r_ufm = r_mse if k_B >= 2 else np.full(lams.shape, np.nan)
     # MSE (I4): N lam >= 2 c sqrt(n_B) with c = 1/2: N lam >= sqrt(n_B)  (= the UFM form)
     ds = xr.Dataset(
         {"r_upfm_ce": ("lam", r_ce, {"long_name": "imbalance ratio at which the UPFM minority "
                                      "vanishes, CE (reports/imbalance.md I7)", "units": "1"}),
          "r_ufm_hong_ling": ("lam", r_ufm, {"long_name": "imbalance ratio of minority collapse "
                                             "in the plain UFM with bias (Hong & Ling 2024, "
-                                            "Theorem 3 / Corollary 4; I7)", "units": "1"}),
-         "r_upfm_mse": ("lam", r_ufm, {"long_name": "imbalance ratio at which the UPFM "
+                                            "Theorem 3 / Corollary 4; I7); NaN for k_B = 1",
+                                            "units": "1"}),
+         "r_upfm_mse": ("lam", r_mse, {"long_name": "imbalance ratio at which the UPFM "
                                        "minority vanishes, MSE c = 1/2 (I4)", "units": "1"})},
         coords={"lam": ("lam", lams, {"long_name": "sqrt(lambda_W lambda_H)", "units": "1"})},
         attrs={"k_A": k_A, "k_B": k_B, "n_B": n_B, "K": K,
@@ -235,7 +247,8 @@ def phase_job(panel: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Dataset
                 "trial": np.arange(T), "class": np.arange(K)},
         attrs={"panel": panel["name"], "x_axis": panel["x"], "geometry": panel["geometry"],
                "k_A": k_A, "k_B": k_B, "n_A": n_A, "n_ref": n_A,
-               "d_over_n_definition": "d / n_A (majority size)",
+               "n_ref_definition": CS.N_REF_DEFINITION,
+               "d_over_n_definition": "d / n_A (majority size = largest class)",
                "fixed_ratio": panel.get("ratio", np.nan),
                "fixed_d_over_n": panel.get("d_over_n", np.nan),
                "derivation": "reports/imbalance.md I§6"})
@@ -323,6 +336,16 @@ def phase_theory(ds: xr.Dataset, delta: float) -> xr.Dataset:
             "kin_major": "kinematic comparison (I11), majority classes only",
             "gordon_all": "Gordon comparison (I12), all classes",
             "gordon_major": "Gordon comparison (I12), majority classes only"}
+    half = {"major": [], "minor": []}
+    for a in range(ds.sizes["x"]):
+        N = int(ds.N[a])
+        for key, n_k in (("major", int(ds.attrs["n_A"])), ("minor", int(ds["n_B"][a]))):
+            half[key].append(kinematic_half_point(n_k, N, rank))
+    for key, name in (("major", "majority"), ("minor", "minority")):
+        ds[f"d_half_{key}"] = ("x", np.array(half[key]), {
+            "long_name": f"smallest d with P(pure-noise {name} class LP infeasible) <= 1/2 "
+                         "(I10, exact): the sigma -> infinity limit of its transition",
+            "units": "1"})
     for k, v in out.items():
         ds[f"d_min_{k}"] = ("x", np.array(v), {"long_name": f"smallest d certified by the "
                                                f"{desc[k]} at 1 - delta", "units": "1"})
@@ -446,7 +469,8 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
         "trial": np.arange(T), "class": np.arange(K),
         "lambda_product": ("lambda_factor", lam_prod, {"long_name": "lambda_W lambda_H",
                                                        "units": "1"})},
-        attrs={"sizes": sizes.tolist(), "N": N, "n_ref": n_A, "d": d, "sigma": cfg["sigma"],
+        attrs={**ClassSizes(tuple(int(v) for v in sizes)).attrs(), "sizes": sizes.tolist(),
+               "d": d, "sigma": cfg["sigma"],
                "loss": loss, "geometry": geometry, "theta": thr.tolist(),
                "width": cfg["width"], "starts": cfg["starts"], "rel_tol": cfg["rel_tol"],
                "optimizer": "float64 L-BFGS-B on the network objective (bridge.train_network)",

@@ -84,8 +84,9 @@ def provenance(config: dict | None = None, **extra) -> dict[str, str]:
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "source": "shallownc (Hong & Ling, arXiv 2409.01832, reproduction and extension)",
     }
-    for k, v in extra.items():
-        attrs[k] = v if isinstance(v, str) else json.dumps(v, default=str)
+    for k, v in extra.items():  # numbers stay numbers (a seed is an integer in every file)
+        attrs[k] = v if isinstance(v, (str, int, float, np.number)) and \
+            not isinstance(v, bool) else json.dumps(v, default=str)
     return attrs
 
 
@@ -149,14 +150,47 @@ def _cf_units(attrs: dict) -> dict:
     return attrs
 
 
+LONG_NAME_MAX = 120  # characters of a long_name taken from a description
+
+
+def _depths(text: str) -> list[int]:
+    """Bracket depth ((), [], {}) before each character of ``text``."""
+    out, depth = [], 0
+    for ch in text:
+        out.append(depth)
+        depth += (ch in "([{") - (ch in ")]}")
+    return out
+
+
+def _first_clause(text: str) -> str:
+    """Text up to the first "; " outside brackets (a "; " inside "(...)" does not end it)."""
+    dep = _depths(text)
+    for m in re.finditer("; ", text):
+        if dep[m.start()] == 0:
+            return text[:m.start()].strip()
+    return text.strip()
+
+
+def _shorten(text: str, limit: int = LONG_NAME_MAX) -> str:
+    """``text`` cut to at most ``limit`` characters at a blank outside brackets (a bracket
+    opened before the cut is dropped with its content), "..." marking the cut."""
+    if len(text) <= limit:
+        return text
+    dep = _depths(text)
+    cut = max((i for i, ch in enumerate(text[:limit - 3]) if ch == " " and dep[i] == 0),
+              default=0)
+    head = text[:cut].rstrip(" ,;:(") if cut else text[:limit - 3].split("(")[0].rstrip()
+    return head + "..."
+
+
 def _long_name(name: str, attrs: dict) -> str:
-    """A producer's long_name, else the first clause of its description, else the name."""
+    """A producer's long_name, else the first clause of its description (brackets kept
+    whole, :func:`_first_clause`, :func:`_shorten`), else the name."""
     if attrs.get("long_name"):
         return str(attrs["long_name"])
     desc = str(attrs.get("description", "")).strip()
     if desc:
-        first = desc.split("; ")[0].strip()
-        return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "..."
+        return _shorten(_first_clause(desc))
     if name in COORDINATES:
         return COORDINATES[name][0]
     return name.replace("_", " ")
@@ -208,6 +242,60 @@ def _normalize_flags(ds: xr.Dataset, name: str) -> xr.Dataset:
     return ds
 
 
+# What the files under each results folder hold (the title of a file, :func:`default_title`).
+STAGE_TITLES = {
+    "data": "data set",
+    "feasibility": "verified class-LP verdicts (is the global minimizer collapsed?)",
+    "bounds": "theory curves and sufficient conditions",
+    "training": "trained ReLU networks, NC metrics along training",
+    "verdict": "certified verdicts: did training reach the collapsed global minimizer?",
+    "upfm": "unconstrained positive feature model",
+    "generalization": "neural collapse versus test error",
+    "paper": "the paper's own figure",
+}
+_TITLE_FACTS = ("geometry", "K", "n", "classes")
+
+
+def default_title(ds: xr.Dataset, path: str | Path | None = None) -> str:
+    """A file's title (CF §2.6.2): its place under the results folder, what that stage holds
+    (:data:`STAGE_TITLES`), the data set's geometry/K/n and the dimensions, e.g.
+    "shallownc feasibility/k2_antipodal: verified class-LP verdicts (...); geometry
+    antipodal, K 2, n 30; dimensions d 8 x sigma 5 x trial 20"."""
+    parts = Path(path).with_suffix("").parts if path else ()
+    stage = next((i for i, p in enumerate(parts) if p in STAGE_TITLES), None)
+    where = "/".join(parts[stage:]) if stage is not None else (parts[-1] if parts else "result")
+    what = STAGE_TITLES[parts[stage]] if stage is not None else "result"
+    facts = ", ".join(f"{k} {ds.attrs[k]}" for k in _TITLE_FACTS if k in ds.attrs)
+    dims = " x ".join(f"{d} {n}" for d, n in ds.sizes.items() if not str(d).startswith("string"))
+    return f"shallownc {where}: {what}" + (f"; {facts}" if facts else "") + \
+        (f"; dimensions {dims}" if dims else "")
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.isclose(float(a), float(b), rtol=1e-12, atol=0))
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def contradicted_attrs(ds: xr.Dataset) -> list[str]:
+    """Global attributes that the file itself contradicts: a number named like a numeric
+    coordinate that holds another value or several (a global ``d = 24`` beside a ``d``
+    coordinate holding 24 and 60), and ``angle_deg`` where ``geometry`` is not ``angle``
+    (the angle means nothing for antipodal, orthogonal or noise data). Data variables are
+    not compared: a global ``loss = "ce"`` names the loss beside the variable ``loss``."""
+    out = []
+    for k, v in ds.attrs.items():
+        if k in ds.coords and not _is_text(ds[k]) and not isinstance(v, str):
+            vals = np.unique(np.asarray(ds[k].values).ravel())
+            if vals.size != 1 or not _same(vals[0], v):
+                out.append(k)
+    geom = ds.attrs.get("geometry")
+    if "angle_deg" in ds.attrs and geom is not None and geom != "angle":
+        out.append("angle_deg")
+    return out
+
+
 def cf_normalize(ds: xr.Dataset) -> xr.Dataset:
     """Return a copy of ``ds`` with the CF attributes of the module docstring filled in.
 
@@ -237,7 +325,9 @@ def cf_normalize(ds: xr.Dataset) -> xr.Dataset:
                 attrs["units"] = "1"
         var.attrs = attrs
     ds.attrs["Conventions"] = CF_CONVENTIONS
-    ds.attrs.setdefault("title", "shallownc result")
+    for k in contradicted_attrs(ds):
+        del ds.attrs[k]
+    ds.attrs.setdefault("title", default_title(ds))
     ds.attrs.setdefault("references", REFERENCES)
     return ds
 
@@ -251,6 +341,7 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, config: dict | None = None,
     ds.attrs.update(provenance(config, **extra_attrs) | dict(ds.attrs))
     ds.attrs.setdefault("history", f"{ds.attrs['created_utc']} written by shallownc "
                                    f"{package_versions()['shallownc']} ({ds.attrs['git_commit']})")
+    ds.attrs.setdefault("title", default_title(ds, path))
     ds = cf_normalize(ds)
     ds.attrs = _sanitize_attrs(ds.attrs)
     for name in list(ds.variables):

@@ -86,3 +86,36 @@ def report_labels(key: str) -> dict[str, str]:
     """Labels of the report entry of one paper item (its name and what it shows)."""
     item = by_key(key)
     return {"paper": item.paper, "shows": item.shows, "target": item.target}
+
+
+# The configs that build the paper's figures (the default config.yaml builds none of them).
+PRESETS = (("presets/paper-cpu.yaml", "2 CPU cores, reduced training length"),
+           ("presets/paper.yaml", "the paper's training lengths, a GPU"))
+LP_FIGURES = ("fig1", "fig2")  # need the config blocks paper.fig1 / paper.fig2
+
+
+def command(target: str, configfile: str | None) -> str:
+    """The line that builds ``target`` with ``configfile`` (copyable as printed)."""
+    return f"shallownc run {target}" + (f" --configfile {configfile}" if configfile else "")
+
+
+def missing_blocks(targets, config: dict, config_name: str = "config.yaml") -> str | None:
+    """One line when a target needs a paper block the config lacks (``fig1``/``fig2``
+    without ``paper.fig1``/``paper.fig2``, or ``paper`` without either: it would leave
+    Figures 1-2 out without a word), naming the presets that have them; None otherwise."""
+    have = config.get("paper") or {}
+    need = sorted({k for t in targets for k in
+                   (LP_FIGURES if t == AGGREGATE_TARGET else (t,) if t in LP_FIGURES else ())
+                   if k not in have})
+    if not need:
+        return None
+    asked = " ".join(t for t in targets if t in LP_FIGURES or t == AGGREGATE_TARGET)
+    presets = " or ".join(f"{command(asked, p)} ({why})" for p, why in PRESETS)
+    return (f"{asked} needs {', '.join('paper.' + k for k in need)}, which {config_name} does "
+            f"not configure (the default config.yaml builds none of the paper's figures): "
+            f"{presets}")
+
+
+def report_labels_of(wildcards) -> dict[str, str]:
+    """:func:`report_labels` of the rule's ``fig`` wildcard (a Snakemake ``labels`` function)."""
+    return report_labels(wildcards.fig)

@@ -183,6 +183,17 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
                      "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
                      "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
                      "classes": D.json_list(grid.classes) if grid.classes else "[]"})
+    return _real_data_attrs(ds) if grid.source == "digits" else ds
+
+
+def _real_data_attrs(ds: xr.Dataset) -> xr.Dataset:
+    """Real data have no means, no angle and no SNR: sigma is the Gaussian noise added to the
+    standardized images (0: the images as they are; shallownc.grid.Cell.draw), snr dropped."""
+    ds = ds.drop_vars("snr", errors="ignore")
+    for k in ("mean_norm", "angle_deg", "snr_definition"):
+        ds.attrs.pop(k, None)
+    ds["sigma"].attrs.update(long_name="standard deviation of Gaussian noise added to the "
+                             "real images (0: none)", units="1")
     return ds
 
 
@@ -208,8 +219,9 @@ PAPER_VARIABLES = (
     _V("nc_w_norm", _G4, "1", "feasible: Euclidean norm of the verified w"),
     _V("nc_solve_time", _G4, "s", "wall time to decide the class LP"),
     _V("nc_reason", _G4, None, "why the class LP is undecided (empty when decided)", object, ""),
-    _V("seed", ("d", "trial"), None, "seed of the (d, trial) noise draw Z shared by every "
-       "sigma (shallownc.grid, common noise)", np.uint64, 0),
+    _V("seed", ("d", "sigma", "trial"), None, "seed of the cell's noise draw (shallownc.grid; "
+       "the same for every sigma of a (d, trial) under common noise, and for every d too "
+       "under bisect_d)", np.uint64, 0),
     _V("snr", ("d", "sigma"), "1", D.SNR_DEFINITION),
 )
 
@@ -229,7 +241,7 @@ def paper_grids(name: str, block: dict) -> dict[str, Grid]:
         raise ValueError(f"paper.{name}.d must give integer dimensions")
     base = dict(kind="paper", source="gmm", geometry=block["geometry"], K=block["K"],
                 n=block["n"], d=d, sigma=tuple(float(s) for s in axis_values(block["sigma"])),
-                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=True,
+                trials=block["trials"], mean_norm=float(block["mean_norm"]), common_noise=block["search"] != "independent",
                 nested_d=block["search"] == "bisect_d")
     if block["geometry"] == "angle":
         if block["K"] != 2 or not block["angle_deg"]:
@@ -390,9 +402,13 @@ def _verdict_arrays(verdicts, lead: tuple) -> dict:
 
 def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tuple) -> dict:
     """Cell function of the paper figures: one (d, trial) with its whole sigma sequence — or,
-    for a nested grid, one trial with every d (:func:`decide_nested`) — and the class LPs
+    for a nested grid, one trial with every d (:func:`decide_nested`), or for the paper's
+    independent design one (d, sigma, trial) (:func:`independent_draw`) — and the class LPs
     ``classes``; :data:`PAPER_VARIABLES` with leading axes (sigma,) or (d, sigma)."""
-    M, y, Z, seed = cell.draw_common(base_seed)
+    if cell.grid.common_noise:
+        M, y, Z, seed = cell.draw_common(base_seed)
+    else:
+        M, y, Z, seed = independent_draw(cell, base_seed)
     S = len(cell.sigmas)
     if cell.grid.nested_d:
         ds = cell.ds
@@ -405,6 +421,19 @@ def paper_cell(cell: Cell, *, base_seed: int, opts: F.SolverOptions, classes: tu
     out["seed"] = np.full(S, seed, dtype=np.uint64)
     out["snr"] = np.array([D.snr(M, s) for s in cell.sigmas])
     return out
+
+
+def independent_draw(cell: Cell, base_seed: int):
+    """(M, y, Z, seed) of a cell of the paper's own design (``search: independent``): one
+    sigma, its own seed (sigma included, shallownc.grid), X = M[:, y] + sigma Z bit-identical
+    to :meth:`Cell.draw` (same generator, means then noise, as shallownc.data.sample_gmm)."""
+    g = cell.grid
+    (s,) = cell.sigmas
+    seed = cell.seed(base_seed, s)
+    rng = np.random.default_rng(seed)
+    M = D.mean_matrix(g.geometry, g.K, cell.d, g.mean_norm, g.angle_deg, rng)
+    y = np.repeat(np.arange(g.K), g.n)
+    return M, y, rng.standard_normal((cell.d, g.K * g.n)), seed
 
 
 def paper_run_job(grid: Grid, job: str, base_seed: int, opts: F.SolverOptions,
@@ -433,5 +462,6 @@ def add_paper_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
                      "geometry": grid.geometry, "K": grid.K, "n": grid.n,
                      "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
                      "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
-                     "common_noise": 1, "classes_solved": D.json_list(ds["class"].values)})
+                     "common_noise": int(grid.common_noise), "nested_d": int(grid.nested_d),
+                     "classes_solved": D.json_list(ds["class"].values)})
     return ds

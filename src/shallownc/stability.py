@@ -60,6 +60,8 @@ import numpy as np
 import torch
 
 from . import bridge, upfm
+# outcome tables live in the ground-floor status module (readers import them from there)
+from .status import OUTCOMES, outcome_counts  # noqa: F401
 
 
 # ----------------------------------------------------------------------- the smooth piece
@@ -561,24 +563,4 @@ def relabel(verdict, lp_status, gap_final, tol, slope, stall_slope: float, lr_en
         out[r] = code[unreached_label(slope[r], stall_slope, lr_end[r], lim,
                                       diag["rel_gradient"][r], stationary_gradient,
                                       diag["polished_gap"][r], tol[r])]
-    return out
-
-
-OUTCOMES = ("reached", "unstable_step", "oscillating", "stationary_not_global", "still_moving")
-
-
-def outcome_counts(ds: xr.Dataset) -> dict:
-    """Counts of one recipe's runs: LP feasible / infeasible / other, each outcome of
-    OUTCOMES among LP-feasible runs, and 'other' (diverged, not applicable, no LP proof...)."""
-    from . import status as V
-
-    code = {name: c for c, name in V.VERDICT_NAMES.items()}
-    v = ds["verdict"].values.ravel()
-    lp = ds["lp_status"].values.ravel()
-    out = {"runs": int(v.size), "lp_feasible": int((lp == V.FEASIBLE).sum()),
-           "lp_infeasible": int((lp == V.INFEASIBLE).sum())}
-    feas = lp == V.FEASIBLE
-    for name in OUTCOMES:
-        out[name] = int((feas & (v == code[name])).sum())
-    out["other_feasible"] = int(feas.sum()) - sum(out[n] for n in OUTCOMES)
     return out

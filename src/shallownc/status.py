@@ -134,6 +134,25 @@ def verdict_flag_attrs(long_name: str) -> dict:
                                      for c in codes)}
 
 
+# Outcomes of LP-feasible runs that a recipe table counts (shallownc.stability, issue 23)
+OUTCOMES = ("reached", "unstable_step", "oscillating", "stationary_not_global", "still_moving")
+
+
+def outcome_counts(ds) -> dict:
+    """Counts of one recipe's runs: LP feasible / infeasible / other, each outcome of
+    OUTCOMES among LP-feasible runs, and 'other' (diverged, not applicable, no LP proof...)."""
+    code = {name: c for c, name in VERDICT_NAMES.items()}
+    v = ds["verdict"].values.ravel()
+    lp = ds["lp_status"].values.ravel()
+    out = {"runs": int(v.size), "lp_feasible": int((lp == FEASIBLE).sum()),
+           "lp_infeasible": int((lp == INFEASIBLE).sum())}
+    feas = lp == FEASIBLE
+    for name in OUTCOMES:
+        out[name] = int((feas & (v == code[name])).sum())
+    out["other_feasible"] = int(feas.sum()) - sum(out[n] for n in OUTCOMES)
+    return out
+
+
 # ------------------------------------------------------------------- CF flag attributes
 
 def status_flag_attrs(dtype=np.int8) -> dict:

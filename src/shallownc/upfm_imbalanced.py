@@ -24,32 +24,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .class_sizes import ClassSizes
 from .upfm import LOSSES, MODELS, _check_common, loss_terms
 
 
 def class_sizes(K: int, n) -> np.ndarray:
-    """Validated class sizes as an int array of length K (an int n means n in every class).
+    """Validated class sizes as an int array of length K (an int n means n in every class);
+    any form of ``class_sizes.ClassSizes.of`` (list, two-group mapping, ClassSizes).
 
-    Errors name the problem: K < 2, a class with zero (or negative) samples, a list whose length
+    Errors name the problem: K < 2, a class with zero (or negative) samples, sizes whose number
     is not K, non-integer sizes.
     """
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
         raise ValueError(f"need an integer K >= 2 classes, got K={K!r}")
-    if np.ndim(n) == 0:
-        sizes = np.full(int(K), n)
-    else:
-        sizes = np.asarray(list(n))
-        if sizes.ndim != 1 or sizes.size != K:
-            raise ValueError(f"class sizes {list(np.ravel(n))} do not match K={K}: "
-                             f"need exactly {K} sizes")
-    if sizes.dtype == bool or not all(float(v).is_integer() for v in sizes.astype(float)):
-        raise ValueError(f"class sizes must be integers, got {sizes.tolist()}")
-    sizes = sizes.astype(np.int64)
-    if (sizes < 1).any():
-        bad = [k for k in range(K) if sizes[k] < 1]
-        raise ValueError(f"class(es) {bad} have {sizes[bad].tolist()} samples: every class "
-                         "needs at least one sample")
-    return sizes
+    return np.asarray(ClassSizes.of(n, int(K)).sizes, dtype=np.int64)
 
 
 def labels(sizes) -> np.ndarray:

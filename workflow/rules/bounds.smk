@@ -3,6 +3,10 @@
 # verified LP verdicts, and the random-feature (three-layer) width experiment.
 
 
+# Constants and input functions: inputs/bounds.smk (this stage only).
+include: "inputs/bounds.smk"
+
+
 rule bounds_curves:
     output:
         f"{RESULTS}/bounds/{{grid}}.nc",

@@ -3,6 +3,10 @@
 # (storing every cell's samples would take GBs at paper scale); see shallownc.phase.
 
 
+# Constants and input functions: inputs/data.smk (this stage only).
+include: "inputs/data.smk"
+
+
 rule gmm_example:
     output:
         f"{RESULTS}/data/gmm/{{name}}.nc",

@@ -1,8 +1,12 @@
-# Stage 6 — generalization: neural collapse versus test error as the SNR falls (docs/science.md §8,
+# Stage 7 — generalization: neural collapse versus test error as the SNR falls (docs/science.md §8,
 # reports/generalization.md). Per experiment and input dimension d: a theory job (verified NC
 # verdicts, the exact best-NC error bracket, bounds) and, where configured, a training job
 # (two-layer nets on the same training sets); all are merged into
 # results/generalization/<name>.nc and drawn.
+
+
+# Constants and input functions: inputs/generalization.smk (this stage only).
+include: "inputs/generalization.smk"
 
 
 rule generalization_theory:

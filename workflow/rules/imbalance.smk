@@ -4,6 +4,10 @@
 # lambda_H, their figures.
 
 
+# Constants and input functions: inputs/imbalance.smk (this stage only).
+include: "inputs/imbalance.smk"
+
+
 rule imbalance_agreement:
     output:
         f"{RESULTS}/imbalance/agreement.nc",

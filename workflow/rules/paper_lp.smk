@@ -1,7 +1,11 @@
-# The paper's Figures 1-2 (verified class LPs on the paper's (d, sigma) grids), config
+# Stage 8a — the paper's Figures 1-2 (verified class LPs on the paper's (d, sigma) grids), config
 # blocks paper.fig1 / paper.fig2 (workflow/schemas/paper.schema.yaml). Targets: fig1, fig2.
-# One job per (figure, panel, d, block of trials); all sigma of a (d, trial) share their noise.
-# Constants and input functions: workflow/rules/common.smk (stage 6a).
+# One job per (figure, panel, d, block of trials), or per (figure, panel, block of trials) with
+# search: bisect_d; how cells share noise draws: paper.figN.search (schema).
+
+
+# Constants and input functions: inputs/paper_lp.smk (this stage only).
+include: "inputs/paper_lp.smk"
 
 
 rule paper_lp_job:
@@ -61,7 +65,7 @@ rule paper_lp_figure:
             f"{REPORTS}/figures/paper/{{fig}}.png",
             caption="../report/paper_lp.rst",
             category="Paper figures",
-            labels=paper_report_labels,
+            labels=_paper_figures.report_labels_of,
         ),
     log:
         log_path("paper/{fig}.figure.log"),

@@ -1,11 +1,14 @@
-# The paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
+# Stage 8b — the paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
 # shallownc.paper_training, shallownc.paper_theorems, shallownc.kernels; reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
 # fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
 # Jobs (rule paper_train_job): Figure 3 one per d (all sigma values batched), Figure 6 one
 # per d1; rule paper_combine joins a figure's jobs; Figures 4-5 select
 # sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
-# Constants and input functions: workflow/rules/common.smk (stage 6b).
+
+
+# Constants and input functions: inputs/paper_training.smk (this stage only).
+include: "inputs/paper_training.smk"
 
 
 rule paper_train_job:
@@ -115,7 +118,7 @@ rule paper_figure:
             f"{REPORTS}/figures/paper/{{fig}}.png",
             caption="../report/paper_figure.rst",
             category="Paper figures",
-            labels=paper_report_labels,
+            labels=_paper_figures.report_labels_of,
         ),
     log:
         log_path("figures/paper_{fig}.log"),

@@ -1,11 +1,9 @@
-# Stage 8 — the report's own entries: CSV tables rendered as HTML, and the run summary that the
+# Stage 10 — the report's own entries: CSV tables rendered as HTML, and the run summary that the
 # landing page (workflow/report/workflow.rst) links to. Included last: it sees ALL_TARGETS.
-# Constants and input functions: workflow/rules/common.smk (stage 8).
 
-REPORT_TABLES = report_tables(ALL_TARGETS)
-RUN_INPUTS = list(ALL_TARGETS) + expand(
-    f"{REPORTS}/tables/{{table}}.html", table=REPORT_TABLES
-)
+
+# Constants and input functions: inputs/report.smk (this stage only).
+include: "inputs/report.smk"
 
 
 rule report_table:

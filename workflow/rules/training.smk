@@ -6,6 +6,10 @@
 # a killed job re-run continues from its last checkpoint.
 
 
+# Constants and input functions: inputs/training.smk (this stage only).
+include: "inputs/training.smk"
+
+
 rule train_job:
     output:
         f"{RESULTS}/training/{{job}}.nc",

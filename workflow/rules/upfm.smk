@@ -1,6 +1,10 @@
-# Stage 5 — unconstrained positive feature model (UPFM) and the bridge to the network.
+# Stage 6 — unconstrained positive feature model (UPFM) and the bridge to the network.
 # Closed forms, certificate and derivation: reports/upfm.md; code: shallownc.upfm, .bridge.
 # Jobs: one sweep per loss, one Gram job, one bridge job per data grid (all small).
+
+
+# Constants and input functions: inputs/upfm.smk (this stage only).
+include: "inputs/upfm.smk"
 
 
 rule upfm_sweep:

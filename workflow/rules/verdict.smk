@@ -1,9 +1,13 @@
-# Stage 4b — certified training verdicts (issue 12; shallownc.verdict, reports/training.md
+# Stage 5 — certified training verdicts (issue 12; shallownc.verdict, reports/training.md
 # "Certified verdicts"). The gap F_net - F* to the UPFM optimum, judged against the class-LP
 # status: reached / stalled / undecided, never "reached" where the LP proves infeasibility.
 # Jobs: one per d/n of the study grid, one per variant (each ~1.6 s of torch import), the
 # verdicts of the training stage's theory experiment, a combine and a plot step.
 # Target: `snakemake verdict` (with --configfile presets/paper.yaml: the paper-scale study).
+
+
+# Constants and input functions: inputs/verdict.smk (this stage only).
+include: "inputs/verdict.smk"
 
 
 rule verdict_job:

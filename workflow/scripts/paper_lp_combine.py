@@ -11,7 +11,7 @@ with logged(snakemake) as log:
     for name in grids:
         files = [p for p in snakemake.input if f"/{fig}/{name}/" in p]
         parts = [io.read_netcdf(p, required_vars=["nc_status", "class1_status"]) for p in files]
-        panels[name] = SW.combine(parts, phase.GRID_ATTRS + ("common_noise", "classes_solved"))
+        panels[name] = SW.combine(parts, phase.GRID_ATTRS + ("common_noise", "nested_d", "classes_solved"))
     ds = bounds.paper_figure_dataset(panels, grids, block)
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)
     for q in ds.quantity.values:

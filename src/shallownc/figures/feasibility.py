@@ -16,7 +16,7 @@ import xarray as xr
 from scipy import stats
 
 from .. import status
-from . import legend_below, legend_under, setup_style
+from . import coincident_note, legend_below, legend_under, setup_style
 
 PROB_CMAP = "rocket_r"
 
@@ -151,7 +151,8 @@ def fig_separability(datasets: list[xr.Dataset]):
         sns.lineplot(df, x="d_over_n", y="p", hue="noise σ", style="quantity", markers=True,
                      dashes={"separable (all classes)": (2, 2),
                              "NC-feasible (all classes)": ""}, ax=ax, palette=palette)
-        ax.set_title(_title(ds))
+        note = coincident_note(df, "d_over_n", "p", ["quantity", "noise σ"])
+        ax.set_title(_title(ds) + (f"\n{note}" if note else ""), fontsize=10 if note else None)
         ax.set_xlabel("d / n")
         ax.set_ylabel("probability (decided trials)")
         ax.set_ylim(-0.03, 1.03)

@@ -1,4 +1,6 @@
-"""Measurable figure hygiene: legends off the data, axis limits on the data, readable fonts.
+"""Measurable figure hygiene: legends off the data, axis limits on the data, readable fonts,
+tick labels that do not run into each other, no legend entry twice, no marker cut by the
+frame.
 
 :func:`measure` inspects a drawn matplotlib figure; :func:`problems` turns the measurement
 into human-readable complaints against the limits below. ``figures.save`` records the
@@ -145,6 +147,73 @@ def _limit_excess(lim, vals, log: bool) -> float:
     return max(dmin - lo - allowance, hi - dmax - allowance, 0.0) / span
 
 
+def tick_overlaps(axis, renderer) -> list[str]:
+    """Pairs of neighbouring tick labels of one axis that overlap ("0.9|1"): their boxes for
+    upright text; for slanted text (rotation theta) the distance between the parallel
+    baselines, (spacing along the axis) x sin(theta), against the text height."""
+    labs = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text().strip()]
+    out = []
+    items = sorted(((t.get_window_extent(renderer), t) for t in labs),
+                   key=lambda bt: (bt[0].x0, bt[0].y0))
+    for (ba, ta), (bb, tb) in zip(items, items[1:]):
+        rot = ta.get_rotation() % 180
+        if rot in (0, 90):
+            hit = ba.overlaps(bb)
+        else:
+            pa, pb = ta.get_transform().transform(ta.get_position()), \
+                tb.get_transform().transform(tb.get_position())
+            step = abs(pb[0] - pa[0]) if rot < 45 or rot > 135 else abs(pb[1] - pa[1])
+            height = ta.get_fontsize() * renderer.points_to_pixels(1.0)
+            hit = step * abs(np.sin(np.radians(rot))) < height
+        if hit:
+            out.append(f"{ta.get_text()}|{tb.get_text()}")
+    return out
+
+
+def duplicate_labels(legends) -> list[str]:
+    """Labels that appear twice in one of ``legends`` (None entries skipped)."""
+    out = []
+    for leg in legends:
+        if leg is None:
+            continue
+        labels = [t.get_text() for t in leg.get_texts() if t.get_text().strip()]
+        out += sorted({lab for lab in labels if labels.count(lab) > 1})
+    return out
+
+
+def clipped_markers(ax, dpi: float) -> int:
+    """Markers (scatter points, line markers) whose centre lies inside the axes but closer to
+    its edge than their radius: drawn cut in half by the frame."""
+    box = ax.get_window_extent()
+    n = 0
+    items = []
+    for coll in ax.collections:
+        if isinstance(coll, PathCollection) and coll.get_visible() and coll.get_clip_on() \
+                and coll.get_offset_transform() == ax.transData and len(coll.get_sizes()):
+            r = np.sqrt(float(np.max(coll.get_sizes()))) * dpi / 72.0 / 2
+            items.append((np.asarray(coll.get_offsets(), float).reshape(-1, 2), r))
+    for line in ax.get_lines():
+        if line.get_marker() not in (None, "", "None", " ") and line.get_visible() and \
+                line.get_clip_on() and line.get_transform() == ax.transData:
+            xy = np.column_stack([np.asarray(line.get_xdata(), float),
+                                  np.asarray(line.get_ydata(), float)])
+            items.append((xy, line.get_markersize() * dpi / 72.0 / 2))
+    for xy, r in items:
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if not len(xy) or r < 2:
+            continue
+        with np.errstate(all="ignore"):
+            d = ax.transData.transform(xy)
+        ok = np.isfinite(d).all(axis=1)
+        d = d[ok]
+        inside = (d[:, 0] >= box.x0) & (d[:, 0] <= box.x1) & (d[:, 1] >= box.y0) & \
+            (d[:, 1] <= box.y1)
+        edge = np.minimum.reduce([d[:, 0] - box.x0, box.x1 - d[:, 0], d[:, 1] - box.y0,
+                                  box.y1 - d[:, 1]])
+        n += int((inside & (edge < r - 1)).sum())
+    return n
+
+
 def measure(fig, dpi: float) -> dict:
     """Legend overlap, axis-limit excess and the smallest font of a figure at ``dpi``."""
     fig.canvas.draw()
@@ -157,7 +226,11 @@ def measure(fig, dpi: float) -> dict:
         pts, _ = data[ax]
         entry = {"index": i, "title": ax.get_title() or ax.get_ylabel(),
                  "legend_overlap": _overlap(ax, pts, _legend_boxes(fig, ax, renderer)),
-                 "n_points": int(len(pts))}
+                 "n_points": int(len(pts)),
+                 "tick_overlaps": tick_overlaps(ax.xaxis, renderer) +
+                 tick_overlaps(ax.yaxis, renderer),
+                 "duplicate_labels": duplicate_labels([ax.get_legend()]),
+                 "clipped_markers": clipped_markers(ax, dpi)}
         for k, col, shared in (("x", 0, ax.get_shared_x_axes()), ("y", 1, ax.get_shared_y_axes())):
             # shared axes (sharex/sharey) are judged on the data of the whole group
             rng = np.concatenate([data[a][1] for a in shared.get_siblings(ax) if a in data])
@@ -171,7 +244,8 @@ def measure(fig, dpi: float) -> dict:
     sizes = [(t.get_fontsize(), t.get_text()) for t in fig.findobj(Text)
              if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]
     small = min(sizes, default=(99.0, ""))
-    return {"axes": axes, "min_font_px": float(small[0]) * dpi / 72.0,
+    return {"axes": axes, "figure_duplicate_labels": duplicate_labels(fig.legends),
+            "min_font_px": float(small[0]) * dpi / 72.0,
             "min_font_text": small[1][:60], "dpi": dpi}
 
 
@@ -180,12 +254,20 @@ def problems(m: dict, width_px: int | None = None) -> list[str]:
     out = []
     for a in m["axes"]:
         tag = f"axes {a['index']} ({a['title'][:40]!r})"
+        if a.get("duplicate_labels"):
+            out.append(f"{tag}: legend entries twice: {', '.join(a['duplicate_labels'][:4])}")
+        if a.get("clipped_markers"):
+            out.append(f"{tag}: {a['clipped_markers']} marker(s) cut by the axes frame")
+        if a.get("tick_overlaps"):
+            out.append(f"{tag}: tick labels overlap: {', '.join(a['tick_overlaps'][:4])}")
         if a["legend_overlap"] > MAX_LEGEND_OVERLAP:
             out.append(f"{tag}: legend covers {a['legend_overlap']:.0%} of the data points")
         for k in ("x", "y"):
             if a[f"{k}_excess"] > LIMIT_MARGIN:
                 out.append(f"{tag}: {k} limits exceed the data range by "
                            f"{a[f'{k}_excess']:.0%} of its span")
+    if m.get("figure_duplicate_labels"):
+        out.append(f"figure legend entries twice: {', '.join(m['figure_duplicate_labels'][:4])}")
     if m["min_font_px"] < MIN_FONT_PX:
         out.append(f"smallest text {m['min_font_px']:.1f} px < {MIN_FONT_PX} px at "
                    f"{m['dpi']} dpi: {m['min_font_text']!r}")

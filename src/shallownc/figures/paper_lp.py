@@ -1,9 +1,10 @@
 """The paper's Figures 1-2 redrawn from <results>/paper/figN.nc, with every curve.
 
-Layout: one column per panel (Figure 1: theta = 180, 90, 30, 0 degrees; Figure 2: one panel),
-first row the class-1 LP success rate (the paper's quantity), second row P(all class LPs
+Layout: one row per panel (Figure 1: theta = 180, 90, 30, 0 degrees; Figure 2: one panel),
+first column the class-1 LP success rate (the paper's quantity), second column P(all class LPs
 feasible) = P(NC) when every class was solved. Grey scale as in the paper: black 0, white 1;
-x = d (top axis d/n), y = sigma increasing upwards. Cells with a trial not decided by a proof
+sigma along x, d/n downwards (right axis d), as in the paper; the title states how the cells'
+noise draws relate (config paper.figN.search). Cells with a trial not decided by a proof
 (status -1 undecided or -2 infeasible within a radius) are hatched; cells with no decided trial
 are hatched on a pale red ground. Curves (shallownc.bounds.PAPER_CURVES) are clipped to the
 data range and labelled with their equations.
@@ -43,24 +44,26 @@ def _edges(v: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
 
 
-def _heatmap(ax, p: xr.DataArray, und: xr.DataArray):
-    """Grey heat map of p(d, sigma) with hatched undecided cells."""
-    d, s = p.d.values, p.sigma.values
-    xe, ye = _edges(d), _edges(s)
+def _heatmap(ax, p: xr.DataArray, und: xr.DataArray, n: int):
+    """Grey heat map of p over (sigma along x, d/n down, as the paper) with hatched cells
+    where a trial was not decided by a proof."""
+    s_, dn = p.sigma.values, p.d.values / n
+    xe, ye = _edges(s_), _edges(dn)
     ax.set_facecolor("#f4c7c3")  # shows through where nothing was decided (p = NaN)
-    mesh = ax.pcolormesh(xe, ye, p.transpose("sigma", "d").values, cmap="gray", vmin=0, vmax=1,
-                         shading="flat", rasterized=True)
-    u = und.transpose("sigma", "d").values
-    for j, i in zip(*np.nonzero((u > 0) | ~np.isfinite(p.transpose("sigma", "d").values))):
-        ax.add_patch(Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j],
+    vals = p.transpose("d", "sigma").values
+    mesh = ax.pcolormesh(xe, ye, vals, cmap="gray", vmin=0, vmax=1, shading="flat",
+                         rasterized=True)
+    u = und.transpose("d", "sigma").values
+    for i, j in zip(*np.nonzero((u > 0) | ~np.isfinite(vals))):
+        ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i],
                                fill=False, hatch="///", edgecolor="#d62728", linewidth=0))
     ax.set_xlim(xe[0], xe[-1])
-    ax.set_ylim(ye[0], ye[-1])
+    ax.set_ylim(ye[-1], ye[0])  # d/n grows downwards (the paper's orientation)
     return mesh
 
 
 def _curves(ax, ds: xr.Dataset, labels: dict):
-    """Every curve of one panel, clipped to the data range (d, sigma)."""
+    """Every curve of one panel in (sigma, d/n) coordinates, clipped to the data range."""
     n = int(ds.attrs["n"])
     dlo, dhi = float(ds.d.min()), float(ds.d.max())
     slo, shi = float(ds.sigma.min()), float(ds.sigma.max())
@@ -69,53 +72,62 @@ def _curves(ax, ds: xr.Dataset, labels: dict):
         kind = labels[name]["kind"]
         st = dict(STYLE.get(name, {"color": "black"}), label=labels[name]["label"])
         if kind == "sigma":
-            y = ds.sigma_max_fine.sel(curve=name).values
-            x = ds.d_fine.values.astype(float)
-            ok = np.isfinite(y) & (y > slo) & (x >= dlo) & (x <= dhi)
+            sig = ds.sigma_max_fine.sel(curve=name).values
+            d = ds.d_fine.values.astype(float)
+            ok = np.isfinite(sig) & (sig > slo) & (d >= dlo) & (d <= dhi)
             if ok.sum() > 1:
-                ax.plot(x[ok], np.minimum(y[ok], shi), **st)
+                ax.plot(np.minimum(sig[ok], shi), d[ok] / n, **st)
         elif kind == "d":
             thr = float(ds.d_over_n_threshold.sel(curve=name)) * n
             if np.isfinite(thr) and dlo <= thr <= dhi:
-                ax.plot([thr, thr], [slo, shi], **st)
+                ax.plot([slo, shi], [thr / n, thr / n], **st)
         else:
             b = ds.boundary_d_over_n.sel(curve=name).values * n
-            s = ds.sigma.values
+            sig = ds.sigma.values
             ok = np.isfinite(b) & (b >= dlo) & (b <= dhi)
             if ok.sum() > 1:
-                ax.plot(b[ok], s[ok], **st)
+                ax.plot(sig[ok], b[ok] / n, **st)
+
+
+def design(ds: xr.Dataset) -> str:
+    """How the cells' noise draws relate (attribute noise_design, config paper.figN.search)."""
+    return str(ds.attrs.get("noise_design", "one noise draw per (d, trial), shared across "
+                                              "sigma"))
 
 
 def fig_paper_lp(ds: xr.Dataset, fig_name: str):
-    """The figure (module docstring) from one paper figure Dataset."""
+    """The figure (module docstring) from one paper figure Dataset: one row per panel (angle),
+    one column per quantity; sigma along x and d/n downwards as in the paper; the key on top."""
     setup_style()
     labels = json.loads(ds.attrs["curves_json"])
     quantities = [q for q in ("class1", "all") if f"p_{q}" in ds and
                   np.isfinite(ds[f"p_{q}"].values).any()]
     panels = list(ds.panel.values)
-    nr, nc = len(quantities), len(panels)
-    fig, axes = plt.subplots(nr, nc, figsize=(3.6 * nc + 0.8, 3.3 * nr + 1.6), squeeze=False,
-                             constrained_layout=True, sharex=True, sharey=True)
+    nr, nc = len(panels), len(quantities)
+    w = 5.4 if nc == 1 else 2.95         # one map fills the width; two side by side
+    fig, axes = plt.subplots(nr, nc, figsize=(w * nc + 1.5, 0.85 * w * nr + 2.2), squeeze=False,
+                             layout="constrained", sharex=True, sharey=True)
     n = int(ds.attrs["n"])
     mesh = None
-    for r, q in enumerate(quantities):
-        for c, pan in enumerate(panels):
+    for r, pan in enumerate(panels):
+        for c, q in enumerate(quantities):
             ax = axes[r, c]
             sub = ds.sel(panel=pan)
-            mesh = _heatmap(ax, sub[f"p_{q}"], sub[f"n_undecided_{q}"])
+            mesh = _heatmap(ax, sub[f"p_{q}"], sub[f"n_undecided_{q}"], n)
             _curves(ax, sub, labels)
             ang = float(sub.panel_angle_deg)
             head = f"θ = {ang:g}°" if np.isfinite(ang) else f"K = {ds.attrs['K']}, μ_k = e_k"
-            ax.set_title(f"{head}\n{TITLES[q]}", fontsize=9)
+            ax.set_title(f"{head}: {TITLES[q]}", fontsize=9)
             if r == nr - 1:
-                ax.set_xlabel("d")
+                ax.set_xlabel("σ")
             if c == 0:
-                ax.set_ylabel("σ")
-            if r == 0:
-                sec = ax.secondary_xaxis("top", functions=(lambda x: x / n, lambda x: x * n))
-                sec.set_xlabel("d / n", fontsize=8)
+                ax.set_ylabel("d / n")
+            if c == nc - 1:
+                sec = ax.secondary_yaxis("right", functions=(lambda x: x * n, lambda x: x / n))
+                sec.set_ylabel("d", fontsize=8)
             ax.grid(False)
-    fig.colorbar(mesh, ax=axes, shrink=0.8, label="success rate (black 0, white 1)")
+    fig.colorbar(mesh, ax=axes, shrink=min(0.8, 2.0 / nr), aspect=25,
+                 label="success rate (black 0, white 1)")
     handles, seen = [], set()
     for ax in axes.ravel():
         for h in ax.get_lines():
@@ -124,10 +136,11 @@ def fig_paper_lp(ds: xr.Dataset, fig_name: str):
                 handles.append(h)
     handles.append(Patch(facecolor="white", hatch="///", edgecolor="#d62728",
                          label="a trial not decided by a proof (status -1/-2)"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8,
-               frameon=False)
-    fig.suptitle(f"Paper {fig_name.replace('fig', 'Figure ')} reproduced: K = {ds.attrs['K']}, "
-                 f"n = {n}, {int(ds.attrs['trials'])} trial"
-                 f"{'s' if int(ds.attrs['trials']) != 1 else ''} per cell "
-                 f"(common noise across σ; σ = 0 decided exactly)", fontsize=10)
+    trials = int(ds.attrs["trials"])
+    title = (f"Paper {fig_name.replace('fig', 'Figure ')} reproduced: K = {ds.attrs['K']}, "
+             f"n = {n}, {trials} trial{'s' if trials != 1 else ''} per cell;\n"
+             f"{design(ds)}; σ = 0 decided exactly")
+    # the title heads the key, both above the maps (a tall figure's key stays in view)
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=8,
+               frameon=False, title=title, title_fontsize=10)
     return fig

@@ -14,7 +14,7 @@ import numpy as np
 import seaborn as sns
 import xarray as xr
 
-from shallownc.stability import OUTCOMES, outcome_counts
+from shallownc.status import OUTCOMES, outcome_counts
 from shallownc.figures import LEGEND_FONT, save, setup_style
 
 WIDTH_IN = 8.0

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import legend_under, log_ticks_at, setup_style
+from . import coincident_note, legend_under, log_ticks_at, setup_style
 
 FLOOR = 1e-15  # |gap| below this is machine precision for values ~ 1: drawn at the floor
 FLOOR_LABEL = f"below {FLOOR:g} (float64 rounding): drawn at {FLOOR:g}"
@@ -82,7 +82,7 @@ def fig_sweep(ds):
     """
     setup_style()
     df = _sweep_frame(ds)
-    fig, axes = plt.subplots(2, 2, figsize=(10.4, 8.6), layout="constrained", sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(8.2, 8.4), layout="constrained", sharex=True)
     axes = axes.ravel()
     kw = dict(data=df, x="ratio", hue="K, n", style="model", markers=True, dashes=True)
     sns.lineplot(y="closed_value", ax=axes[0], legend=False, **kw)
@@ -96,17 +96,21 @@ def fig_sweep(ds):
         ax.set_ylabel(lab)
         note = _collapsed_note(df, col)
         if note:
-            ax.set_title(note, fontsize=10)
+            ax.set_title(note, fontsize=9)
     sns.lineplot(y="feature_norm", ax=axes[3], **kw)
     axes[3].scatter(df["ratio"], df["feature_norm_closed"], marker="x", color="k", s=20,
                     label="closed form ||H||_F", zorder=3)
     axes[3].set_ylabel("||H||_F of the best numerical minimizer")
+    for ax, col in ((axes[0], "closed_value"), (axes[3], "feature_norm")):
+        note = coincident_note(df, "ratio", col, ["K, n", "model"])  # hidden series named
+        if note:
+            ax.set_title(note, fontsize=9, wrap=True)
     for ax in axes:
         ax.set_xscale("log")
         ax.axvline(1.0, color="grey", ls=":", lw=1)
     log_ticks_at(axes[0].xaxis, df["ratio"])
     for ax in axes[2:]:
-        ax.set_xlabel("λ_W λ_H / UPFM zero-solution threshold (dotted: 1)")
+        ax.set_xlabel("λ_W λ_H / UPFM threshold (dotted: 1)")
     handles, labels = axes[3].get_legend_handles_labels()
     axes[3].get_legend().remove()
     for ax in axes[:3]:

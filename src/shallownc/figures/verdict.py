@@ -22,7 +22,8 @@ _MARK = {V.REACHED: "o", V.STALLED: "x", V.VERDICT_UNDECIDED: "v", V.NO_LP_PROOF
          V.STILL_MOVING: "<",
          V.DIVERGED: "*", V.UNRESOLVED: "D", V.NOT_APPLICABLE: ".", V.ZERO_SOLUTION: "8"}
 WIDTH_IN = 8.0       # panel column width: <= hygiene.MAX_WIDTH_PX at figures.DPI with labels
-LOG_PAD = 0.1        # decades of padding beyond the data on a log y axis
+LOG_PAD = 0.1        # decades of padding beyond the data on a log y axis, at least
+LOG_PAD_SHARE = 0.06  # ... this share of the data's span in decades (markers stay whole)
 TOL_REACH = 0.4      # decades: a tolerance line this close to the data widens the limits
 
 
@@ -49,7 +50,8 @@ def _log_limits(ax, values, ref: float | None = None, ref_label: str = "tol/F*")
             side = "below" if r < lo else "above"
             handle = plt.Line2D([], [], ls="", label=f"{ref_label} = {ref:.2g}\n({side} the "
                                 "axis range)")
-    ax.set_ylim(10 ** (lo - LOG_PAD), 10 ** (hi + LOG_PAD))
+    pad = max(LOG_PAD, LOG_PAD_SHARE * (hi - lo))
+    ax.set_ylim(10 ** (lo - pad), 10 ** (hi + pad))
     if hi - lo < 1:  # less than a decade: plain labels on the minor ticks too
         fmt = FuncFormatter(lambda t, _pos: f"{t:.3g}")
         ax.yaxis.set_major_formatter(fmt)
@@ -180,12 +182,23 @@ def _patterns_ax(ax, ds):
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
 
 
+def _setting(ds, key: str) -> str:
+    """A training setting as text: the global attribute, else the range of the per-run
+    coordinate (io.write_netcdf drops a global attribute that a coordinate contradicts)."""
+    if key in ds.attrs:
+        return f"{ds.attrs[key]:g}"
+    if key in ds.coords:
+        v = np.unique(np.asarray(ds[key].values, float))
+        return f"{v[0]:g}" if v.size == 1 else f"{v.min():g}–{v.max():g}"
+    return "?"
+
+
 def _recipe(ds):
     a = ds.attrs
     lr = (f"lr {a['lr']:g}" if "lr" in a else
           "lr " + str(a.get("lr_rule", "per run")).split(";")[0].replace(" of each run's", ""))
-    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, "
-            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, {lr} "
+    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={_setting(ds, 'lambda_W')}, "
+            f"λ_H={_setting(ds, 'lambda_H')},\nwidth {a.get('width')}, {lr} "
             f"({a.get('lr_schedule')}), batch "
             f"{'full' if int(a.get('batch_size', -1)) < 0 else a.get('batch_size')}, "
             f"{a.get('epochs')} epochs, {a.get('dtype')}")
@@ -214,7 +227,8 @@ def plot_gaps(ds: xr.Dataset, path):
         ax.set_ylabel("(F_net − F*) / F*")
     axes[-1, 0].set_xlabel("epoch")
     handles = axes[0, 0].get_legend_handles_labels()[0]
-    handles += [ref] if ref is not None and ref not in handles else []
+    if ref is not None and ref.get_label() not in {h.get_label() for h in handles}:
+        handles.append(ref)  # (one entry per label: every panel draws its own tol line)
     axes[0, 0].legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5),
                       frameon=False)
     return save(fig, path)
@@ -249,6 +263,7 @@ def plot_variants(ds: xr.Dataset, path):
                            label=f"σ={s:g}" if i == 0 else None)
         _log_limits(ax, ds[var].values)
         ax.set_ylabel(lab)
+    axes[-1].set_xlim(-0.6, len(names) - 0.4)  # the first and last variant's points whole
     axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     axes[-1].set_xticks(x, names, rotation=30, ha="right")
     return save(fig, path)

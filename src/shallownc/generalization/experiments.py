@@ -235,7 +235,6 @@ def run_theory(exp: dict, base_seed: int, opts: F.SolverOptions | None = None,
     ds = SW.sweep(g, fn, THEORY_VARIABLES, trials_per_job=g.trials,
                   coords={"class": (np.arange(2), {})})
     ds = _theory_coords(_to_snr_axes(ds, exp, g), exp)
-    ds["seed"] = ds.seed.copy(data=ds.seed.values.astype(str).astype(object))
     ds["bound_meanfield"] = _bound_meanfield(exp)
     ds.attrs = _theory_attrs(exp)
     ds = ds[[*_THEORY_VARS, *_CLASS_VARS, "seed", "bound_meanfield", "snr_data"]]

@@ -373,7 +373,7 @@ def _result(spec, data, state, device, timing) -> TrainResult:
     nc1_in = np.asarray([M.nc1(data.X if data.X.ndim == 2 else data.X[r],
                                data.y if data.y.ndim == 1 else data.y[r], data.K)
                          for r in range(R)])
-    coords = {"run": np.arange(R), "seed": ("run", np.asarray([str(s) for s in spec.seeds])),
+    coords = {"run": np.arange(R), "seed": ("run", np.asarray([int(s) for s in spec.seeds], np.uint64)),
               "lambda_W": ("run", spec.per_run("lambda_W")),
               "lambda_H": ("run", spec.per_run("lambda_H")),
               "lr": ("run", spec.per_run("lr")), "init_scale": ("run", spec.per_run("init_scale"))}
