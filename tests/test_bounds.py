@@ -410,7 +410,7 @@ def test_paper_figure_dataset_and_drawing(tmp_path):
     class-1 rate and P(all); one column per angle; every applicable curve in the legend)."""
     from shallownc import phase
     from shallownc import sweep as SW
-    from shallownc.figures import paper_lp
+    from shallownc.paper import plot_lp as paper_lp
 
     block = {"geometry": "angle", "K": 2, "n": 8, "mean_norm": 1.0, "angle_deg": [90, 0],
              "d": {"start": 8, "step": 2, "count": 5}, "sigma": {"start": 0.0, "step": 0.3,

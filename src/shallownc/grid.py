@@ -3,7 +3,7 @@
 A *grid* is a set of cells (d, sigma) with ``trials`` independent data sets each, over one
 data source (a Gaussian mixture, or the real digits subsampled and projected). Every science
 module that sweeps such a grid (``shallownc.phase``, the paper figures of
-``shallownc.figures.paper_lp``) builds its :class:`Grid` here and hands per-cell functions to
+``shallownc.paper.plot_lp``) builds its :class:`Grid` here and hands per-cell functions to
 :func:`shallownc.sweep.sweep`.
 
 Seeds (the only place they are derived): :meth:`Grid.seed` hashes (base seed, the cell's

@@ -118,7 +118,7 @@ def _generalization(config: dict) -> int:
 
 
 def _paper_training(config: dict) -> tuple[int, int]:
-    from . import paper_training as PT
+    from .paper import training as PT
 
     p = config["paper"]
     f3, f6 = p["fig3"], p["fig6"]

@@ -1,6 +1,6 @@
 # Stage 8b (paper_training.smk): the constants and input functions of its rules.
-from shallownc import paper_figures as _paper_figures
-from shallownc import paper_training as _paper_training
+from shallownc.paper import table as _paper_table
+from shallownc.paper import training as _paper_training
 from shallownc.class_sizes import dimension
 
 PAPER = config["paper"]
@@ -12,7 +12,7 @@ PAPER_FIG6_D1 = _paper_training.fig6_widths(
     PAPER["fig6"],
     10 * (PAPER["fig6"]["n_per_class"] or _paper_training.DIGITS_MIN_CLASS),
 )
-PAPER_FIGS = ["fig3", "fig4", "fig5", "fig6", "theorem6", "theorem78"]
+PAPER_FIGS = list(_paper_table.TRAINING_KEYS)
 
 
 def paper_fig3_parts(wildcards):

@@ -35,10 +35,10 @@ import logging
 import numpy as np
 import xarray as xr
 
-from . import data as D
-from . import upfm
-from .normalization import NORMALIZATION
-from .training.recipe import train_kwargs as recipe_kwargs
+from .. import data as D
+from .. import upfm
+from ..normalization import NORMALIZATION
+from ..training.recipe import train_kwargs as recipe_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int,
 
 
 def _lp_status(X, y, solver_cfg: dict) -> int:
-    from . import feasibility as F
+    from .. import feasibility as F
 
     nc, _ = F.solve_classes(X, y, F.SolverOptions.from_config(solver_cfg), separability=False)
     return F.all_classes_status([v.status for v in nc])
@@ -117,7 +117,7 @@ def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims)
 def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
                device: str, checkpoint_dir) -> xr.Dataset:
     """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
-    from . import training
+    from .. import training
 
     n, sigmas, T = int(fig_cfg["n"]), [float(s) for s in fig_cfg["sigma"]], int(fig_cfg["trials"])
     Xs, ys, seeds, lp = [], [], [], []
@@ -181,7 +181,7 @@ def fig6_widths(fig_cfg: dict, N: int) -> list[int]:
 def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_cfg: dict,
                 device: str, checkpoint_dir) -> xr.Dataset:
     """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations)."""
-    from . import training
+    from .. import training
 
     X, y = digits_balanced(fig_cfg["n_per_class"] or None,
                            D.paper_digits_seed(base_seed))
