@@ -1,7 +1,7 @@
 # shallownc — when does neural collapse happen in shallow ReLU networks?
 # Reproduction and extension of Hong & Ling, arXiv 2409.01832. Read as a table of contents:
 # every stage has its own rule file under workflow/rules/, every rule a thin script over the
-# installed package src/shallownc/. README.md explains how to run it.
+# installed package src/shallownc/. README.md explains how to run it (details: docs/guide.md).
 
 from snakemake.utils import min_version
 
@@ -13,7 +13,7 @@ min_version("9.0")
 
 # config.yaml is the default. --configfile files (merged in order) and --config values are
 # layered on it, unless they say `base: schema` (complete configs: the presets), which replaces
-# it (README "Overrides"; shallownc.config.layered). --config takes dotted keys
+# it (docs/guide.md "Overrides"; shallownc.config.layered). --config takes dotted keys
 # (training.dynamics.train.lr=0.1) and typed nested values.
 if not workflow.config_settings.configfiles:
     # a YAML syntax error: one line naming the file and the line (Snakemake's names neither)

@@ -108,7 +108,8 @@ def main(argv=None) -> int:
         tot_s = tot_ours = 0.0
         for k in classes:
             st, ts = scipy_class(H, y, k, args.scipy_time_limit)
-            agree = "agree" if st == nc[k].name else "DIFFER"
+            agree = ("agree" if st == nc[k].name else "DIFFER" if st in ("feasible", "infeasible")
+                     else "scipy: no verdict")
             print(f"  class {k}: scipy linprog {ts.s:7.1f} s -> {st:10s} | ours "
                   f"{nc[k].solve_time:6.2f} s -> {nc[k].name} ({nc[k].method}) {agree}")
             tot_s += ts.s

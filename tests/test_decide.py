@@ -7,7 +7,7 @@ from shallownc import cli
 from shallownc import data as D
 from shallownc import decide as DC
 from shallownc import feasibility as F
-from shallownc import io, upfm
+from shallownc import io, upfm, upfm_imbalanced
 
 
 def _npz(tmp_path, X, y, name="d.npz"):
@@ -151,3 +151,21 @@ def test_undecided_verdict_gives_exit_status_1(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(F, "solve_classes", undecided)
     assert cli.main(["decide", str(_npz(tmp_path, X, y))]) == 1
     assert "NOT every verdict is a proof" in capsys.readouterr().out
+
+
+def test_imbalanced_classes_margins_and_vanishing_minority(tmp_path):
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((13, 30)), np.repeat([0, 1, 2], [6, 6, 1])   # N = 13 <= d
+    K, N = 3, 13
+    # lambda_W lambda_H between the thresholds (K-1) n_k / (K N^2) of the minority (n = 1)
+    # and the majority (n = 6): the minority's features vanish, the others collapse
+    thr = upfm_imbalanced.class_thresholds("ce", K, [6, 6, 1])
+    lam = float(np.sqrt(np.sqrt(thr[2] * thr[0])))
+    text, dec = DC.run(_npz(tmp_path, X, y), lam, lam, tmp_path / "o.nc")
+    cf = upfm_imbalanced.closed_form("ce", "upfm", K, [6, 6, 1], lam, lam)
+    assert dec.upfm_value == pytest.approx(cf.value, rel=1e-12)
+    assert list(dec.margins > 0) == [True, True, False]
+    assert "vanish at the minimizer for label(s) 2" in text
+    assert "collapsed to their class means (margin t_k > 0): label(s) 0, 1" in text
+    ds = io.read_netcdf(tmp_path / "o.nc")
+    np.testing.assert_allclose(ds["upfm_margin"].values, cf.scales)

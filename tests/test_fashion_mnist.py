@@ -88,3 +88,23 @@ def test_installed_fashion_mnist_has_the_documented_shape():
     assert X.shape == (784, 10000)
     np.testing.assert_array_equal(np.bincount(y), [1000] * 10)
     assert X.min() == 0.0 and X.max() == 1.0
+
+
+def test_balanced_unit_and_the_figure6_data_source(tmp_path):
+    from shallownc.paper import training as PT
+
+    rng = np.random.default_rng(4)
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 3)
+    _write_set(tmp_path, rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8), labels)
+    X, y = FM.balanced_unit(tmp_path, 2, seed=1)
+    assert X.shape == (784, 20) and list(np.bincount(y)) == [2] * 10
+    np.testing.assert_allclose(np.linalg.norm(X, axis=0), 1.0)
+    X2, y2 = PT.real_balanced("fashion_mnist", 2, 1, tmp_path)
+    np.testing.assert_array_equal(X2, X)
+    with pytest.raises(ValueError, match="n_per_class must be in 1..3"):
+        FM.balanced_unit(tmp_path, 4, seed=1)
+    with pytest.raises(ValueError, match="data.fashion_mnist.path"):
+        PT.real_balanced("fashion_mnist", 2, 1, None)
+    fig6 = C.validate({"paper": {"fig6": {"data": "fashion_mnist", "n_per_class": 500}}})
+    assert PT.fig6_N(fig6["paper"]["fig6"]) == 5000
+    assert PT.fig6_N(C.validate({})["paper"]["fig6"]) == 1740      # default: digits

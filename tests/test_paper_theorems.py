@@ -69,8 +69,8 @@ def test_theorem78_dataset_and_agreement():
 
 def test_theorem6_dataset_toy():
     c = config.validate({"paper": {"theorem6": {"d1_over_N": [0.5, 3.0], "trials": 2,
-                                                "mc_samples": 2000, "gaussian": {"n": 8}},
-                                   "fig6": {"n_per_class": 4}}})
+                                                "mc_samples": 2000, "gaussian": {"n": 8},
+                                                "real_data": {"digits": 4}}}})
     ds = T.run_theorem6(c["paper"]["theorem6"], c["paper"]["fig6"], 5, c["solver"])
     assert list(ds.data.values) == ["digits", "gaussian"]
     assert list(ds.N.values) == [40, 16]

@@ -32,8 +32,10 @@ def test_estimates_from_earlier_benchmarks_else_declared_runtime(tmp_path, monke
                                                          (120.0, "declared")]
     text = "\n".join(P.describe(p))
     assert "planned: 3 jobs (solve 2, train 1)" in text
-    assert "estimated: 1 min 20 s on 2 core(s)" in text               # (20 + 20 + 120) / 2
-    assert "2 job(s) timed from earlier runs' benchmarks, 1 from the runtime" in text
+    assert "estimated: about 1 min 20 s on 2 core(s)" in text         # (20 + 20 + 120) / 2
+    assert "2 job(s) timed from earlier runs' benchmarks, 1 at the runtime" in text
+    first = "\n".join(P.describe(P.plan(jobs[2:3], cores=1)))        # no earlier timings
+    assert "estimated: at most 2 min 00 s on 1 core(s): the runtime each rule declares" in first
 
 
 def test_status_counts_done_jobs_scales_the_eta_and_shows_job_progress(tmp_path):

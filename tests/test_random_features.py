@@ -70,3 +70,13 @@ def test_settings_from_config(schema_dir):
     with pytest.raises(C.ConfigError, match="geometry"):
         C.validate({"bounds": {"random_features": {"a": {"geometry": "x", "K": 2, "n": 3,
                     "d": 2, "sigma": 1, "d1_over_N": [1, 2], "trials": 1}}}}, schema_dir)
+
+
+@pytest.mark.parametrize("m, n, r", [(30, 50, 30), (50, 30, 30), (40, 40, 17), (60, 45, 0)])
+def test_gram_rank_matches_the_svd_rank(m, n, r):
+    rng = np.random.default_rng(m + n + r)
+    H = rng.standard_normal((m, r)) @ rng.standard_normal((r, n)) if r else np.zeros((m, n))
+    assert rf.gram_rank(H) == np.linalg.matrix_rank(H) == r
+    F1 = np.maximum(rng.standard_normal((m, 5)) @ rng.standard_normal((5, n)), 0)
+    F1[:, 1] = F1[:, 0]                        # a repeated sample: never full column rank
+    assert rf.gram_rank(F1) == np.linalg.matrix_rank(F1)

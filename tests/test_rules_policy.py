@@ -98,7 +98,7 @@ def test_every_rule_declares_its_resources():
 
 def test_training_rules_declare_gpu():
     """Without `gpu`, SLURM never gives a training job a GPU and `--resources gpu=N` cannot
-    keep concurrent training jobs from piling onto one GPU (README, multi-GPU)."""
+    keep concurrent training jobs from piling onto one GPU (docs/guide.md, multi-GPU)."""
     bad = [v for v in violations() if "gpu" in v]
     assert not bad, "\n".join(bad)
 
@@ -169,15 +169,15 @@ def test_logs_and_benchmarks_live_in_the_results_folder():
 
 
 def test_stage_numbers_agree_between_snakefile_rule_files_and_readme():
-    """Issue 20 item 8: the Snakefile's `# N. ...` include comments, each rule file's first line
-    `# Stage N` and the README's stage table give every rule file the same stage number; every
-    stage's constants and input functions live in workflow/rules/inputs/<stage>.smk (included
+    """Issue 20 item 8: the Snakefile's `# N. ...` include comments, each rule file's first
+    line `# Stage N` and the stage table of docs/guide.md give every rule file the same stage
+    number; every stage's constants and input functions live in workflow/rules/inputs/<stage>.smk (included
     by that rule file alone), not in common.smk."""
     snake = (ROOT / "Snakefile").read_text()
     included = re.findall(r"^# (\d+[a-z]?)\. .*\ninclude: \"workflow/rules/(\w+)\.smk\"", snake,
                           re.M)
     assert len(included) >= 10, included
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "guide.md").read_text()  # the stage table (README -> guide)
     rows = {f: num for num, cells in re.findall(r"^\| (\d+) [^|]+\| ([^|]+)\|", readme, re.M)
             for f in re.findall(r"(\w+)\.smk`(?: \((\d+[a-z])\))?", cells) for f in [f[0]]}
     bad = []

@@ -650,7 +650,7 @@ def load(path: str | Path, schema_dir: str | Path | None = None) -> dict:
 
 
 # ---- layering: config files, overrides and the default config.yaml -----------------------------
-# A run's config (README "Overrides"): the --configfile files merged in the order given, then the
+# A run's config (docs/guide.md "Overrides"): the --configfile files merged in the order given, then the
 # --config overrides, merged as Snakemake merges them (mappings key by key, any other value
 # replaced). Unless the result says `base: schema` (the presets do) or config.yaml is itself one
 # of the files, it is layered on config.yaml: an override file holding `seed: 3` is config.yaml

@@ -11,8 +11,12 @@ every class k (docs/science.md §4; paper Theorem 3, LP (2.12)):
 * the rank of X and of X_k: d >= N with rank X = N makes every class LP feasible
   (Theorem 3(b)); d < n with 1 not in range(X_k^T) makes class k infeasible (Theorem 3(c));
 * optionally, for given lambda_W, lambda_H, the optimum F* of the unconstrained positive
-  feature model (paper Theorem 2(a), CE, reports/upfm.md D§2; balanced classes only): the
-  value every collapsed global minimizer attains.
+  feature model with these class sizes (CE; balanced: paper Theorem 2(a), reports/upfm.md D§2;
+  imbalanced: reports/imbalance.md (I1)-(I4), shallownc.upfm_imbalanced): the value every
+  collapsed global minimizer attains, each class's margin t_k, and which classes' features
+  vanish at the minimizer (lambda_W lambda_H >= (K-1) n_k / (K N^2), (I4): the smallest
+  classes first). With every class LP feasible, the classes whose features do not vanish
+  collapse to their class means (paper Theorem 3 with these sizes).
 
 Inputs (:func:`read_data`): ``.npz`` with ``X`` (N x d, one row per sample, the usual ML
 layout) and ``y`` (N integer labels); ``.csv`` (one row per sample, the integer label in the last
@@ -54,7 +58,8 @@ class Decision:
     class_rank: np.ndarray        # rank of X_k
     nc: list                      # feasibility.Verdict of each class LP
     sep: list                     # feasibility.Verdict of each separability LP
-    upfm_value: float | None      # F* of the UPFM (Theorem 2(a)) or None
+    upfm_value: float | None      # F* of the UPFM (Theorem 2(a); (I3) with class sizes)
+    margins: np.ndarray | None    # per class t_k of the UPFM minimizer ((I3)); 0 = vanished
     seconds: float
     source: str
 
@@ -189,15 +194,15 @@ def read_data(path) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------------------ deciding
 
-def upfm_optimum(counts: np.ndarray, lambda_W: float, lambda_H: float) -> float | None:
-    """F* of the CE UPFM (paper Theorem 2(a); shallownc.upfm.closed_form), balanced classes
-    only (None otherwise: the imbalanced optimum is issue 21's)."""
-    from . import upfm
+def upfm_optimum(counts: np.ndarray, lambda_W: float, lambda_H: float):
+    """(F*, per-class margins t_k) of the CE UPFM with these class sizes
+    (shallownc.upfm_imbalanced.closed_form, reports/imbalance.md (I1)-(I4); for equal sizes
+    paper Theorem 2(a), equal to shallownc.upfm.closed_form)."""
+    from . import upfm_imbalanced as UI
 
-    if np.unique(counts).size != 1:
-        return None
-    return upfm.closed_form("ce", "upfm", len(counts), int(counts[0]), float(lambda_W),
-                            float(lambda_H)).value
+    cf = UI.closed_form("ce", "upfm", len(counts), [int(c) for c in counts], float(lambda_W),
+                        float(lambda_H))
+    return cf.value, np.asarray(cf.scales, dtype=np.float64)
 
 
 def decide(X: np.ndarray, y: np.ndarray, opts: F.SolverOptions, lambda_W: float | None = None,
@@ -211,11 +216,11 @@ def decide(X: np.ndarray, y: np.ndarray, opts: F.SolverOptions, lambda_W: float 
     nc, sep = F.solve_classes(X, yk, opts, separability=True)
     rank = int(np.linalg.matrix_rank(X))
     class_rank = np.array([np.linalg.matrix_rank(X[:, yk == k]) for k in range(len(labels))])
-    F_star = None
+    F_star = margins = None
     if lambda_W is not None and lambda_H is not None:
-        F_star = upfm_optimum(counts, lambda_W, lambda_H)
+        F_star, margins = upfm_optimum(counts, lambda_W, lambda_H)
     return Decision(labels, counts, X.shape[1], X.shape[0], rank, class_rank, nc, sep, F_star,
-                    time.perf_counter() - t0, source)
+                    margins, time.perf_counter() - t0, source)
 
 
 def _cell(v) -> str:
@@ -251,8 +256,17 @@ def table(dec: Decision) -> str:
     if dec.d >= dec.N and dec.rank == dec.N:
         out.append(f"d >= N and rank X = N: every class LP is feasible (paper Theorem 3(b))")
     if dec.upfm_value is not None:
-        out.append(f"UPFM optimum F* = {dec.upfm_value:.10g} (CE, paper Theorem 2(a)): the "
-                   "objective of every collapsed global minimizer")
+        out.append(f"UPFM optimum F* = {dec.upfm_value:.10g} (CE; paper Theorem 2(a), class "
+                   "sizes: reports/imbalance.md (I3)): the objective of every collapsed "
+                   "global minimizer")
+        gone = [str(lab) for lab, t in zip(dec.labels, dec.margins) if t <= 0]
+        if gone:
+            out.append(f"features vanish at the minimizer for label(s) {', '.join(gone)} "
+                       "(lambda_W lambda_H >= (K-1) n_k / (K N^2), reports/imbalance.md (I4))")
+        if st == F.FEASIBLE:
+            keep = [str(lab) for lab, t in zip(dec.labels, dec.margins) if t > 0]
+            out.append(f"collapsed to their class means (margin t_k > 0): label(s) "
+                       f"{', '.join(keep) or 'none'}")
     out.append(f"{'every verdict is a proof' if dec.all_proofs else 'NOT every verdict is a proof'}"
                f" ({dec.seconds:.1f} s)")
     return "\n".join(out)
@@ -302,8 +316,13 @@ def to_dataset(dec: Decision, lambda_W=None, lambda_H=None) -> xr.Dataset:
     ds["nc_all_status"] = ((), np.int8(dec.nc_all), {"long_name": "NC verdict: feasible iff "
                            "every class LP is (paper Theorem 3)", **F.STATUS_ATTRS})
     if dec.upfm_value is not None:
-        ds["upfm_value"] = ((), dec.upfm_value, {"long_name": "optimum F* of the CE UPFM, paper "
-                                                 "Theorem 2(a), objective (2.1)", "units": "1"})
+        ds["upfm_value"] = ((), dec.upfm_value, {"long_name": "optimum F* of the CE UPFM with "
+                                                 "these class sizes (paper Theorem 2(a); "
+                                                 "reports/imbalance.md (I3)), objective (2.1)",
+                                                 "units": "1"})
+        ds["upfm_margin"] = ("class", dec.margins, {"long_name": "margin t_k of the UPFM "
+                             "minimizer, 0 where the class's features vanish "
+                             "(reports/imbalance.md (I3)-(I4))", "units": "1"})
     ds.attrs.update({"title": "shallownc decide: class-LP verdicts of a user data set",
                      "source_file": dec.source, "N": dec.N, "d": dec.d, "K": dec.K,
                      "all_verdicts_proofs": int(dec.all_proofs), "seconds": dec.seconds,
@@ -329,8 +348,6 @@ def run(path, lambda_W=None, lambda_H=None, output=None) -> tuple[str, Decision]
     X, y = read_data(path)
     dec = decide(X, y, solver_options(), lambda_W, lambda_H, source=str(path))
     text = table(dec)
-    if lambda_W is not None and dec.upfm_value is None:
-        text += "\nUPFM optimum not shown: classes are imbalanced (closed form is for balanced)"
     if output:
         from . import io
 

@@ -1,7 +1,7 @@
 """Device choice for torch jobs: one GPU per concurrent job, else CPU.
 
 Snakemake does not set CUDA_VISIBLE_DEVICES for local jobs (docs/conventions.md), so concurrent
-training jobs on a multi-GPU workstation would all land on GPU 0. Policy (README, "Running on a
+training jobs on a multi-GPU workstation would all land on GPU 0. Policy (docs/guide.md, "Running on a
 cluster"):
 
 - Snakemake limits how many GPU jobs run at once: rules that train declare ``gpu=1`` and the

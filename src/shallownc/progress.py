@@ -126,10 +126,18 @@ def describe(p: Plan) -> list[str]:
     longest = max(p.jobs, key=lambda j: j.estimate_s, default=None)
     rules = ", ".join(f"{r} {len(v)}" for r, v in sorted(by_rule.items(),
                                                          key=lambda kv: -len(kv[1])))
+    declared = len(p.jobs) - bench
+    if bench == 0:
+        est = (f"at most {_fmt(total / p.cores)} on {p.cores} core(s): the runtime each rule "
+               f"declares (an upper bound; no timings of earlier runs in this results folder "
+               f"yet); the run ETA below corrects itself as jobs finish")
+    else:
+        est = (f"about {_fmt(total / p.cores)} on {p.cores} core(s) ({bench} job(s) timed "
+               f"from earlier runs' benchmarks" + (f", {declared} at the runtime their rule "
+                                                   f"declares, an upper bound" if declared
+                                                   else "") + ")")
     lines = [f"[shallownc] planned: {len(p.jobs)} jobs ({rules})",
-             f"[shallownc] estimated: {_fmt(total / p.cores)} on {p.cores} core(s) "
-             f"({_fmt(total)} of job time; {bench} job(s) timed from earlier runs' benchmarks, "
-             f"{len(p.jobs) - bench} from the runtime their rule declares, an upper bound)"]
+             f"[shallownc] estimated: {est}"]
     if longest is not None and longest.estimate_s >= 3600:
         lines.append(f"[shallownc] longest job: {longest.label}, {_fmt(longest.estimate_s)} "
                      f"({longest.basis})")

@@ -126,7 +126,7 @@ def _paper_training(config: dict) -> tuple[int, int]:
     N3 = 2 * f3["n"]
     steps = _steps(len(d3) * len(f3["sigma"]) * f3["trials"], f3["epochs"], N3,
                    f3["batch_size"])
-    N6 = 10 * (f6["n_per_class"] or PT.DIGITS_MIN_CLASS)
+    N6 = PT.fig6_N(f6)
     d1 = PT.fig6_widths(f6, N6)
     steps += _steps(len(d1) * f6["trials"], f6["epochs"], N6, f6["batch_size"])
     return len(d3) + len(d1), steps

@@ -8,7 +8,8 @@ with logged(snakemake) as log:
     solver = snakemake.params.solver
     seed = int(snakemake.params.seed)
     if snakemake.wildcards.fig == "theorem6":
-        ds = paper_theorems.run_theorem6(cfg, snakemake.params.fig6, seed, solver)
+        ds = paper_theorems.run_theorem6(cfg, snakemake.params.fig6, seed, solver,
+                                         snakemake.config["data"]["fashion_mnist"]["path"])
         log.info("lambda_min corrected %s, lemma9 %s; thresholds %s; observed full rank %s, "
                  "NC %s", ds.lambda_min_corrected.values, ds.lambda_min_lemma9.values,
                  ds.threshold_corrected.values, ds.observed_full_rank_d1.values,

@@ -16,7 +16,8 @@ with logged(snakemake) as log:
                  checkpoint_dir)
         ds = paper_training.run_fig6_d1(snakemake.params.fig, train, int(snakemake.wildcards.d1),
                                 int(snakemake.params.seed), snakemake.params.solver, device,
-                                checkpoint_dir)
+                                checkpoint_dir,
+                                fashion_path=snakemake.config["data"]["fashion_mnist"]["path"])
     io.write_netcdf(ds, snakemake.output[0], snakemake.config)
     log.info("training wall %.1f s; final NC1 median %.3g", ds.attrs["wall_s"],
              float(ds["final_nc1"].median()))

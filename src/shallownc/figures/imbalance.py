@@ -55,7 +55,15 @@ def fig_phase(ds):
     for ax, (title, p) in zip(axes, cols):
         im = ax.pcolormesh(np.arange(x.size + 1), np.arange(s.size + 1), p.values.T,
                            cmap="gray", vmin=0, vmax=1)
-        ax.set_xticks(np.arange(x.size) + 0.5, [f"{v:g}" for v in x])
+        labels = [f"{v:g}" for v in x]
+        if ds.attrs["x_axis"] == "ratio":
+            # Theorem 3(b') (d >= N: every LP feasible) and the kinematic comparison (I11, all
+            # classes, 1 - delta), both derived with the class sizes, under the tick
+            for i in range(x.size):
+                marks = ("b'" if int(ds.d[i]) >= int(ds.N[i]) else "") + \
+                    (" k" if int(ds.d[i]) >= int(ds.d_min_kin_all[i]) else "")
+                labels[i] += "\n" + (marks.strip() or "-")
+        ax.set_xticks(np.arange(x.size) + 0.5, labels)
         ax.set_yticks(np.arange(s.size) + 0.5, [f"{v:g}" for v in s])
         ax.set_xlabel("imbalance ratio r = n_A/n_B" if ds.attrs["x_axis"] == "ratio"
                       else "d / n_A")
@@ -72,30 +80,33 @@ def fig_phase(ds):
             dn = ds.d.values / n_A
 
             def xpos(dv):
-                return np.interp(dv / n_A, dn, np.arange(dn.size) + 0.5)
-            ax.axvline(xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
-            ax.axvline(xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
-            ax.axvline(xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
+                """Column position of d = dv (linear between column centres); outside the
+                plotted d range a line would be misplaced at the edge: NaN (not drawn)."""
+                v = dv / n_A
+                if v < dn[0] or v > dn[-1]:
+                    return np.nan
+                return np.interp(v, dn, np.arange(dn.size) + 0.5)
+            _vline(ax, xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
+            _vline(ax, xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
+            _vline(ax, xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
                        label="kinematic, all classes (I11)")
             if "d_half_major" in ds and not title.startswith("all"):
                 key = "major" if "majority" in title else "minor"
-                ax.axvline(xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
+                _vline(ax, xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
                            label="pure-noise 50% point of this LP (I10)")
                 legend_under(ax, ncol=1)
-        if ds.attrs["x_axis"] == "ratio":
-            # per column: Theorem 3(b') (d >= N: every LP feasible) and the kinematic comparison
-            # (I11, all classes, 1 - delta) -- both derived with the class sizes
-            for i in range(x.size):
-                marks = ("b'" if int(ds.d[i]) >= int(ds.N[i]) else "") + \
-                    (" k" if int(ds.d[i]) >= int(ds.d_min_kin_all[i]) else "")
-                if marks:
-                    ax.text(i + 0.5, s.size + 0.05, marks.strip(), ha="center", va="bottom",
-                            color="C2", fontsize=9, clip_on=False)
+        if "verdict" in ds and title.startswith("all"):
+            from ..status import REACHED
+            reached = (ds.verdict == REACHED).sum("trial").values
+            for (i, j), r in np.ndenumerate(reached):
+                ax.text(i + 0.5, j + 0.5, f"{int(r)}/{ds.sizes['trial']}", ha="center",
+                        va="center", color="C2", fontsize=9, fontweight="bold")
     fig.colorbar(im, ax=axes, shrink=0.8, label="fraction feasible (decided trials)")
     if ds.attrs["x_axis"] == "ratio":
-        fig.supxlabel("above a column: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible); "
-                      "k = kinematic comparison (I11) certifies all LPs at 1 - delta",
-                      fontsize=9)
+        fig.supxlabel("under a tick: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible); "
+                      "k = kinematic comparison (I11) certifies all LPs at 1 - delta"
+                      + ("; green n/T: trained nets reaching the imbalanced F*" if "verdict"
+                         in ds else ""), fontsize=9)
     fixed = (f"d/n_A = {ds.attrs['fixed_d_over_n']:g}" if ds.attrs["x_axis"] == "ratio"
              else f"r = {ds.attrs['fixed_ratio']:g}")
     fig.suptitle(f"{ds.attrs['panel']}: {ds.attrs['geometry']}, K = {K} (k_A = {k_A}), "
@@ -147,8 +158,14 @@ def _factor_axis(ax, f):
     """Log x axis with plain tick labels at the swept lambda factors."""
     ax.set_xscale("log")
     shown, last = [], -np.inf
-    for v in f:        # label a tick only if it is >= 20% beyond the last labelled one
-        shown.append(f"{v:g}" if np.log(v) - last >= np.log(1.2) else "")
+    for v in f:        # label a tick only if it is >= 35% beyond the last labelled one
+        shown.append(f"{v:g}" if np.log(v) - last >= np.log(1.35) else "")
         last = np.log(v) if shown[-1] else last
     ax.set_xticks(f, shown)
     ax.minorticks_off()
+
+
+def _vline(ax, pos, **kw):
+    """axvline at ``pos`` unless it is NaN (outside the plotted range: no line, no legend)."""
+    if np.isfinite(pos):
+        ax.axvline(pos, **kw)

@@ -133,7 +133,7 @@ def plot_regularization(ds: xr.Dataset, path):
     (2 x 2 panels); variants whose curves coincide are named in the legend."""
     setup_style()
     ds = ds.sel(epoch=ds.epoch[ds.epoch >= 1])
-    fig, axes = plt.subplots(2, 2, figsize=(10.2, 7.8), sharex=True, layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(8.2, 7.8), sharex=True, layout="constrained")
     axes = axes.ravel()
     colors = sns.color_palette("deep", len(ds.variant))
     plotted = ("nc1", "nc2_of", "loss", "test_error")
@@ -160,5 +160,5 @@ def plot_regularization(ds: xr.Dataset, path):
     legend_below(fig, axes[:1], ncol=1)
     lp = {1: "feasible", 0: "infeasible", -1: "undecided"}.get(int(ds.lp_status), "undecided")
     fig.suptitle(f"Regularizers, two-layer net, d={ds.attrs['d']} σ={ds.attrs['sigma']} "
-                 f"(class LP {lp}); lines: median over seeds, bands: min-max")
+                 f"(class LP {lp});\nlines: median over seeds, bands: min-max")
     return save(fig, path)

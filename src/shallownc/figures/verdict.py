@@ -182,12 +182,23 @@ def _patterns_ax(ax, ds):
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
 
 
+def _setting(ds, key: str) -> str:
+    """A training setting as text: the global attribute, else the range of the per-run
+    coordinate (io.write_netcdf drops a global attribute that a coordinate contradicts)."""
+    if key in ds.attrs:
+        return f"{ds.attrs[key]:g}"
+    if key in ds.coords:
+        v = np.unique(np.asarray(ds[key].values, float))
+        return f"{v[0]:g}" if v.size == 1 else f"{v.min():g}–{v.max():g}"
+    return "?"
+
+
 def _recipe(ds):
     a = ds.attrs
     lr = (f"lr {a['lr']:g}" if "lr" in a else
           "lr " + str(a.get("lr_rule", "per run")).split(";")[0].replace(" of each run's", ""))
-    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={a.get('lambda_W'):g}, "
-            f"λ_H={a.get('lambda_H'):g},\nwidth {a.get('width')}, {lr} "
+    return (f"{a.get('loss')}/{a.get('reg')}, λ_W={_setting(ds, 'lambda_W')}, "
+            f"λ_H={_setting(ds, 'lambda_H')},\nwidth {a.get('width')}, {lr} "
             f"({a.get('lr_schedule')}), batch "
             f"{'full' if int(a.get('batch_size', -1)) < 0 else a.get('batch_size')}, "
             f"{a.get('epochs')} epochs, {a.get('dtype')}")

@@ -147,11 +147,13 @@ def plot_fig45(path_nc: str, path_png: str):
 
 
 def plot_fig6(path_nc: str, path_png: str):
-    """Paper Figure 6: three-layer, frozen first layer, digits; metrics vs epoch per d1."""
+    """Paper Figure 6: three-layer, frozen first layer, real data (Fashion-MNIST as in the
+    paper, or digits); metrics vs epoch per d1."""
     ds = io.read_netcdf(path_nc, required_vars=TRAJ_REQUIRED + ["feature_rank"])
     N = int(ds.attrs["N"])
-    title = (f"Reproduces paper Figure 6 with scikit-learn digits (all 10 classes, balanced to "
-             f"{N // 10} per class, N = {N}; Fashion-MNIST cannot be downloaded here), "
-             f"first layer frozen W1 ~ N(0, 1/d1)")
+    name = {"fashion_mnist": "Fashion-MNIST (the paper's data)"}.get(
+        ds.attrs.get("data_source"), "scikit-learn digits (the paper: Fashion-MNIST)")
+    title = (f"Reproduces paper Figure 6 with {name}, all 10 classes, {N // 10} per class, "
+             f"N = {N}; first layer frozen W1 ~ N(0, 1/d1)")
     return _traj_panels(ds, "d1", lambda d1: f"d1 = {int(d1)} ({int(d1) / N:g} N)", title,
                         path_png, guide=False)

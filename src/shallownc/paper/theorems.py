@@ -3,8 +3,9 @@
 * Theorem 6 (reports/paper.md T6): for a data set with unit-norm columns, lambda_min of H_inf
   (shallownc.paper.kernels, three versions), ||X||, the width threshold ||X||^4/lambda_min^2 N log N,
   and the observed rank and class-LP verdicts of relu(W1^T X) over d1 (W1 Gaussian; the random
-  features and their verified LP verdicts are shallownc.random_features'). Data: the Figure 6
-  digits (shallownc.paper.training.digits_balanced) and a K = 2 Gaussian mixture.
+  features and their verified LP verdicts are shallownc.random_features'). Data: the real data
+  sets of ``theorem6.real_data`` (digits and/or Fashion-MNIST, prepared as Figure 6's:
+  shallownc.paper.training.real_balanced) and a K = 2 Gaussian mixture.
 * Theorems 7-8 (T78): the lower bound (2.28) on the test error of every NC solution, K = 2,
   mu_1 = -mu_2, s = sigma/||mu||,
       err >= 1 - Phi( A^{-1/2} ),
@@ -73,7 +74,7 @@ def observe_widths(X: np.ndarray, y: np.ndarray, widths, trials: int, base_seed:
         for t in range(trials):
             H = RF.features(X, int(d1), D.cell_seed(base_seed, t, purpose="theorem6_W1",
                                                      data=name, d1=int(d1)))
-            rank[i, t] = np.linalg.matrix_rank(H)
+            rank[i, t] = RF.gram_rank(H)
             status[i, t] = F.all_classes_status([v.status for v in RF.solve_features(H, y, opts)])
         log.info("theorem 6 %s d1=%d: full rank %d/%d, NC %d/%d", name, d1,
                  int((rank[i] == X.shape[1]).sum()), trials, int((status[i] == 1).sum()), trials)
@@ -86,15 +87,17 @@ def first_width(widths, p: np.ndarray, level: float = 0.5) -> float:
     return float(widths[ok[0]]) if ok.size else float("nan")
 
 
-def run_theorem6(cfg: dict, fig6_cfg: dict, base_seed: int, solver_cfg: dict) -> xr.Dataset:
-    """Theorem 6 panel data for the digits of Figure 6 and the Gaussian set (module docstring)."""
-    from .training import digits_balanced
+def run_theorem6(cfg: dict, fig6_cfg: dict, base_seed: int, solver_cfg: dict,
+                 fashion_path=None) -> xr.Dataset:
+    """Theorem 6 panel data for the real data sets ``cfg["real_data"]`` (prepared as Figure
+    6's; ``fashion_path`` = data.fashion_mnist.path) and the Gaussian set (module docstring)."""
+    from .training import data_seed, real_balanced
 
-    Xd, yd = digits_balanced(fig6_cfg["n_per_class"] or None,
-                             D.paper_digits_seed(base_seed))
+    sets = {name: real_balanced(name, n, data_seed(base_seed, name), fashion_path)
+            for name, n in cfg["real_data"].items()}
     g = cfg["gaussian"]
     Xg, yg, _ = gaussian_unit_data(g["n"], dimension(g["d_over_n"], g["n"]), g["sigma"], base_seed)
-    sets = {"digits": (Xd, yd), "gaussian": (Xg, yg)}
+    sets["gaussian"] = (Xg, yg)
     ratios = np.asarray(sorted(cfg["d1_over_N"]), float)
     T = int(cfg["trials"])
     per = {}
@@ -121,7 +124,8 @@ def _theorem6_dataset(per: dict, ratios, T: int, cfg: dict) -> xr.Dataset:
     data["width"] = (("data", "d1_over_N"), np.stack([per[n][0] for n in names]),
                      {"description": "first-layer width d1 = round(d1_over_N N)", "units": "1"})
     data["feature_rank"] = (("data", "d1_over_N", "trial"), np.stack([per[n][1] for n in names]),
-                            {"description": "numerical rank of relu(W1^T X)", "units": "1"})
+                            {"description": "numerical rank of relu(W1^T X) "
+                             "(random_features.gram_rank)", "units": "1"})
     data["nc_all_status"] = (("data", "d1_over_N", "trial"),
                              np.stack([per[n][2] for n in names]),
                              {"description": "verified all-class LP verdict on relu(W1^T X) "

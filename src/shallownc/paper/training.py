@@ -16,10 +16,10 @@ The paper's lambdas reach :mod:`shallownc.training` through
   Theorem 6) is frozen: the trainer's ``arch="three_layer", freeze_first=True`` (same code path
   as the Gaussian data; the trainer computes relu(W1^T X) once and trains the two upper
   layers on it). The rank and the class-LP verdict of relu(W1^T X) are taken from the trained
-  net's W1. Data: scikit-learn's 8x8 digits, all ten
-  classes, every class subsampled (without replacement, seeded) to the smallest class count
-  (174, so N = 1740), pixels standardized, then every image scaled to unit norm (Theorem 6's
-  ||x_i|| = 1).
+  net's W1. Data (``paper.fig6.data``): Fashion-MNIST as in the paper (presets; 500 per class,
+  N = 5000) or scikit-learn's 8x8 digits (the default: 174 per class, N = 1740), all ten
+  classes, every class subsampled (without replacement, seeded), pixels standardized, then
+  every image scaled to unit norm (Theorem 6's ||x_i|| = 1).
 
 Metrics along epochs come from the trainer (shallownc.metrics): ours (NC1 (3.2), Tr ratio,
 orthogonal-frame NC2, Papyan NC3) and, when the installed trainer records them, the paper's
@@ -173,18 +173,56 @@ def digits_balanced(n_per_class: int | None, seed: int):
     return Xs / nrm, ys
 
 
+#: per-class count of Fashion-MNIST's training split (shallownc.fashion_mnist)
+FASHION_PER_CLASS = 6000
+SMALLEST_CLASS = {"digits": DIGITS_MIN_CLASS, "fashion_mnist": FASHION_PER_CLASS}
+DATA_TEXT = {
+    "digits": "scikit-learn 8x8 digits, all 10 classes, each subsampled to {n} per class "
+              "(seeded), pixels standardized, images unit norm",
+    "fashion_mnist": "Fashion-MNIST training split (the paper's data; IDX files of Debian's "
+                     "dataset-fashion-mnist), all 10 classes, each subsampled to {n} per class "
+                     "(seeded), pixels standardized over the split, images unit norm"}
+
+
+def data_seed(base_seed: int, source: str) -> int:
+    """Seed of the per-class subsample of a real data set (data.paper_real_data_seed)."""
+    return D.paper_real_data_seed(base_seed, source)
+
+
+def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
+    """The balanced, unit-norm real data of Figure 6 / Theorem 6 (module docstring):
+    ``source`` digits or fashion_mnist, ``n_per_class`` 0 = the smallest class count."""
+    if source == "digits":
+        return digits_balanced(n_per_class or None, seed)
+    if source != "fashion_mnist":
+        raise ValueError(f"unknown real data set {source!r}; use digits or fashion_mnist")
+    if fashion_path is None:
+        raise ValueError("Fashion-MNIST needs its folder (config key data.fashion_mnist.path)")
+    from .. import fashion_mnist as FM
+
+    return FM.balanced_unit(fashion_path, n_per_class or FASHION_PER_CLASS, seed)
+
+
+def fig6_N(fig_cfg: dict) -> int:
+    """N = 10 n of Figure 6 (n_per_class, or the smallest class count of its data set)."""
+    return 10 * (fig_cfg["n_per_class"] or SMALLEST_CLASS[fig_cfg["data"]])
+
+
 def fig6_widths(fig_cfg: dict, N: int) -> list[int]:
     """First-layer widths d1 = round(r N) for r in ``d1_over_N`` (paper: N/2 ... 4N)."""
     return sorted({max(1, int(round(r * N))) for r in fig_cfg["d1_over_N"]})
 
 
 def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_cfg: dict,
-                device: str, checkpoint_dir) -> xr.Dataset:
-    """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations)."""
+                device: str, checkpoint_dir, fashion_path=None) -> xr.Dataset:
+    """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations);
+    ``fashion_path`` = data.fashion_mnist.path when fig_cfg["data"] is fashion_mnist."""
+    from .. import random_features as RF
     from .. import training
 
-    X, y = digits_balanced(fig_cfg["n_per_class"] or None,
-                           D.paper_digits_seed(base_seed))
+    source = fig_cfg["data"]
+    X, y = real_balanced(source, fig_cfg["n_per_class"], data_seed(base_seed, source),
+                         fashion_path)
     K, N = 10, X.shape[1]
     T = int(fig_cfg["trials"])
     seeds = [D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31
@@ -196,7 +234,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     lp, ranks = [], []
     for t in range(T):
         X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features
-        ranks.append(int(np.linalg.matrix_rank(X1)))
+        ranks.append(RF.gram_rank(X1))
         lp.append(_lp_status(X1, y, solver_cfg) if fig_cfg["lp_check"] else -1)
     traj = _keep_traj(res.trajectory).rename(run="trial")
     traj = traj.assign_coords(trial=np.arange(T))
@@ -206,7 +244,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                                 "units": "1"}),
              "feature_rank": (("trial",), np.asarray(ranks),
                               {"description": "numerical rank of relu(W1^T X) (N = full rank, "
-                               "paper Theorem 6)", "units": "1"})}
+                               "paper Theorem 6; random_features.gram_rank)", "units": "1"})}
     extra.update(_upfm_gap_vars(res.objective, K, N // K, train_cfg, ("trial",)))
     ds = traj.assign(extra).expand_dims(d1=[int(d1)])
     ds = ds.assign_coords(d1_over_N=("d1", [d1 / N]))
@@ -215,9 +253,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     ds.attrs = _recipe_attrs(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
                              fig_cfg["batch_size"], N)
     ds.attrs.update({"figure": "paper Figure 6", "K": K, "N": N, "n": N // K,
-                     "data": "scikit-learn 8x8 digits, all 10 classes, each subsampled to the "
-                             "smallest class count, pixels standardized, images unit norm "
-                             "(Fashion-MNIST of the paper cannot be downloaded here)",
+                     "data": DATA_TEXT[source].format(n=N // K), "data_source": source,
                      "architecture": "three-layer, first layer W1 ~ N(0, 1/d1) frozen: the "
                                      "trainable layers see relu(W1^T X)",
                      "wall_s": float(res.wall_s), "steps_per_s": float(res.steps_per_s)})
