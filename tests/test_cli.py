@@ -154,7 +154,7 @@ def test_run_of_a_paper_target_without_its_block_says_so_in_one_line(tmp_path):
 
 def test_paper_table_names_the_targets_of_the_rule_files():
     """Every target of the table is a rule (or one the LP helper's paper_lp.smk adds)."""
-    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").rglob("*.smk"))
     declared = set(re.findall(r"PAPER_FIGS = \[([^\]]*)\]", rules)[0].replace('"', "")
                    .replace(" ", "").split(","))
     lp_figs = {"fig1", "fig2"}  # workflow/rules/paper_lp.smk (helper grid)
