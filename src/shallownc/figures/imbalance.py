@@ -80,14 +80,19 @@ def fig_phase(ds):
             dn = ds.d.values / n_A
 
             def xpos(dv):
-                return np.interp(dv / n_A, dn, np.arange(dn.size) + 0.5)
-            ax.axvline(xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
-            ax.axvline(xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
-            ax.axvline(xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
+                """Column position of d = dv (linear between column centres); outside the
+                plotted d range a line would be misplaced at the edge: NaN (not drawn)."""
+                v = dv / n_A
+                if v < dn[0] or v > dn[-1]:
+                    return np.nan
+                return np.interp(v, dn, np.arange(dn.size) + 0.5)
+            _vline(ax, xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
+            _vline(ax, xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
+            _vline(ax, xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
                        label="kinematic, all classes (I11)")
             if "d_half_major" in ds and not title.startswith("all"):
                 key = "major" if "majority" in title else "minor"
-                ax.axvline(xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
+                _vline(ax, xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
                            label="pure-noise 50% point of this LP (I10)")
                 legend_under(ax, ncol=1)
         if "verdict" in ds and title.startswith("all"):
@@ -158,3 +163,9 @@ def _factor_axis(ax, f):
         last = np.log(v) if shown[-1] else last
     ax.set_xticks(f, shown)
     ax.minorticks_off()
+
+
+def _vline(ax, pos, **kw):
+    """axvline at ``pos`` unless it is NaN (outside the plotted range: no line, no legend)."""
+    if np.isfinite(pos):
+        ax.axvline(pos, **kw)
