@@ -96,8 +96,9 @@ FIGURES: tuple[PaperItem, ...] = (
               "NC1, NC2_H, NC2_W, NC3 vs epoch at sigma=1.42, one line per d",
               "fig5", "metrics (3.2)-(3.3)"),
     PaperItem("fig6", "Figure 6",
-              "three-layer net, first layer frozen Gaussian, real K=10 data (digits here, "
-              "Fashion-MNIST in the paper), d1 in {N/2, N, 2N, 4N}: NC metrics vs epoch",
+              "three-layer net, first layer frozen Gaussian, real K=10 data (Fashion-MNIST "
+              "as in the paper in the presets, N = 5000; digits by default), d1 in "
+              "{N/2, N, 2N, 4N}: NC metrics vs epoch",
               "fig6", "Theorem 6"),
 )
 

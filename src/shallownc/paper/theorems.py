@@ -74,7 +74,7 @@ def observe_widths(X: np.ndarray, y: np.ndarray, widths, trials: int, base_seed:
         for t in range(trials):
             H = RF.features(X, int(d1), D.cell_seed(base_seed, t, purpose="theorem6_W1",
                                                      data=name, d1=int(d1)))
-            rank[i, t] = RF.gram_rank(H)
+            rank[i, t] = RF.numerical_rank(H)
             status[i, t] = F.all_classes_status([v.status for v in RF.solve_features(H, y, opts)])
         log.info("theorem 6 %s d1=%d: full rank %d/%d, NC %d/%d", name, d1,
                  int((rank[i] == X.shape[1]).sum()), trials, int((status[i] == 1).sum()), trials)
@@ -125,7 +125,7 @@ def _theorem6_dataset(per: dict, ratios, T: int, cfg: dict) -> xr.Dataset:
                      {"description": "first-layer width d1 = round(d1_over_N N)", "units": "1"})
     data["feature_rank"] = (("data", "d1_over_N", "trial"), np.stack([per[n][1] for n in names]),
                             {"description": "numerical rank of relu(W1^T X) "
-                             "(random_features.gram_rank)", "units": "1"})
+                             "(random_features.numerical_rank)", "units": "1"})
     data["nc_all_status"] = (("data", "d1_over_N", "trial"),
                              np.stack([per[n][2] for n in names]),
                              {"description": "verified all-class LP verdict on relu(W1^T X) "

@@ -234,7 +234,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     lp, ranks = [], []
     for t in range(T):
         X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features
-        ranks.append(RF.gram_rank(X1))
+        ranks.append(RF.numerical_rank(X1))
         lp.append(_lp_status(X1, y, solver_cfg) if fig_cfg["lp_check"] else -1)
     traj = _keep_traj(res.trajectory).rename(run="trial")
     traj = traj.assign_coords(trial=np.arange(T))
@@ -244,7 +244,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                                 "units": "1"}),
              "feature_rank": (("trial",), np.asarray(ranks),
                               {"description": "numerical rank of relu(W1^T X) (N = full rank, "
-                               "paper Theorem 6; random_features.gram_rank)", "units": "1"})}
+                               "paper Theorem 6; random_features.numerical_rank)", "units": "1"})}
     extra.update(_upfm_gap_vars(res.objective, K, N // K, train_cfg, ("trial",)))
     ds = traj.assign(extra).expand_dims(d1=[int(d1)])
     ds = ds.assign_coords(d1_over_N=("d1", [d1 / N]))

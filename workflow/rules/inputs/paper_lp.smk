@@ -9,17 +9,13 @@ PAPER_LP_TARGETS = _paper_table.targets(RESULTS, REPORTS, PAPER_LP)
 
 def paper_lp_block(fig):
     if fig not in PAPER_LP:
-        raise ValueError(
-            f"paper.{fig} is not configured; run with --configfile presets/paper.yaml"
-        )
+        raise ValueError(_paper_figures.missing_blocks([fig], config))
     return PAPER_LP[fig]
 
 
 def paper_lp_missing(wildcards):
     """Input of the fig1/fig2 target when that figure is not configured: a clear error."""
-    raise ValueError(
-        "paper.fig1/fig2 not configured; run with --configfile presets/paper.yaml"
-    )
+    raise ValueError(_paper_figures.missing_blocks(["fig1", "fig2"], config))
 
 
 def paper_lp_figure_targets(fig):
