@@ -21,7 +21,7 @@ a grid is chunked into jobs.
   coordinates of the data of d' > d. A class LP feasible at d is then feasible at d' (pad w
   with zeros) and one infeasible at d' is infeasible at d (the same Farkas multipliers), so
   its verdict is monotone in d and a bisection over d decides a (sigma, trial) row
-  (shallownc.phase.decide_nested). One job then covers every d of a block of trials
+  (shallownc.paper.lp.decide_nested). One job then covers every d of a block of trials
   (named ``t{t0}-{t1}``).
 * the digits grid: (source, classes, n, d); a sigma > 0 adds noise from seed + 1.
 """

@@ -57,6 +57,7 @@ def _steps(runs: int, epochs: int, N: int, batch_size: int | None) -> int:
 
 def _feasibility(config: dict) -> tuple[int, int, int]:
     from . import phase
+    from .paper import lp as paper_lp
 
     jobs = lps = entries = 0
     per_job = config["feasibility"]["trials_per_job"]
@@ -69,7 +70,7 @@ def _feasibility(config: dict) -> tuple[int, int, int]:
         if not block:
             continue
         classes = 1 if block["classes"] == "first" else block["K"]
-        for g in phase.paper_grids(fig, block).values():
+        for g in paper_lp.paper_grids(fig, block).values():
             jobs += len(g.jobs(block["trials_per_job"]))
             lps += len(g.d) * len(g.sigma) * g.trials * classes
             entries = max(entries, max(g.d) * g.K * g.n)

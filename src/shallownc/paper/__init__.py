@@ -1,5 +1,6 @@
 """The paper's own figures and theorems (Hong & Ling, arXiv 2409.01832), in one place.
 
+* :mod:`.lp` — Figures 1-2: verified class LPs on the paper's (d, sigma) grids;
 * :mod:`.table` — the table of the paper's figures and theorems: what each shows, the
   Snakemake target that reproduces it and its output paths (rule files and the CLI read them
   from here);

@@ -1,9 +1,9 @@
 # Stage 8a (paper_lp.smk): the constants and input functions of its rules.
-from shallownc import phase
+from shallownc.paper import lp as _paper_lp
 from shallownc.paper import table as _paper_table
 
 PAPER_LP = {f: config["paper"][f] for f in _paper_table.LP_KEYS if f in config["paper"]}
-PAPER_LP_GRIDS = {f: phase.paper_grids(f, b) for f, b in PAPER_LP.items()}
+PAPER_LP_GRIDS = {f: _paper_lp.paper_grids(f, b) for f, b in PAPER_LP.items()}
 PAPER_LP_TARGETS = _paper_table.targets(RESULTS, REPORTS, PAPER_LP)
 
 
@@ -43,7 +43,7 @@ def paper_lp_grid_params(wildcards):
 
 
 def paper_lp_classes(wildcards):
-    return list(phase.paper_classes(paper_lp_block(wildcards.fig)))
+    return list(_paper_lp.paper_classes(paper_lp_block(wildcards.fig)))
 
 
 def paper_lp_settings(wildcards):
