@@ -97,7 +97,7 @@ def test_run_dry_run_plans_the_tiny_config(tmp_path):
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout + res.stderr, re.M))
     per_cell = ("solve_feasibility", "paper_lp_job", "train_theory", "train_experiment",
                 "verdict_grid", "verdict_variant", "generalization_theory",
-                "generalization_trained")
+                "generalization_trained", "imbalance_phase")
     planned = sum(int(counts.get(r, 0)) for r in per_cell)
     assert planned == worksize.estimate(C.validate(cfg))["default target"].jobs > 0
 
