@@ -8,6 +8,7 @@
 * :mod:`.theorems` and :mod:`.kernels` — the Theorem 6 and Theorems 7-8 panels;
 * :mod:`.plot_lp`, :mod:`.plot_training`, :mod:`.plot_theorems` — their drawings.
 
-The verified class LPs of Figures 1-2 run on the feasibility engine (shallownc.phase,
-shallownc.feasibility) and the theory curves of their panels come from shallownc.bounds.
+:mod:`.lp` runs on the verified LP engine (shallownc.feasibility) and the grid model
+(shallownc.grid); the theory curves of its panels come from shallownc.bounds
+(paper_panel_curves, paper_figure_dataset).
 """
