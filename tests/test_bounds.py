@@ -8,6 +8,7 @@ import xarray as xr
 from scipy import stats
 
 from shallownc import bounds as B
+from shallownc.paper import lp as paper_lp
 from shallownc import config as C
 from shallownc import data as D
 from shallownc import feasibility as F
@@ -410,15 +411,15 @@ def test_paper_figure_dataset_and_drawing(tmp_path):
     class-1 rate and P(all); one column per angle; every applicable curve in the legend)."""
     from shallownc import phase
     from shallownc import sweep as SW
-    from shallownc.figures import paper_lp
+    from shallownc.paper import plot_lp
 
     block = {"geometry": "angle", "K": 2, "n": 8, "mean_norm": 1.0, "angle_deg": [90, 0],
              "d": {"start": 8, "step": 2, "count": 5}, "sigma": {"start": 0.0, "step": 0.3,
                                                              "count": 3},
              "trials": 2, "trials_per_job": 2, "classes": "all", "search": "bisect_d",
              "level": 0.95, "delta": 0.05, "drawn_red_C": [0.399, None], "prediction_starts": 2}
-    grids = phase.paper_grids("fig1", block)
-    panels = {name: SW.combine([phase.paper_run_job(g, j, 1, F.SolverOptions(), (0, 1))
+    grids = paper_lp.paper_grids("fig1", block)
+    panels = {name: SW.combine([paper_lp.paper_run_job(g, j, 1, F.SolverOptions(), (0, 1))
                                 for j in g.jobs(2)], phase.GRID_ATTRS)
               for name, g in grids.items()}
     ds = B.paper_figure_dataset(panels, grids, block)
@@ -426,7 +427,7 @@ def test_paper_figure_dataset_and_drawing(tmp_path):
     assert ds.score_capture.dims == ("panel", "quantity", "curve")
     assert set(ds.quantity.values) == {"class1", "all"}
     assert all("description" in ds[v].attrs for v in ds.data_vars)
-    fig = paper_lp.fig_paper_lp(ds, "fig1")
+    fig = plot_lp.fig_paper_lp(ds, "fig1")
     heat = [ax for ax in fig.axes if ax.get_title()]
     assert len(heat) == 4
     # the paper's orientation: sigma along x, d/n growing downwards; one row per angle

@@ -706,7 +706,7 @@ def paper_figure_dataset(panels: dict, grids: dict, block: dict) -> xr.Dataset:
     """One paper figure (Figures 1-2): the panels' verdicts, every curve, and the curve scores
     against the class-1 rate (the paper's quantity) and P(all classes) (when solved).
 
-    ``panels``: panel name -> combined verdict Dataset (phase.paper_run_job parts);
+    ``panels``: panel name -> combined verdict Dataset (paper.lp.paper_run_job parts);
     ``grids``: panel name -> Grid; ``block``: the validated ``paper.figN`` config.
     """
     names = list(panels)

@@ -1,9 +1,8 @@
 # Stage 8b — the paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
-# shallownc.paper_training, shallownc.paper_theorems, shallownc.kernels; reports/paper.md.
+# shallownc.paper (training, theorems, kernels); reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
 # fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
-# Jobs (rule paper_train_job): Figure 3 one per d (all sigma values batched), Figure 6 one
-# per d1; rule paper_combine joins a figure's jobs; Figures 4-5 select
+# Jobs: Figure 3 one per d (all sigma values batched), Figure 6 one per d1; Figures 4-5 select
 # sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
 
 
@@ -11,42 +10,65 @@
 include: "inputs/paper_training.smk"
 
 
-rule paper_train_job:
+rule paper_fig3_job:
     output:
-        f"{RESULTS}/paper/{{figure}}/{{job}}.nc",
+        _paper_table.fig3_part(RESULTS),
     log:
-        log_path("paper/{figure}_{job}.log"),
+        log_path(_paper_table.log("fig3_d{d}.log")),
     benchmark:
-        bench_path("paper/{figure}_{job}.tsv")
+        bench_path(_paper_table.log("fig3_d{d}.tsv"))
     wildcard_constraints:
-        figure="fig3|fig6",
-        job=r"d[0-9]+|d1_[0-9]+",
+        d=r"[0-9]+",
     conda:
         CONDA_ENV
     threads: PAPER["train"]["threads"]
     resources:
-        mem_mb=paper_job_mem_mb,
+        mem_mb=4000,
         runtime=1440,
         gpu=PAPER["train"]["gpus_per_job"],
     params:
-        fig=paper_job_figure,
+        fig=canonical({k: v for k, v in PAPER["fig3"].items() if k != "d_over_n"}),
         train=PAPER_TRAIN,
         solver=SOLVER,
         seed=config["seed"],
-        code=code_version("../scripts/paper_train.py"),
+        code=code_version("../scripts/paper_train_fig3.py"),
     script:
-        "../scripts/paper_train.py"
+        "../scripts/paper_train_fig3.py"
 
 
-rule paper_combine:
-    input:
-        paper_parts,
+rule paper_fig6_job:
     output:
-        f"{RESULTS}/paper/{{figure}}.nc",
+        _paper_table.fig6_part(RESULTS),
     log:
-        log_path("paper/{figure}.combine.log"),
+        log_path(_paper_table.log("fig6_d1_{d1}.log")),
+    benchmark:
+        bench_path(_paper_table.log("fig6_d1_{d1}.tsv"))
     wildcard_constraints:
-        figure="fig3|fig6",
+        d1=r"[0-9]+",
+    conda:
+        CONDA_ENV
+    threads: PAPER["train"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=1440,
+        gpu=PAPER["train"]["gpus_per_job"],
+    params:
+        fig=canonical({k: v for k, v in PAPER["fig6"].items() if k != "d1_over_N"}),
+        train=PAPER_TRAIN,
+        solver=SOLVER,
+        seed=config["seed"],
+        code=code_version("../scripts/paper_train_fig6.py"),
+    script:
+        "../scripts/paper_train_fig6.py"
+
+
+rule paper_combine_fig3:
+    input:
+        paper_fig3_parts,
+    output:
+        _paper_table.result(RESULTS, "fig3"),
+    log:
+        log_path(_paper_table.log("fig3.combine.log")),
     localrule: True
     conda:
         CONDA_ENV
@@ -55,19 +77,40 @@ rule paper_combine:
         mem_mb=2000,
         runtime=10,
     params:
-        dim=paper_job_dim,
-        code=code_version("../scripts/paper_combine.py"),
+        dim="d",
+        code=code_version("../scripts/paper_combine_fig3.py"),
     script:
-        "../scripts/paper_combine.py"
+        "../scripts/paper_combine_fig3.py"
+
+
+rule paper_combine_fig6:
+    input:
+        paper_fig6_parts,
+    output:
+        _paper_table.result(RESULTS, "fig6"),
+    log:
+        log_path(_paper_table.log("fig6.combine.log")),
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        dim="d1",
+        code=code_version("../scripts/paper_combine_fig6.py"),
+    script:
+        "../scripts/paper_combine_fig6.py"
 
 
 rule paper_fig45:
     input:
-        f"{RESULTS}/paper/fig3.nc",
+        rules.paper_combine_fig3.output[0],
     output:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     log:
-        log_path("paper/{fig}.select.log"),
+        log_path(_paper_table.log("{fig}.select.log")),
     wildcard_constraints:
         fig="fig4|fig5",
     localrule: True
@@ -87,11 +130,11 @@ rule paper_fig45:
 
 rule paper_theorem:
     output:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     log:
-        log_path("paper/{fig}.log"),
+        log_path(_paper_table.log("{fig}.log")),
     benchmark:
-        bench_path("paper/{fig}.tsv")
+        bench_path(_paper_table.log("{fig}.tsv"))
     wildcard_constraints:
         fig="theorem6|theorem78",
     conda:
@@ -112,13 +155,13 @@ rule paper_theorem:
 
 rule paper_figure:
     input:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     output:
         report(
-            f"{REPORTS}/figures/paper/{{fig}}.png",
+            _paper_table.figure(REPORTS),
             caption="../report/paper_figure.rst",
             category="Paper figures",
-            labels=_paper_figures.report_labels_of,
+            labels=_paper_table.report_labels_of,
         ),
     log:
         log_path("figures/paper_{fig}.log"),
@@ -144,14 +187,12 @@ for _fig in PAPER_FIGS:
         name:
             _fig
         input:
-            f"{RESULTS}/paper/{_fig}.nc",
-            f"{REPORTS}/figures/paper/{_fig}.png",
+            _paper_table.targets(RESULTS, REPORTS, [_fig]),
         localrule: True
 
 
 rule paper:
     input:
-        expand(f"{RESULTS}/paper/{{fig}}.nc", fig=PAPER_FIGS),
-        expand(rules.paper_figure.output[0], fig=PAPER_FIGS),
+        _paper_table.targets(RESULTS, REPORTS, PAPER_FIGS),
         PAPER_LP_TARGETS,
     localrule: True

@@ -1,12 +1,13 @@
 """Combine the jobs of one paper LP figure, add every curve and its scores: <results>/paper/figN.nc."""
 from shallownc import bounds, io, phase
+from shallownc.paper import lp as paper_lp
 from shallownc import sweep as SW
 from shallownc.smk import logged
 
 with logged(snakemake) as log:
     fig = snakemake.wildcards.fig
     block = snakemake.params.block
-    grids = phase.paper_grids(fig, block)
+    grids = paper_lp.paper_grids(fig, block)
     panels = {}
     for name in grids:
         files = [p for p in snakemake.input if f"/{fig}/{name}/" in p]

@@ -36,21 +36,19 @@ def _heat(ax, da: xr.DataArray, title: str, fmt: str, cmap: str):
     ax.set_xlabel("σ")
     ax.set_ylabel("d/n")
     ax.set_title(title)
+    ax.grid(False)
     ax.invert_yaxis()
 
 
 def plot_sharpness_map(study: xr.Dataset, path):
-    """lambda_max (median over LP-feasible trials) and eta* = 2/lambda_max per cell, with the
-    learning rate the study used (median) beside eta*."""
+    """lambda_max (median over LP-feasible trials) and eta* = 2/lambda_max per cell."""
     setup_style()
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 9.5), layout="constrained")
     lam = _cell_median(study["lambda_max"])
     _heat(axes[0], lam, "sharpness λ_max at the collapsed minimizer (median over trials)",
           ".3g", "rocket_r")
     eta = _cell_median(study["eta_star"])
-    lr = _cell_median(study["lr_used"]) if "lr_used" in study else None
-    _heat(axes[1], eta, "largest stable GD step η* = 2/λ_max" +
-          ("" if lr is None else f" (study lr = {study.attrs.get('lr_rule', '')})"), ".3g",
+    _heat(axes[1], eta, "largest stable GD step η* = 2/λ_max (median over trials)", ".3g",
           "mako")
     return save(fig, path)
 

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.patches import Patch, Rectangle
 
-from . import setup_style
+from ..figures import setup_style
 
 STYLE = {
     "paper_red_drawn": {"color": "#d62728", "linestyle": "-", "linewidth": 2.2},
