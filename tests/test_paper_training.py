@@ -1,4 +1,4 @@
-"""Tests of the paper's training figures (shallownc.paper_training, figures.paper_training) and
+"""Tests of the paper's training figures (shallownc.paper.training, paper.plot_training) and
 of the Snakemake targets fig3 ... fig6, theorem6, theorem78, paper at toy size."""
 import os
 import subprocess
@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 
 from shallownc import config
-from shallownc import paper_training as P
-from shallownc.figures import paper_training as FP
+from shallownc.paper import training as P
+from shallownc.paper import plot_training as FP
 
 ROOT = Path(__file__).resolve().parents[1]
 

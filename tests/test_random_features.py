@@ -73,10 +73,10 @@ def test_settings_from_config(schema_dir):
 
 
 @pytest.mark.parametrize("m, n, r", [(30, 50, 30), (50, 30, 30), (40, 40, 17), (60, 45, 0)])
-def test_gram_rank_matches_the_svd_rank(m, n, r):
+def test_numerical_rank_matches_the_svd_rank(m, n, r):
     rng = np.random.default_rng(m + n + r)
     H = rng.standard_normal((m, r)) @ rng.standard_normal((r, n)) if r else np.zeros((m, n))
-    assert rf.gram_rank(H) == np.linalg.matrix_rank(H) == r
+    assert rf.numerical_rank(H) == np.linalg.matrix_rank(H) == r
     F1 = np.maximum(rng.standard_normal((m, 5)) @ rng.standard_normal((5, n)), 0)
     F1[:, 1] = F1[:, 0]                        # a repeated sample: never full column rank
-    assert rf.gram_rank(F1) == np.linalg.matrix_rank(F1)
+    assert rf.numerical_rank(F1) == np.linalg.matrix_rank(F1)

@@ -197,3 +197,18 @@ def test_ce_ufm_closed_form_is_balanced_only():
     assert a.value == U.closed_form("mse", "upfm", 2, [5, 3], 1e-3, 1e-3).value
     with pytest.raises(ValueError, match="k_B >= 2"):
         UI.ufm_minority_collapse_threshold(10, 2, 1, 1)
+
+
+def test_mse_ufm_with_sizes_equals_upfm_numerically():
+    """I§3: bias-free MSE, free features: L-BFGS-B on the UFM reaches the same F* as the UPFM
+    closed form under imbalance (singular-value thresholding of Y, singular values sqrt(n_k))."""
+    sizes = np.array([7, 3, 1])
+    thr = UI.class_thresholds("mse", 3, sizes)
+    lam = float(np.sqrt(0.5 * (thr[1] + thr[2])))          # the n = 1 class vanishes
+    cf = U.closed_form("mse", "ufm", 3, sizes, lam, lam)
+    assert cf.vanished.tolist() == [False, False, True]
+    y = UI.labels(sizes)
+    rng = np.random.default_rng(2)
+    best = min(U.solve_one(y, 3, lam, lam, "mse", "ufm", rng, U.SolverSettings(width=6)).value
+               for _ in range(3))
+    assert abs(best - cf.value) <= 1e-10 * cf.value

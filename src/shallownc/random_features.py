@@ -71,24 +71,31 @@ def features(X: np.ndarray, d1: int, seed: int) -> np.ndarray:
     return np.maximum(W1 @ X, 0.0)
 
 
-def gram_rank(H: np.ndarray) -> int:
-    """Numerical rank of H (m x n) from the eigenvalues of its smaller Gram matrix (H H^T or
-    H^T H): the number of eigenvalues above max(m, n) eps lambda_max, i.e. singular values above
-    sqrt(max(m, n) eps) sigma_max (~1e-6 sigma_max at m = 2e4). The eigenvalues of the Gram are
-    accurate to about eps lambda_max (Weyl), so this level is the one it resolves; singular
-    values between it and numpy's matrix_rank level (max(m, n) eps sigma_max) count as zero
-    here. 3-4x cheaper than the SVD at the Figure 6 sizes (2500-20000 x 5000: the SVD took
-    minutes on 2 shared cores, issue 22)."""
-    from scipy.linalg import eigvalsh
+def numerical_rank(H: np.ndarray) -> int:
+    """Numerical rank of H (m x n), cheaper than numpy's SVD-based matrix_rank at the Figure 6
+    sizes (2500-20000 x 5000: the SVD took minutes on 2 shared cores, issue 22).
+
+    Nearly square H (min/max >= 0.8; there the smallest singular values of random features
+    are tiny): column-pivoted QR (Golub & Van Loan, Matrix Computations, 4th ed., §5.4.2), the
+    number of |R_ii| above max(m, n) eps |R_11|, matrix_rank's level. Otherwise the
+    eigenvalues of the smaller Gram matrix (H H^T or H^T H): the number above
+    max(m, n) eps lambda_max, i.e. singular values above sqrt(max(m, n) eps) sigma_max (the
+    Gram's eigenvalues are accurate to about eps lambda_max, Weyl, so this is the level it
+    resolves; for well-conditioned, non-square random features it gives matrix_rank's answer).
+    """
+    from scipy.linalg import eigvalsh, qr
 
     H = np.asarray(H, dtype=np.float64)
-    if not H.size:
+    m, n = H.shape
+    if not H.size or not np.any(H):
         return 0
-    G = H @ H.T if H.shape[0] <= H.shape[1] else H.T @ H
-    lam = eigvalsh(G, check_finite=False)
-    if lam[-1] <= 0:
-        return 0
-    return int((lam > max(H.shape) * np.finfo(float).eps * lam[-1]).sum())
+    tol = max(m, n) * np.finfo(float).eps
+    if min(m, n) >= 0.8 * max(m, n):
+        R = qr(H if m >= n else H.T, mode="r", pivoting=True, check_finite=False)[0]
+        d = np.abs(np.diag(R))
+        return int((d > tol * d[0]).sum())
+    lam = eigvalsh(H @ H.T if m <= n else H.T @ H, check_finite=False)
+    return int((lam > tol * lam[-1]).sum())
 
 
 def solve_features(H: np.ndarray, y: np.ndarray, opts: F.SolverOptions) -> list:

@@ -35,10 +35,10 @@ import logging
 import numpy as np
 import xarray as xr
 
-from . import data as D
-from . import upfm
-from .normalization import NORMALIZATION
-from .training.recipe import train_kwargs as recipe_kwargs
+from .. import data as D
+from .. import upfm
+from ..normalization import NORMALIZATION
+from ..training.recipe import train_kwargs as recipe_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int,
 
 
 def _lp_status(X, y, solver_cfg: dict) -> int:
-    from . import feasibility as F
+    from .. import feasibility as F
 
     nc, _ = F.solve_classes(X, y, F.SolverOptions.from_config(solver_cfg), separability=False)
     return F.all_classes_status([v.status for v in nc])
@@ -117,7 +117,7 @@ def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims)
 def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
                device: str, checkpoint_dir) -> xr.Dataset:
     """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
-    from . import training
+    from .. import training
 
     n, sigmas, T = int(fig_cfg["n"]), [float(s) for s in fig_cfg["sigma"]], int(fig_cfg["trials"])
     Xs, ys, seeds, lp = [], [], [], []
@@ -185,10 +185,8 @@ DATA_TEXT = {
 
 
 def data_seed(base_seed: int, source: str) -> int:
-    """Seed of the per-class subsample of a real data set (digits: data.paper_digits_seed)."""
-    if source == "digits":
-        return D.paper_digits_seed(base_seed)
-    return D.cell_seed(base_seed, 0, purpose=source)
+    """Seed of the per-class subsample of a real data set (data.paper_real_data_seed)."""
+    return D.paper_real_data_seed(base_seed, source)
 
 
 def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
@@ -200,7 +198,7 @@ def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
         raise ValueError(f"unknown real data set {source!r}; use digits or fashion_mnist")
     if fashion_path is None:
         raise ValueError("Fashion-MNIST needs its folder (config key data.fashion_mnist.path)")
-    from . import fashion_mnist as FM
+    from .. import fashion_mnist as FM
 
     return FM.balanced_unit(fashion_path, n_per_class or FASHION_PER_CLASS, seed)
 
@@ -219,8 +217,8 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                 device: str, checkpoint_dir, fashion_path=None) -> xr.Dataset:
     """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations);
     ``fashion_path`` = data.fashion_mnist.path when fig_cfg["data"] is fashion_mnist."""
-    from . import random_features as RF
-    from . import training
+    from .. import random_features as RF
+    from .. import training
 
     source = fig_cfg["data"]
     X, y = real_balanced(source, fig_cfg["n_per_class"], data_seed(base_seed, source),
@@ -236,7 +234,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     lp, ranks = [], []
     for t in range(T):
         X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features
-        ranks.append(RF.gram_rank(X1))
+        ranks.append(RF.numerical_rank(X1))
         lp.append(_lp_status(X1, y, solver_cfg) if fig_cfg["lp_check"] else -1)
     traj = _keep_traj(res.trajectory).rename(run="trial")
     traj = traj.assign_coords(trial=np.arange(T))
@@ -246,7 +244,7 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                                 "units": "1"}),
              "feature_rank": (("trial",), np.asarray(ranks),
                               {"description": "numerical rank of relu(W1^T X) (N = full rank, "
-                               "paper Theorem 6; random_features.gram_rank)", "units": "1"})}
+                               "paper Theorem 6; random_features.numerical_rank)", "units": "1"})}
     extra.update(_upfm_gap_vars(res.objective, K, N // K, train_cfg, ("trial",)))
     ds = traj.assign(extra).expand_dims(d1=[int(d1)])
     ds = ds.assign_coords(d1_over_N=("d1", [d1 / N]))
