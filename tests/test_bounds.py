@@ -8,6 +8,7 @@ import xarray as xr
 from scipy import stats
 
 from shallownc import bounds as B
+from shallownc.paper import curves as paper_curves
 from shallownc.paper import lp as paper_lp
 from shallownc import config as C
 from shallownc import data as D
@@ -313,25 +314,25 @@ def test_drawn_constants_are_the_constant_one_forms_with_log_Kn():
     figures; sqrt(1/((K-1) log(Kn))) (x sin theta below 90 degrees) gives them within 1.5%,
     while Theorem 4's own log n gives 0.4187 (5% off)."""
     for angle, drawn in ((180, 0.399), (90, 0.399), (30, 0.199)):
-        c = B.constant_one_C(2, 300, angle)
+        c = paper_curves.constant_one_C(2, 300, angle)
         assert c["log_Kn"] == pytest.approx(drawn, rel=0.015)
         g = 1.0 if angle >= 90 else math.sin(math.radians(angle))
         assert c["thm4_log_n"] == pytest.approx(g * 0.418717, rel=1e-5)
-    assert B.constant_one_C(4, 250)["log_Kn"] == pytest.approx(0.222, rel=0.015)
-    assert B.constant_one_C(2, 300, 0)["log_Kn"] == 0.0          # theta = 0: no red curve
-    assert B.drawn_red_sigma(600, 300, 0.399) == pytest.approx(0.399 / math.sqrt(2))
-    assert B.drawn_red_sigma(300, 300, 0.399) == 0.0
+    assert paper_curves.constant_one_C(4, 250)["log_Kn"] == pytest.approx(0.222, rel=0.015)
+    assert paper_curves.constant_one_C(2, 300, 0)["log_Kn"] == 0.0          # theta = 0: no red curve
+    assert paper_curves.drawn_red_sigma(600, 300, 0.399) == pytest.approx(0.399 / math.sqrt(2))
+    assert paper_curves.drawn_red_sigma(300, 300, 0.399) == 0.0
 
 
 def test_thm4_explicit_constant_4_8():
     """(4.8) with eps -> 0: sigma = sqrt((d-n)/d) g(theta) / (2 sqrt(log n))."""
-    assert B.thm4_explicit_sigma(600, 300, 90) == pytest.approx(
+    assert paper_curves.thm4_explicit_sigma(600, 300, 90) == pytest.approx(
         math.sqrt(0.5) / (2 * math.sqrt(math.log(300))))
-    assert B.thm4_explicit_sigma(600, 300, 180) == pytest.approx(
-        B.thm4_explicit_sigma(600, 300, 90))
-    assert B.thm4_explicit_sigma(600, 300, 30) == pytest.approx(
-        0.5 * B.thm4_explicit_sigma(600, 300, 90))
-    assert B.thm4_explicit_sigma(450, 300, 0) == 0.0
+    assert paper_curves.thm4_explicit_sigma(600, 300, 180) == pytest.approx(
+        paper_curves.thm4_explicit_sigma(600, 300, 90))
+    assert paper_curves.thm4_explicit_sigma(600, 300, 30) == pytest.approx(
+        0.5 * paper_curves.thm4_explicit_sigma(600, 300, 90))
+    assert paper_curves.thm4_explicit_sigma(450, 300, 0) == 0.0
 
 
 def test_thm4_jl_factor_by_simulation():
@@ -353,11 +354,11 @@ def test_thm4_jl_factor_by_simulation():
 
 def test_thm5a_2_16_and_thm5b_2_17_values():
     """(2.16) eps -> 0 and (2.17), against hand-evaluated numbers."""
-    assert B.thm5a_sigma(500, 250, 4, 1.0) == pytest.approx(0.0776651003)
-    assert B.thm5a_sigma(250, 250, 4, 1.0) == 0.0
-    assert B.thm5a_sigma(500, 250, 4, 0.0) == 0.0
-    assert B.thm5b_d_over_n(300, 2) == pytest.approx(1.8204643129)
-    assert B.thm5b_d_over_n(250, 4) == pytest.approx(3.0749824526)
+    assert paper_curves.thm5a_sigma(500, 250, 4, 1.0) == pytest.approx(0.0776651003)
+    assert paper_curves.thm5a_sigma(250, 250, 4, 1.0) == 0.0
+    assert paper_curves.thm5a_sigma(500, 250, 4, 0.0) == 0.0
+    assert paper_curves.thm5b_d_over_n(300, 2) == pytest.approx(1.8204643129)
+    assert paper_curves.thm5b_d_over_n(250, 4) == pytest.approx(3.0749824526)
 
 
 def test_paper_panel_curves_masks_and_inapplicable_curves():
@@ -365,9 +366,9 @@ def test_paper_panel_curves_masks_and_inapplicable_curves():
     sig = np.array([0.0, 0.05, 0.1, 0.3, 0.8])
     for angle in (180.0, 30.0, 0.0):
         M = D.mean_matrix("angle", 2, 3, 1.0, angle)
-        cur = B.paper_panel_curves(M, 30, d, sig, angle_deg=angle, drawn_C=0.399,
+        cur = paper_curves.paper_panel_curves(M, 30, d, sig, angle_deg=angle, drawn_C=0.399,
                                    starts=2)
-        for name, (_g, kind, _l) in B.PAPER_CURVES.items():
+        for name, (_g, kind, _l) in paper_curves.PAPER_CURVES.items():
             c = cur.certified.sel(curve=name).values == 1
             if kind == "sigma":
                 smax = cur.certified_sigma_max.sel(curve=name).values
@@ -397,7 +398,7 @@ def test_curve_scores_by_hand():
     cur = xr.Dataset({"certified": (("curve", "d", "sigma"), cert),
                       "boundary_d_over_n": (("curve", "sigma"), [[2.0, np.nan], [1.0, 1.0]])},
                      coords={"curve": ["a", "b"]})
-    sc = B.curve_scores(cur, p, x, 0.95)
+    sc = paper_curves.curve_scores(cur, p, x, 0.95)
     assert sc.capture.values.tolist() == [2 / 3, 1 / 3]       # feasible cells: 3
     assert sc.certified_infeasible.values.tolist() == [0.0, 1 / 3]
     assert sc.certified_not_feasible.values.tolist() == [0.0, 2 / 3]
@@ -422,7 +423,7 @@ def test_paper_figure_dataset_and_drawing(tmp_path):
     panels = {name: SW.combine([paper_lp.paper_run_job(g, j, 1, F.SolverOptions(), (0, 1))
                                 for j in g.jobs(2)], phase.GRID_ATTRS)
               for name, g in grids.items()}
-    ds = B.paper_figure_dataset(panels, grids, block)
+    ds = paper_curves.paper_figure_dataset(panels, grids, block)
     assert ds.p_class1.dims == ("panel", "d", "sigma") and "p_all" in ds
     assert ds.score_capture.dims == ("panel", "quantity", "curve")
     assert set(ds.quantity.values) == {"class1", "all"}

@@ -269,14 +269,34 @@ def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
     in_dag = set((touched / "dag_rules.txt").read_text().split())
     expected = rules_importing(touched, "shallownc.phase") & in_dag
     # sanity of the import analysis itself: these scripts do / do not import phase
-    assert {"solve_feasibility", "combine_feasibility", "bounds_curves"} <= expected, expected
+    # (the theory curves use no feasibility code since issue 20: bounds_curves is not here)
+    assert {"solve_feasibility", "combine_feasibility", "random_features"} <= expected, expected
+    assert "bounds_curves" not in expected
     assert not expected & {"gmm_example", "digits_data", "upfm_sweep", "plot_training"}
     # Snakemake reports a changed param only for jobs whose inputs are not re-made anyway
-    assert {"solve_feasibility", "bounds_curves"} <= directly_changed(jobs) <= expected
+    assert {"solve_feasibility", "random_features"} <= directly_changed(jobs) <= expected
     assert expected <= rules_of(jobs)
     others = [(r, reason) for r, _, reason in jobs if r not in expected | {"all"}]
     assert all("updated by another job" in why for _, why in others), others
     assert not rules_of(jobs) & {"gmm_example", "digits_data", "upfm_sweep", "upfm_gram"}
+
+
+def test_lp_engine_edit_reruns_only_lp_jobs_and_their_dependents(touched):
+    """Issue 20 item 5: a real edit of the LP engine (feasibility.py) re-runs the rules whose
+    scripts solve LPs and what reads their outputs, never the data, UPFM or theory-curve jobs
+    (readers take the status codes from shallownc.status; bench/lp_edit_reruns.py counts)."""
+    restore = edited_module(touched, "src/shallownc/feasibility.py",
+                            lambda s: s + "\n_EDITED_BY_TEST = 4\n")
+    try:
+        jobs = planned(smk(touched, "-n"))
+    finally:
+        restore()
+    engine = rules_importing(touched, "shallownc.feasibility")
+    assert "solve_feasibility" in directly_changed(jobs) <= engine
+    assert not rules_of(jobs) & {"gmm_example", "digits_data", "upfm_sweep", "upfm_gram",
+                                 "bounds_curves", "figure_upfm_sweep", "figure_upfm_gram"}
+    others = [(r, why) for r, _, why in jobs if r not in engine | {"all"}]
+    assert all("updated by another job" in why for _, why in others), others
 
 
 def test_figure_module_edit_reruns_only_its_figures(touched):

@@ -9,6 +9,6 @@
 * :mod:`.plot_lp`, :mod:`.plot_training`, :mod:`.plot_theorems` — their drawings.
 
 :mod:`.lp` runs on the verified LP engine (shallownc.feasibility) and the grid model
-(shallownc.grid); the theory curves of its panels come from shallownc.bounds
-(paper_panel_curves, paper_figure_dataset).
+(shallownc.grid); :mod:`.curves` adds the paper's theory curves to the project's
+(shallownc.bounds) and assembles each figure (paper_panel_curves, paper_figure_dataset).
 """

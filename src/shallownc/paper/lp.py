@@ -6,7 +6,7 @@ workflow/rules/paper_lp.smk (stage 8a). Every sigma of one (d, trial) shares its
 decides each (sigma, trial) row by a bisection over d with re-verified inherited
 certificates. sigma = 0 cells are decided in exact arithmetic (``noiseless``). The engine is
 shallownc.feasibility (decide_class_lp, decide_sigma_sequence, decide_noiseless); the grid
-and cell model is shallownc.grid; the theory curves of the panels are shallownc.bounds
+and cell model is shallownc.grid; the theory curves of the panels are shallownc.paper.curves
 (paper_panel_curves).
 """
 
