@@ -125,22 +125,6 @@ def test_network_objective_is_paper_2_1():
     assert B.net_value_grad(W1, W2, X, y, 0.2, 0.05, "ce")[0] == pytest.approx(want, rel=1e-14)
 
 
-def test_trainer_receives_paper_lambdas():
-    """Whatever convention shallownc.training uses, the lambdas handed to it reproduce (2.1):
-    the trainer's own final objective equals F_net at its final weights."""
-    from shallownc import normalization as NZ
-    from shallownc import training
-
-    K, n = 2, 4
-    X, y, _M, _s = D.GMMSpec("antipodal", K, n, 3, 0.3).draw(1, 0)
-    tW, tH = NZ.trainer_lambdas(0.04, 0.01)
-    assert NZ.trainer_lambda_factor() == 1.0
-    r = training.train_two_layer(X, y, width=3, loss="ce", lambda_W=tW, lambda_H=tH, epochs=5,
-                                 lr=0.05, seeds=[3], dtype="float64", n_eval=2)
-    assert float(r.objective[0]) == pytest.approx(
-        B.network_objective(r.W1[0], r.W2[0], X, y, 0.04, 0.01, "ce"), rel=1e-10)
-
-
 def test_gd_cross_check_with_project_trainer():
     """training.train_two_layer's result, re-evaluated here, is never below F* and lands near
     the L-BFGS value on infeasible data (both are upper bounds on the same infimum)."""

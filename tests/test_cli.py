@@ -13,7 +13,8 @@ import pytest
 import xarray as xr
 import yaml
 
-from shallownc import cli, io, paper_figures
+from shallownc import cli, io
+from shallownc.paper import table as paper_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("validate", "run", "report", "figures", "info")
@@ -94,9 +95,8 @@ def test_run_dry_run_plans_the_tiny_config(tmp_path):
     from shallownc import config as C, worksize
 
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", res.stdout + res.stderr, re.M))
-    per_cell = ("solve_feasibility", "paper_lp_job", "train_theory", "train_experiment",
-                "verdict_grid", "verdict_variant", "generalization_theory",
-                "generalization_trained")
+    per_cell = ("solve_feasibility", "paper_lp_job", "train_job", "verdict_job",
+                "generalization_theory", "generalization_trained", "imbalance_phase")
     planned = sum(int(counts.get(r, 0)) for r in per_cell)
     assert planned == worksize.estimate(C.validate(cfg))["default target"].jobs > 0
 
@@ -152,14 +152,16 @@ def test_run_of_a_paper_target_without_its_block_says_so_in_one_line(tmp_path):
     assert paper_figures.missing_blocks(["fig3", "all"], {}) is None
 
 
-def test_paper_table_names_the_targets_of_the_rule_files():
-    """Every target of the table is a rule (or one the LP helper's paper_lp.smk adds)."""
-    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
-    declared = set(re.findall(r"PAPER_FIGS = \[([^\]]*)\]", rules)[0].replace('"', "")
-                   .replace(" ", "").split(","))
-    lp_figs = {"fig1", "fig2"}  # workflow/rules/paper_lp.smk (helper grid)
-    for item in paper_figures.ITEMS:
-        assert item.target in declared | lp_figs, item
+def test_paper_table_generates_the_targets_of_the_rule_files():
+    """The rule files take their paper targets and paths from the table (issue 20 item 6):
+    every item is built by exactly one of them, and no rule file writes a paper path."""
+    rules = ROOT / "workflow" / "rules"
+    text = "\n".join(p.read_text() for p in rules.rglob("*.smk"))
+    assert "PAPER_FIGS = list(_paper_table.TRAINING_KEYS)" in text
+    assert "for _fig in _paper_table.LP_KEYS:" in text
+    keys = paper_figures.LP_KEYS + paper_figures.TRAINING_KEYS
+    assert sorted(keys) == sorted(item.target for item in paper_figures.ITEMS)
+    assert "/paper/" not in text and '"paper/' not in text
     assert paper_figures.report_labels("fig3")["paper"] == "Figure 3"
 
 

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from shallownc import config as C
+from shallownc.paper import lp as paper_lp
 
 
 def _load(root, name):
@@ -352,7 +353,7 @@ def test_paper_grids_round_d_instead_of_truncating(root, schema_dir):
     block = _paper_fig1(cfg)
     block["d"] = {"start": 5.9999999995, "step": 1, "count": 2}
     C.validate(cfg, schema_dir)
-    assert phase.paper_grids("fig1", block)["theta90"].d == (6, 7)
+    assert paper_lp.paper_grids("fig1", block)["theta90"].d == (6, 7)
 
 
 def test_lambda_above_the_zero_solution_threshold_is_noted(root, schema_dir):

@@ -91,7 +91,7 @@ def test_installed_fashion_mnist_has_the_documented_shape():
 
 
 def test_balanced_unit_and_the_figure6_data_source(tmp_path):
-    from shallownc import paper_training as PT
+    from shallownc.paper import training as PT
 
     rng = np.random.default_rng(4)
     labels = np.repeat(np.arange(10, dtype=np.uint8), 3)

@@ -185,11 +185,14 @@ def test_threshold_curve_against_closed_form(k_A, k_B):
     assert np.isnan(ds.r_ufm_hong_ling).all() == (k_B == 1)
 
 
-def test_figures_draw_only_lines_inside_the_range():
+def test_figures_draw_only_lines_inside_the_range(tmp_path):
     """figures.imbalance: every figure builds; a theory line outside the plotted d range is not
-    drawn (no misplaced line at the edge)."""
+    drawn (no misplaced line at the edge); the phase figure passes the figure audit and is at
+    most ~1170 px wide (panels stacked in rows; the report shows it near full size)."""
+    import matplotlib.image
     import matplotlib.pyplot as plt
 
+    from shallownc.figures import DPI, hygiene, save
     from shallownc.figures import imbalance as FI
     ds = I.phase_theory(I.phase_job(_panel(x_values=[1.25, 1.5], sigmas=[0.3], trials=1), 3,
                                     FZ.SolverOptions()), 0.05)
@@ -199,5 +202,7 @@ def test_figures_draw_only_lines_inside_the_range():
     # minority 50% point (d ~ (N + n_B)/2 = 10 < d/n_A = 1.25 * 12 = 15): outside, not drawn
     assert int(ds.d_half_minor[0]) < int(ds.d[0])
     assert not any("50%" in lab for lab in drawn), drawn
-    plt.close(fig)
+    assert hygiene.problems(hygiene.measure(fig, DPI)) == []
+    width = matplotlib.image.imread(save(fig, tmp_path / "phase.png")).shape[1]
+    assert width <= 1170, width
     plt.close(FI.fig_threshold([I.threshold_curves(2, 2, 10, np.geomspace(1e-3, 0.1, 5))]))

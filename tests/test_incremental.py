@@ -153,14 +153,14 @@ def test_training_hyperparameter_reruns_only_its_experiment(touched):
         tr = cfg.setdefault("training", {}).setdefault("dynamics", {}).setdefault("train", {})
         tr["lr"] = 0.123
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    assert ("train_experiment", {"experiment": "dynamics"}) in [(r, w) for r, w, _ in jobs]
+    assert ("train_job", {"job": "dynamics"}) in [(r, w) for r, w, _ in jobs]
     train = [(r, w) for r, w, _ in jobs if r.startswith("train")]
-    assert train == [("train_experiment", {"experiment": "dynamics"})], train
-    reason = next(x for r, w, x in jobs if r == "train_experiment")
+    assert train == [("train_job", {"job": "dynamics"})], train
+    reason = next(x for r, w, x in jobs if r == "train_job")
     assert "Params have changed" in reason, reason
     # everything else planned must be downstream of the dynamics run (its figure)
     # run_summary (the report's "what was run") lists every result, so it is downstream too
-    assert rules_of(jobs) <= {"train_experiment", "plot_training", "run_summary"}, rules_of(jobs)
+    assert rules_of(jobs) <= {"train_job", "plot_training", "run_summary"}, rules_of(jobs)
 
 
 def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
@@ -169,11 +169,11 @@ def test_theory_hyperparameter_reruns_theory_jobs_only(touched):
         tr = cfg.setdefault("training", {}).setdefault("theory", {}).setdefault("train", {})
         tr["lr"] = 0.123
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    assert "train_theory" in rules_of(jobs)
-    assert "train_experiment" not in rules_of(jobs)
+    train = [w["job"] for r, w, _ in jobs if r == "train_job"]
+    assert train and all(j.startswith("theory/") for j in train), train
     # downstream of the theory runs: their figure, the certified verdicts (verdict.smk) and
     # the report's tables; nothing of another experiment
-    assert rules_of(jobs) <= {"train_theory", "combine_training_theory", "plot_training",
+    assert rules_of(jobs) <= {"train_job", "combine_training_theory", "plot_training",
                               "verdict_theory", "plot_verdict", "report_table", "run_summary"}
 
 
@@ -186,9 +186,10 @@ def test_training_grid_value_reruns_only_that_job(touched):
     def edit(c):
         c["training"]["theory"]["d_over_n"][-1] = new
     jobs = planned(smk(touched, "-n", cfg=with_change(touched, edit)))
-    theory = sorted(w["job"] for r, w, _ in jobs if r == "train_theory")
+    train = sorted(w["job"] for r, w, _ in jobs if r == "train_job")
+    assert all(j.startswith("theory/") for j in train), train       # no other experiment
+    theory = [j[len("theory/"):] for j in train]
     assert f"dn{new:g}" in theory and f"dn{old:g}" not in theory, theory
-    assert "train_experiment" not in rules_of(jobs)
     unchanged = [j for j in theory if j != f"dn{new:g}"]
     assert not unchanged, f"unchanged theory jobs re-run: {unchanged}"
 
@@ -268,14 +269,34 @@ def test_src_edit_reruns_exactly_the_rules_using_the_module(touched):
     in_dag = set((touched / "dag_rules.txt").read_text().split())
     expected = rules_importing(touched, "shallownc.phase") & in_dag
     # sanity of the import analysis itself: these scripts do / do not import phase
-    assert {"solve_feasibility", "combine_feasibility", "bounds_curves"} <= expected, expected
+    # (the theory curves use no feasibility code since issue 20: bounds_curves is not here)
+    assert {"solve_feasibility", "combine_feasibility", "random_features"} <= expected, expected
+    assert "bounds_curves" not in expected
     assert not expected & {"gmm_example", "digits_data", "upfm_sweep", "plot_training"}
     # Snakemake reports a changed param only for jobs whose inputs are not re-made anyway
-    assert {"solve_feasibility", "bounds_curves"} <= directly_changed(jobs) <= expected
+    assert {"solve_feasibility", "random_features"} <= directly_changed(jobs) <= expected
     assert expected <= rules_of(jobs)
     others = [(r, reason) for r, _, reason in jobs if r not in expected | {"all"}]
     assert all("updated by another job" in why for _, why in others), others
     assert not rules_of(jobs) & {"gmm_example", "digits_data", "upfm_sweep", "upfm_gram"}
+
+
+def test_lp_engine_edit_reruns_only_lp_jobs_and_their_dependents(touched):
+    """Issue 20 item 5: a real edit of the LP engine (feasibility.py) re-runs the rules whose
+    scripts solve LPs and what reads their outputs, never the data, UPFM or theory-curve jobs
+    (readers take the status codes from shallownc.status; bench/lp_edit_reruns.py counts)."""
+    restore = edited_module(touched, "src/shallownc/feasibility.py",
+                            lambda s: s + "\n_EDITED_BY_TEST = 4\n")
+    try:
+        jobs = planned(smk(touched, "-n"))
+    finally:
+        restore()
+    engine = rules_importing(touched, "shallownc.feasibility")
+    assert "solve_feasibility" in directly_changed(jobs) <= engine
+    assert not rules_of(jobs) & {"gmm_example", "digits_data", "upfm_sweep", "upfm_gram",
+                                 "bounds_curves", "figure_upfm_sweep", "figure_upfm_gram"}
+    others = [(r, why) for r, _, why in jobs if r not in engine | {"all"}]
+    assert all("updated by another job" in why for _, why in others), others
 
 
 def test_figure_module_edit_reruns_only_its_figures(touched):

@@ -161,6 +161,9 @@ def test_title_and_contradicted_global_attributes(tmp_path):
     assert "d" not in back.attrs and "angle_deg" not in back.attrs  # the coordinate says it
     assert back.attrs["geometry"] == "antipodal"
     assert back.attrs["title"].startswith("shallownc training/dynamics: trained ReLU")
+    assert set(p.name for p in (Path(__file__).parents[1] / "workflow" / "rules").glob(
+        "*.smk")) - {f"{s}.smk" for s in io.STAGE_TITLES} <= {
+        "common.smk", "figures.smk", "report.smk", "paper_lp.smk", "paper_training.smk"}
     assert "geometry antipodal, K 2" in back.attrs["title"] and "d 2" in back.attrs["title"]
     assert back.attrs["seed"] == 7                                   # provenance: an integer
     one = ds.isel(d=[0]).assign_attrs(geometry="angle")              # agrees: kept

@@ -1,4 +1,4 @@
-"""Tests of shallownc.paper_theorems: the bound (2.28) and the Theorem 6 / 7-8 datasets."""
+"""Tests of shallownc.paper.theorems: the bound (2.28) and the Theorem 6 / 7-8 datasets."""
 import math
 
 import numpy as np
@@ -8,7 +8,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from shallownc import config
-from shallownc import paper_theorems as T
+from shallownc.paper import theorems as T
 
 
 @pytest.fixture(autouse=True)

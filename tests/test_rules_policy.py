@@ -169,9 +169,9 @@ def test_logs_and_benchmarks_live_in_the_results_folder():
 
 
 def test_stage_numbers_agree_between_snakefile_rule_files_and_readme():
-    """Issue 20 item 8: the Snakefile's `# N. ...` include comments, each rule file's first line
-    `# Stage N` and the stage table of docs/guide.md give every rule file the same stage number; every
-    stage's constants and input functions live in workflow/rules/inputs/<stage>.smk (included
+    """Issue 20 item 8: the Snakefile's `# N. ...` include comments, each rule file's first
+    line `# Stage N` and the stage table of docs/guide.md give every rule file the same stage
+    number; every stage's constants and input functions live in workflow/rules/inputs/<stage>.smk (included
     by that rule file alone), not in common.smk."""
     snake = (ROOT / "Snakefile").read_text()
     included = re.findall(r"^# (\d+[a-z]?)\. .*\ninclude: \"workflow/rules/(\w+)\.smk\"", snake,

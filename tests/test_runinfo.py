@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from shallownc import io, paper_figures, runinfo
+from shallownc import io, runinfo
+from shallownc.paper import table as paper_figures
 
 
 def test_csv_table_is_html_and_wide_tables_are_transposed(tmp_path):

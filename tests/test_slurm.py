@@ -275,4 +275,4 @@ def test_cluster_template_profile_routes_jobs(tmp_path):
             assert resources.get("gpu") == "1", (rule, resources)
         else:
             assert resources.get("slurm_partition") == "CHANGE_ME_CPU", (rule, resources)
-    assert {"solve_feasibility", "train_experiment", "train_theory"} <= seen, seen
+    assert {"solve_feasibility", "train_job"} <= seen, seen

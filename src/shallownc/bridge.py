@@ -36,6 +36,7 @@ from . import sweep
 from . import upfm
 from .class_sizes import dimension
 from .grid import Cell, Grid
+from .objective import MSE_SCALE
 
 log = logging.getLogger(__name__)
 
@@ -160,14 +161,11 @@ def gd_check(X, y, K: int, lam_W: float, lam_H: float, loss: str, width: int, gd
              seed: int):
     """Best F_net (recomputed in numpy) over the project trainer's runs, NaN if all diverged.
 
-    lam_W, lam_H are the paper's (2.1); they reach the trainer through
-    normalization.trainer_lambdas, whatever convention the installed trainer uses.
+    lam_W, lam_H are the paper's (2.1), which the trainer minimizes (shallownc.objective).
     """
     from . import training
-    from .normalization import trainer_lambdas
 
-    tW, tH = trainer_lambdas(lam_W, lam_H)
-    r = training.train_two_layer(X, y, width=width, loss=loss, lambda_W=tW, lambda_H=tH,
+    r = training.train_two_layer(X, y, width=width, loss=loss, lambda_W=lam_W, lambda_H=lam_H,
                                  epochs=gd.epochs, lr=gd.lr,
                                  seeds=[int(seed) % 2 ** 31 + i for i in range(gd.seeds)],
                                  dtype="float64", n_eval=5)
@@ -255,8 +253,8 @@ def _bridge_loss(X, y, nc, st, loss: str, grid: Grid, d: int, sigma: float, tria
         Ht = relu_features(W1t, X)
         r.update(trained_nc1=metrics.nc1(Ht, y, K),
                  trained_nc2_of=metrics.nc2_orthogonal_frame(metrics.class_means(Ht, y, K)))
-    # the project trainer's MSE is (1/2)||f - e_y||^2: compare only when equal
-    if gd.epochs > 0 and (loss == "ce" or mse_scale == 0.5):
+    # the project trainer's MSE is MSE_SCALE ||f - e_y||^2: compare only when equal
+    if gd.epochs > 0 and (loss == "ce" or mse_scale == MSE_SCALE):
         r["gd_value"] = gd_check(X, y, K, lw, lh, loss, width, gd, tseed)
     log.info("%s d=%d sigma=%g trial=%d %s: LP %s, F*=%.10g constructed-F* %.2e trained-F* "
              "%.2e (%.1f s)", grid.name, d, sigma, trial, loss, FZ.STATUS_NAMES[st], cf.value,

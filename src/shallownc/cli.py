@@ -2,7 +2,7 @@
 
 Commands: ``validate CONFIG`` (schema check, defaults filled), ``run [TARGETS]`` (Snakemake on
 the workflow), ``report`` (the HTML report), ``figures`` (the paper's figures and their
-targets, from :mod:`shallownc.paper_figures`), ``info FILE.nc`` (what a result holds),
+targets, from :mod:`shallownc.paper.table`), ``info FILE.nc`` (what a result holds),
 ``decide DATA`` (class-LP verdicts of a user's data, :mod:`shallownc.decide`).
 
 Where the workflow is: ``run`` and ``report`` need the Snakefile and ``workflow/`` of a
@@ -195,8 +195,8 @@ def cmd_run(args) -> int:
 
 def check_paper_targets(targets, cfg: dict, configfiles) -> None:
     """fig1/fig2/paper asked of a config without the paper's Figures 1-2: one line naming
-    the presets (shallownc.paper_figures.missing_blocks), before Snakemake starts."""
-    from . import paper_figures as P
+    the presets (shallownc.paper.table.missing_blocks), before Snakemake starts."""
+    from .paper import table as P
 
     msg = P.missing_blocks(targets, cfg, " + ".join(configfiles or []) or "config.yaml")
     if msg:
@@ -216,7 +216,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from . import paper_figures as P
+    from .paper import table as P
 
     # the default config.yaml builds none of the paper's figures: lines for the CPU preset
     given = args.configfile

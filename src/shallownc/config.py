@@ -520,7 +520,7 @@ def _paper_train_checks(paper: dict) -> Iterator[str]:
 def _paper_lp_checks(paper: dict) -> Iterator[str]:
     """Figures 1-2 (paper.fig1/fig2): integer, distinct input dimensions d >= 1 (>= K for
     orthogonal means); geometry angle needs K = 2 and a list of angles, the others none."""
-    from .phase import axis_values
+    from .paper.lp import axis_values
 
     for fig in ("fig1", "fig2"):
         if fig not in paper:

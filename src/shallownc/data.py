@@ -188,9 +188,10 @@ def digits_seed(base_seed: int, trial: int, *, classes, n: int, d: int) -> int:
                      d=int(d))
 
 
-def paper_digits_seed(base_seed: int) -> int:
-    """Seed of the one real-data subsample of the paper's Figure 6 and Theorem 6 panels."""
-    return cell_seed(base_seed, 0, purpose="digits")
+def paper_real_data_seed(base_seed: int, source: str = "digits") -> int:
+    """Seed of the one subsample of a real data set (``digits``, ``fashion_mnist``) used by the
+    paper's Figure 6 and Theorem 6 panels."""
+    return cell_seed(base_seed, 0, purpose=source)
 
 
 def test_seed(data_seed: int) -> int:

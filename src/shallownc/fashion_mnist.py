@@ -114,7 +114,7 @@ def balanced_unit(folder, n_per_class: int, seed: int, split: str = "train"):
     """The Figure 6 data: every class subsampled (without replacement, seeded) to
     ``n_per_class`` images of ``split``, pixels standardized over the whole split (pixels
     constant there stay 0), then every image scaled to unit norm (paper Theorem 6 assumes
-    ||x_i|| = 1). The same preprocessing as the digits (shallownc.paper_training). Returns
+    ||x_i|| = 1). The same preprocessing as the digits (shallownc.paper.training). Returns
     X (784 x 10 n, class-ordered) and y."""
     from .data import subsample_project
 

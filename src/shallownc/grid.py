@@ -3,7 +3,7 @@
 A *grid* is a set of cells (d, sigma) with ``trials`` independent data sets each, over one
 data source (a Gaussian mixture, or the real digits subsampled and projected). Every science
 module that sweeps such a grid (``shallownc.phase``, the paper figures of
-``shallownc.figures.paper_lp``) builds its :class:`Grid` here and hands per-cell functions to
+``shallownc.paper.plot_lp``) builds its :class:`Grid` here and hands per-cell functions to
 :func:`shallownc.sweep.sweep`.
 
 Seeds (the only place they are derived): :meth:`Grid.seed` hashes (base seed, the cell's
@@ -21,7 +21,7 @@ a grid is chunked into jobs.
   coordinates of the data of d' > d. A class LP feasible at d is then feasible at d' (pad w
   with zeros) and one infeasible at d' is infeasible at d (the same Farkas multipliers), so
   its verdict is monotone in d and a bisection over d decides a (sigma, trial) row
-  (shallownc.phase.decide_nested). One job then covers every d of a block of trials
+  (shallownc.paper.lp.decide_nested). One job then covers every d of a block of trials
   (named ``t{t0}-{t1}``).
 * the digits grid: (source, classes, n, d); a sigma > 0 adds noise from seed + 1.
 """

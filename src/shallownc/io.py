@@ -137,7 +137,7 @@ COORDINATES = {
 
 # UDUNITS units used in this project; anything else is reported by cf_problems.
 KNOWN_UNITS = {"1", "s", "ms", "min", "h", "degree", "degrees", "rad", "byte", "MiB", "GiB"}
-_NOT_UNITS = re.compile(r"^(same as .*|epochs?|runs?|counts?|trials?)$")
+_NOT_UNITS = re.compile(r"^(same as .*|epochs?|runs?|counts?|trials?|iterations?|steps?)$")
 
 
 def _cf_units(attrs: dict) -> dict:
@@ -252,6 +252,7 @@ STAGE_TITLES = {
     "upfm": "unconstrained positive feature model",
     "generalization": "neural collapse versus test error",
     "paper": "the paper's own figure",
+    "imbalance": "imbalanced classes: UPFM threshold, class LPs, trained networks",
 }
 _TITLE_FACTS = ("geometry", "K", "n", "classes")
 

@@ -4,7 +4,7 @@
 file(s), every result file with its dimensions (the sizes of the run), the wall time (from the
 ``benchmark:`` files the jobs wrote during this run, and the span from the first result to the
 summary), the package versions and git commit recorded in the results, and the paper figures
-(shallownc.paper_figures) with whether this run built them. :func:`csv_table_html` renders a
+(shallownc.paper.table) with whether this run built them. :func:`csv_table_html` renders a
 CSV table (e.g. results/bounds/summary.csv) as a self-contained HTML page the report displays.
 """
 
@@ -18,7 +18,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import io, paper_figures
+from . import io
+from .paper import table as paper_table
 
 STYLE = ("<style>body{font-family:sans-serif;margin:1em;max-width:70em}"
          "table{border-collapse:collapse;font-size:14px}"
@@ -90,7 +91,7 @@ def _wall_line(job_s: float, n_bench: int, since: float, started: float | None, 
 
 def _paper_rows(outputs: set[str], results_dir: str) -> list[str]:
     rows = []
-    for f in paper_figures.ITEMS:
+    for f in paper_table.ITEMS:
         out = f.output(results_dir)
         built = "built" if out in outputs else "not in this run"
         rows.append(f"<tr><td>{f.paper}</td><td>{html.escape(f.shows)}</td>"

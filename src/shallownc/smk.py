@@ -39,4 +39,3 @@ def logged(snakemake):
         finally:
             root.removeHandler(handler)
             sys.stdout, sys.stderr = old
-

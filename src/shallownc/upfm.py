@@ -1,6 +1,8 @@
 """Unconstrained positive feature model (UPFM) and the ordinary unconstrained feature model (UFM).
 
-Objective: the paper's (2.1) (the project normalization, :data:`NORMALIZATION`; no bias):
+Objective: the paper's (2.1) (the project normalization, :data:`NORMALIZATION`; no bias), defined
+once in :mod:`shallownc.objective` (loss_terms, objective; the trainer's torch version is
+checked equal to it in tests/test_objective.py):
 
     F(W, H) = (1/N) sum_i loss(W h_i, y_i) + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2,
 
@@ -38,21 +40,16 @@ from functools import partial
 import numpy as np
 import xarray as xr
 from scipy.optimize import minimize
-from scipy.special import logsumexp, softmax
 
 from . import metrics
 from .class_sizes import balanced_n
+# the objective (2.1), its losses and its normalization: defined once in shallownc.objective
+from .objective import LOSSES, NORMALIZATION, loss_terms, objective, onehot  # noqa: F401
 from .sweep import map_cells
 
 log = logging.getLogger(__name__)
 
-LOSSES = ("ce", "mse")
 MODELS = ("upfm", "ufm")
-
-#: The regularization convention of every objective in this module, in bridge and in
-#: generalization (paper (2.1)); written as the ``normalization`` attribute of their NetCDF files.
-#: Until 2026-12 the project used lambda ||.||^2 without the 1/2 (old lambda = paper lambda / 2).
-NORMALIZATION = "paper (2.1): (1/N) sum_i loss + (lambda_W/2) ||W||_F^2 + (lambda_H/2) ||H||_F^2"
 
 
 def _check_common(loss: str, model: str, lam_W: float, lam_H: float, mse_scale: float):
@@ -74,45 +71,6 @@ def _check_labels(y, K: int) -> np.ndarray:
     if (np.bincount(y, minlength=K) == 0).any():
         raise ValueError(f"every class 0..{K - 1} needs at least one sample")
     return y.astype(np.int64)
-
-
-def onehot(y: np.ndarray, K: int) -> np.ndarray:
-    """K x N one-hot matrix Y (Y[k, i] = 1 iff y_i = k)."""
-    y = np.asarray(y, dtype=np.int64)
-    Y = np.zeros((K, y.size))
-    Y[y, np.arange(y.size)] = 1.0
-    return Y
-
-
-# ------------------------------------------------------------------------- loss and objective
-
-def loss_terms(Z: np.ndarray, y: np.ndarray, loss: str, mse_scale: float = 0.5):
-    """Per-sample losses (N,) and per-sample gradients G = d loss / d z_i (K x N).
-
-    CE: loss = logsumexp(z) - z_y, gradient softmax(z) - e_y.
-    MSE: loss = c ||z - e_y||^2, gradient 2 c (z - e_y).
-    """
-    Z = np.asarray(Z, dtype=np.float64)
-    K = Z.shape[0]
-    Y = onehot(y, K)
-    if loss == "ce":
-        ell = logsumexp(Z, axis=0) - (Z * Y).sum(axis=0)
-        G = softmax(Z, axis=0) - Y
-    elif loss == "mse":
-        R = Z - Y
-        ell = mse_scale * (R ** 2).sum(axis=0)
-        G = 2.0 * mse_scale * R
-    else:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    return ell, G
-
-
-def objective(W, H, y, lam_W: float, lam_H: float, loss: str, mse_scale: float = 0.5) -> float:
-    """F(W, H) of the module docstring, paper (2.1) (float64)."""
-    W = np.asarray(W, dtype=np.float64)
-    H = np.asarray(H, dtype=np.float64)
-    ell, _ = loss_terms(W @ H, y, loss, mse_scale)
-    return float(ell.mean() + 0.5 * lam_W * (W ** 2).sum() + 0.5 * lam_H * (H ** 2).sum())
 
 
 # ------------------------------------------------------------------------------ closed forms

@@ -25,7 +25,7 @@ from .certificate import (DIVERGED, GAP_LEVELS, LP_PROOF, LP_STATUSES,  # noqa: 
                           optimum, pattern_names, tail_slope, tolerance, verdict_table,
                           zero_solution)
 from .class_sizes import dimension
-from .normalization import trainer_lambda_factor, trainer_lambdas, trainer_mse_scale
+from .normalization import trainer_mse_scale
 from .status import verdict_flag_attrs as flag_attrs  # noqa: F401
 from .training.recipe import train_kwargs
 
@@ -91,10 +91,9 @@ def verdict_of_trajectories(ds: xr.Dataset, run_dims: tuple, tol_factor: float,
     # which keep the weights, re-evaluate it: check_objective)
     st = ds.stack(run=list(run_dims))
     K, n = int(ds.attrs["K"]), int(ds.attrs["n"])
-    # the trajectory's lambdas are the trainer's; F* takes paper (2.1) lambdas
-    f = trainer_lambda_factor()
-    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float) / f
-    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float) / f
+    # the trainer minimizes (2.1) itself (shallownc.objective): its lambdas are F*'s
+    lam_W = np.broadcast_to(st["lambda_W"].values, st.sizes["run"]).astype(float)
+    lam_H = np.broadcast_to(st["lambda_H"].values, st.sizes["run"]).astype(float)
     mse_scale = trainer_mse_scale()
     Fs = np.array([optimum(ds.attrs["loss"], K, n, a, b, mse_scale)
                    for a, b in zip(lam_W, lam_H)])
@@ -174,35 +173,31 @@ def train_cells(cells, d: int, data_cfg: dict, train_cfg: dict, run_cfg: dict,
     ``train_cfg`` is a validated recipe ($defs/train_recipe) and ``run_cfg`` the verdict
     section (its $defs/train_runtime keys: device, dtype, checkpoints, logging).
 
-    Data: training.draw_cell (the study's data set of the cell); network seed: data.cell_seed
-    of (base seed, 'verdict', d, sigma, trial), the same for every variant of a cell, so
-    variants differ only in the setting they change. Returns dims (run, epoch), (run, kind),
+    The sweep is training.cells (draw_cells, then train_drawn once the step size is known).
+    Data: training.draw_train_test (the study's data set of the cell); network seed:
+    training.cells.network_seed of (base seed, 'verdict', d, sigma, trial), the same for
+    every variant of a cell, so variants differ only in the setting they change. Returns dims (run, epoch), (run, kind),
     (run, class) with run coordinates sigma, trial.
     """
-    from . import training as T
-    from .data import cell_seed
+    from .training.cells import draw_cells, train_drawn
 
     K = int(data_cfg["K"])
-    Xs, ys, lps, seeds, wss = [], [], [], [], []
-    for s, t in cells:
-        X, y = _draw(data_cfg, d, s, base_seed, t)
-        st_, ws_ = _lp_solutions(X, y, solver_cfg)
-        Xs.append(X), ys.append(y), lps.append(st_), wss.append(ws_)
-        seeds.append(cell_seed(base_seed, t, purpose="network", experiment="verdict", d=d,
-                               sigma=float(s)) % (2 ** 63))
+    data = draw_cells([{"d": d, "sigma": float(s), "trial": t} for s, t in cells],
+                      lambda c: _draw(data_cfg, c["d"], c["sigma"], base_seed, c["trial"]),
+                      base_seed=base_seed, experiment="verdict",
+                      lp=lambda X, y, _c: _lp_solutions(X, y, solver_cfg))
+    Xs, ys, lps, wss = data.X, data.y, list(data.lp_status), [v[1] for v in data.lp]
     kw = train_kwargs(train_cfg, run_cfg)
     mse_scale = trainer_mse_scale()        # F* of an MSE run: the trainer's own scale
     if kw["reg"] == "feature":
         _check_homogeneous_net(int(kw.get("bias", False)), int(kw["widths"][-1]), K)
-    lw0, lh0 = float(kw.pop("lambda_W")), float(kw.pop("lambda_H"))
-    tw, th = trainer_lambdas(lw0, lh0)     # paper (2.1) lambdas in the trainer's convention
+    lw0, lh0 = float(kw["lambda_W"]), float(kw["lambda_H"])   # paper (2.1), as trained
     sb = None
     if stability is not None and kw["reg"] == "feature":
         sb = stability_before(Xs, ys, wss, lps, K, int(data_cfg["n"]), lw0, lh0, kw,
                               mse_scale, stability, eta_fraction, base_seed)
         kw["lr"] = sb["lr_used"]
-    res = T.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=name, lambda_W=tw,
-                  lambda_H=th, **kw)
+    res = train_drawn(data, train_cfg, run_cfg, name=name, lr=kw["lr"]).result
     tr = res.trajectory
     R, reg, loss = len(cells), kw["reg"], kw["loss"]
     n, N = int(data_cfg["n"]), K * int(data_cfg["n"])

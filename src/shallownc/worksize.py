@@ -10,12 +10,13 @@ What is counted (from the validated config, without Snakemake):
   block of ``trials_per_job`` trials), the paper's Figures 1-2 (one per panel, d and trial
   block), training's theory experiment (one per d/n), the verdict study (one per d/n and per
   variant), generalization (one theory job per d, one trained job per trained d) and the
-  paper's Figures 3 and 6 (one per d, per d1). The fixed steps of each stage (combine, plot,
-  report; about 60) are not counted.
-* LPs: class LPs of the feasibility grids and Figures 1-2 (|d| x |sigma| x trials x classes;
-  an upper bound: shortcuts and the bisection over d solve fewer) and the LP status of every
-  training/verdict data set (K per data set); and the size d x N of the largest grid LP's data
-  (n = 10^5 per class made single LPs of 4 10^10 entries).
+  paper's Figures 3 and 6 (one per d, per d1), the imbalance stage's phase panels (one per
+  panel). The fixed steps of each stage (combine, plot, report; about 60) are not counted.
+* LPs: class LPs of the feasibility grids, Figures 1-2 (both in ``rule all`` when configured)
+  and the imbalance stage's phase panels (|x| x |sigma| x trials x classes; an upper bound:
+  shortcuts and the bisection over d solve fewer) and the LP status of every training/verdict
+  data set (K per data set); and the size d x N of the largest grid LP's data (n = 10^5 per
+  class made single LPs of 4 10^10 entries).
 * training steps: optimizer steps summed over every trained network: epochs x
   ceil(N / batch size) (1 per epoch for full batch) for training's four experiments, the
   verdict study and its variants, and the paper's Figures 3 and 6.
@@ -57,6 +58,7 @@ def _steps(runs: int, epochs: int, N: int, batch_size: int | None) -> int:
 
 def _feasibility(config: dict) -> tuple[int, int, int]:
     from . import phase
+    from .paper import lp as paper_lp
 
     jobs = lps = entries = 0
     per_job = config["feasibility"]["trials_per_job"]
@@ -69,10 +71,27 @@ def _feasibility(config: dict) -> tuple[int, int, int]:
         if not block:
             continue
         classes = 1 if block["classes"] == "first" else block["K"]
-        for g in phase.paper_grids(fig, block).values():
+        for g in paper_lp.paper_grids(fig, block).values():
             jobs += len(g.jobs(block["trials_per_job"]))
             lps += len(g.d) * len(g.sigma) * g.trials * classes
             entries = max(entries, max(g.d) * g.K * g.n)
+    return jobs, lps, entries
+
+
+def _imbalance(config: dict) -> tuple[int, int, int]:
+    """Jobs (one per panel), class LPs and the largest LP (d x N) of the imbalance panels."""
+    from .class_sizes import ClassSizes
+
+    jobs = lps = entries = 0
+    for p in config["imbalance"]["phase"]["panels"].values():
+        ratios = p["x_values"] if p["x"] == "ratio" else [p["ratio"]]
+        dns = p["x_values"] if p["x"] == "d_over_n" else [p["d_over_n"]]
+        K = p["k_A"] + p["k_B"]
+        jobs += 1
+        lps += len(p["x_values"]) * len(p["sigmas"]) * p["trials"] * K
+        for r in ratios:
+            N = ClassSizes.two_group(p["k_A"], p["n_A"], p["k_B"], ratio=r).N
+            entries = max(entries, max(dimension(x, p["n_A"]) for x in dns) * N)
     return jobs, lps, entries
 
 
@@ -118,7 +137,7 @@ def _generalization(config: dict) -> int:
 
 
 def _paper_training(config: dict) -> tuple[int, int]:
-    from . import paper_training as PT
+    from .paper import training as PT
 
     p = config["paper"]
     f3, f6 = p["fig3"], p["fig6"]
@@ -134,16 +153,19 @@ def _paper_training(config: dict) -> tuple[int, int]:
 
 def estimate(config: dict) -> dict[str, WorkSize]:
     """The work of a validated config (module docstring: what is counted), for the default
-    target (``rule all``: everything but the paper's training figures; the verdict stage when
-    verdict.enabled) and for the paper's training targets (fig3 ... fig6, ``paper``)."""
+    target (``rule all``: everything but the paper's training figures, Figures 1-2 included
+    where configured; the verdict stage when verdict.enabled) and for the paper's training
+    targets (fig3 ... fig6; their class LPs on trained features are not counted)."""
     fj, flp, fe = _feasibility(config)
+    ij, ilp, ie = _imbalance(config)
     tj, tlp, ts = _training(config)
     vj, vlp, vs = _verdict(config) if config["verdict"]["enabled"] else (0, 0, 0)
     pj, ps = _paper_training(config)
-    return {"default target": WorkSize(jobs=fj + tj + vj + _generalization(config),
-                                       lps=flp + tlp + vlp, lp_entries=fe,
+    return {"default target": WorkSize(jobs=fj + tj + vj + ij + _generalization(config),
+                                       lps=flp + tlp + vlp + ilp, lp_entries=max(fe, ie),
                                        train_steps=ts + vs),
-            "paper targets": WorkSize(jobs=pj, lps=0, lp_entries=0, train_steps=ps)}
+            "paper training targets (fig3-fig6)": WorkSize(jobs=pj, lps=0, lp_entries=0,
+                                                           train_steps=ps)}
 
 
 def over_limits(sizes: dict[str, WorkSize], limits: dict) -> list[str]:

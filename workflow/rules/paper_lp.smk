@@ -10,11 +10,11 @@ include: "inputs/paper_lp.smk"
 
 rule paper_lp_job:
     output:
-        f"{RESULTS}/paper/jobs/{{fig}}/{{panel}}/{{job}}.nc",
+        _paper_table.lp_job(RESULTS),
     log:
-        log_path("paper/{fig}/{panel}/{job}.log"),
+        log_path(_paper_table.log("{fig}/{panel}/{job}.log")),
     benchmark:
-        bench_path("paper/{fig}/{panel}/{job}.tsv")
+        bench_path(_paper_table.log("{fig}/{panel}/{job}.tsv"))
     wildcard_constraints:
         fig="fig[12]",
         panel=r"[a-z0-9.]+",
@@ -39,9 +39,9 @@ rule paper_lp_combine:
     input:
         paper_lp_job_files,
     output:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     log:
-        log_path("paper/{fig}.combine.log"),
+        log_path(_paper_table.log("{fig}.combine.log")),
     wildcard_constraints:
         fig="fig[12]",
     conda:
@@ -62,13 +62,13 @@ rule paper_lp_figure:
         rules.paper_lp_combine.output[0],
     output:
         report(
-            f"{REPORTS}/figures/paper/{{fig}}.png",
+            _paper_table.figure(REPORTS),
             caption="../report/paper_lp.rst",
             category="Paper figures",
-            labels=_paper_figures.report_labels_of,
+            labels=_paper_table.report_labels_of,
         ),
     log:
-        log_path("paper/{fig}.figure.log"),
+        log_path(_paper_table.log("{fig}.figure.log")),
     wildcard_constraints:
         fig="fig[12]",
     localrule: True
@@ -85,7 +85,7 @@ rule paper_lp_figure:
 
 
 # Targets only (no output): `snakemake fig1` / `fig2` (a clear error if not configured).
-for _fig in ("fig1", "fig2"):
+for _fig in _paper_table.LP_KEYS:
 
     rule:
         name:

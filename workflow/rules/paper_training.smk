@@ -1,5 +1,5 @@
 # Stage 8b — the paper's training figures (Figures 3-6) and theorem panels (Theorem 6, Theorems 7-8):
-# shallownc.paper_training, shallownc.paper_theorems, shallownc.kernels; reports/paper.md.
+# shallownc.paper (training, theorems, kernels); reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
 # fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
 # Jobs: Figure 3 one per d (all sigma values batched), Figure 6 one per d1; Figures 4-5 select
@@ -12,11 +12,11 @@ include: "inputs/paper_training.smk"
 
 rule paper_fig3_job:
     output:
-        f"{RESULTS}/paper/fig3/d{{d}}.nc",
+        _paper_table.fig3_part(RESULTS),
     log:
-        log_path("paper/fig3_d{d}.log"),
+        log_path(_paper_table.log("fig3_d{d}.log")),
     benchmark:
-        bench_path("paper/fig3_d{d}.tsv")
+        bench_path(_paper_table.log("fig3_d{d}.tsv"))
     wildcard_constraints:
         d=r"[0-9]+",
     conda:
@@ -38,11 +38,11 @@ rule paper_fig3_job:
 
 rule paper_fig6_job:
     output:
-        f"{RESULTS}/paper/fig6/d1_{{d1}}.nc",
+        _paper_table.fig6_part(RESULTS),
     log:
-        log_path("paper/fig6_d1_{d1}.log"),
+        log_path(_paper_table.log("fig6_d1_{d1}.log")),
     benchmark:
-        bench_path("paper/fig6_d1_{d1}.tsv")
+        bench_path(_paper_table.log("fig6_d1_{d1}.tsv"))
     wildcard_constraints:
         d1=r"[0-9]+",
     conda:
@@ -66,9 +66,9 @@ rule paper_combine_fig3:
     input:
         paper_fig3_parts,
     output:
-        f"{RESULTS}/paper/fig3.nc",
+        _paper_table.result(RESULTS, "fig3"),
     log:
-        log_path("paper/fig3.combine.log"),
+        log_path(_paper_table.log("fig3.combine.log")),
     localrule: True
     conda:
         CONDA_ENV
@@ -87,9 +87,9 @@ rule paper_combine_fig6:
     input:
         paper_fig6_parts,
     output:
-        f"{RESULTS}/paper/fig6.nc",
+        _paper_table.result(RESULTS, "fig6"),
     log:
-        log_path("paper/fig6.combine.log"),
+        log_path(_paper_table.log("fig6.combine.log")),
     localrule: True
     conda:
         CONDA_ENV
@@ -108,9 +108,9 @@ rule paper_fig45:
     input:
         rules.paper_combine_fig3.output[0],
     output:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     log:
-        log_path("paper/{fig}.select.log"),
+        log_path(_paper_table.log("{fig}.select.log")),
     wildcard_constraints:
         fig="fig4|fig5",
     localrule: True
@@ -130,11 +130,11 @@ rule paper_fig45:
 
 rule paper_theorem:
     output:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     log:
-        log_path("paper/{fig}.log"),
+        log_path(_paper_table.log("{fig}.log")),
     benchmark:
-        bench_path("paper/{fig}.tsv")
+        bench_path(_paper_table.log("{fig}.tsv"))
     wildcard_constraints:
         fig="theorem6|theorem78",
     conda:
@@ -155,13 +155,13 @@ rule paper_theorem:
 
 rule paper_figure:
     input:
-        f"{RESULTS}/paper/{{fig}}.nc",
+        _paper_table.result(RESULTS),
     output:
         report(
-            f"{REPORTS}/figures/paper/{{fig}}.png",
+            _paper_table.figure(REPORTS),
             caption="../report/paper_figure.rst",
             category="Paper figures",
-            labels=_paper_figures.report_labels_of,
+            labels=_paper_table.report_labels_of,
         ),
     log:
         log_path("figures/paper_{fig}.log"),
@@ -187,14 +187,12 @@ for _fig in PAPER_FIGS:
         name:
             _fig
         input:
-            f"{RESULTS}/paper/{_fig}.nc",
-            f"{REPORTS}/figures/paper/{_fig}.png",
+            _paper_table.targets(RESULTS, REPORTS, [_fig]),
         localrule: True
 
 
 rule paper:
     input:
-        expand(f"{RESULTS}/paper/{{fig}}.nc", fig=PAPER_FIGS),
-        expand(rules.paper_figure.output[0], fig=PAPER_FIGS),
+        _paper_table.targets(RESULTS, REPORTS, PAPER_FIGS),
         PAPER_LP_TARGETS,
     localrule: True

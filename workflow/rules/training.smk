@@ -1,6 +1,7 @@
 # Stage 4 — training: two- and three-layer ReLU nets trained with batched runs, NC metrics at
 # log-spaced epochs (shallownc.training, shallownc.metrics; reports/training.md).
-# One job per experiment (experiment 2: one job per d/n value), since each job pays ~1.6 s
+# Rule train_job: one job per experiment (experiment 2, theory: one job per d/n value,
+# job theory/dn<r>), since each job pays ~1.6 s
 # for importing torch. Checkpoints live in training.checkpoint_dir, outside every output:
 # a killed job re-run continues from its last checkpoint.
 
@@ -9,15 +10,15 @@
 include: "inputs/training.smk"
 
 
-rule train_experiment:
+rule train_job:
     output:
-        f"{RESULTS}/training/{{experiment}}.nc",
+        f"{RESULTS}/training/{{job}}.nc",
     log:
-        log_path("training/{experiment}.log"),
+        log_path("training/{job}.log"),
     benchmark:
-        bench_path("training/{experiment}.tsv")
+        bench_path("training/{job}.tsv")
     wildcard_constraints:
-        experiment="dynamics|three_layer|regularization",
+        job=r"dynamics|three_layer|regularization|theory/dn[0-9.e+-]+",
     conda:
         CONDA_ENV
     threads: TRAIN_CFG["threads"]
@@ -26,52 +27,18 @@ rule train_experiment:
         runtime=600,
         gpu=TRAIN_CFG["gpus_per_job"],
     params:
-        cfg=experiment_settings,
+        cfg=train_job_settings,
+        job=train_job,
         solver=SOLVER,
         seed=config["seed"],
-        code=code_version("../scripts/train_experiment.py"),
+        code=code_version("../scripts/train_job.py"),
     script:
-        "../scripts/train_experiment.py"
-
-
-rule train_theory:
-    output:
-        f"{RESULTS}/training/theory/{{job}}.nc",
-    log:
-        log_path("training/theory/{job}.log"),
-    benchmark:
-        bench_path("training/theory/{job}.tsv")
-    wildcard_constraints:
-        job=r"dn[0-9.e+-]+",
-    conda:
-        CONDA_ENV
-    threads: TRAIN_CFG["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=600,
-        gpu=TRAIN_CFG["gpus_per_job"],
-    params:
-        # the d/n list is left out: each job's own value is its d_over_n param, so adding
-        # or changing one d/n value re-runs only that job
-        cfg=canonical(
-            {
-                **TRAIN_GLOBAL,
-                "theory": {
-                    k: v for k, v in TRAIN_CFG["theory"].items() if k != "d_over_n"
-                },
-            }
-        ),
-        d_over_n=theory_d_over_n,
-        solver=SOLVER,
-        seed=config["seed"],
-        code=code_version("../scripts/train_theory.py"),
-    script:
-        "../scripts/train_theory.py"
+        "../scripts/train_job.py"
 
 
 rule combine_training_theory:
     input:
-        expand(rules.train_theory.output[0], job=THEORY_JOBS),
+        expand(rules.train_job.output[0], job=[f"theory/{j}" for j in THEORY_JOBS]),
     output:
         f"{RESULTS}/training/theory.nc",
     log:

@@ -10,15 +10,16 @@
 include: "inputs/verdict.smk"
 
 
-rule verdict_grid:
+rule verdict_job:
     output:
-        f"{RESULTS}/verdict/grid/{{job}}.nc",
+        f"{RESULTS}/verdict/{{kind}}/{{job}}.nc",
     log:
-        log_path("verdict/grid_{job}.log"),
+        log_path("verdict/{kind}_{job}.log"),
     benchmark:
-        bench_path("verdict/grid_{job}.tsv")
+        bench_path("verdict/{kind}_{job}.tsv")
     wildcard_constraints:
-        job=r"dn[0-9.e+-]+",
+        kind="grid|variants",
+        job=r"[a-z][a-z0-9_.e+-]*",
     conda:
         CONDA_ENV
     threads: VERDICT["threads"]
@@ -28,44 +29,20 @@ rule verdict_grid:
         gpu=VERDICT["gpus_per_job"],
     params:
         cfg=VERDICT_JOB,
-        d_over_n=verdict_d_over_n,
+        job=verdict_job,
         solver=SOLVER,
         seed=config["seed"],
-        code=code_version("../scripts/verdict_grid.py"),
+        code=code_version("../scripts/verdict_job.py"),
     script:
-        "../scripts/verdict_grid.py"
-
-
-rule verdict_variant:
-    output:
-        f"{RESULTS}/verdict/variants/{{variant}}.nc",
-    log:
-        log_path("verdict/variant_{variant}.log"),
-    benchmark:
-        bench_path("verdict/variant_{variant}.tsv")
-    wildcard_constraints:
-        variant=r"[a-z][a-z0-9_]*",
-    conda:
-        CONDA_ENV
-    threads: VERDICT["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=600,
-        gpu=VERDICT["gpus_per_job"],
-    params:
-        cfg=VERDICT_JOB,
-        variant=verdict_variant,
-        solver=SOLVER,
-        seed=config["seed"],
-        code=code_version("../scripts/verdict_variant.py"),
-    script:
-        "../scripts/verdict_variant.py"
+        "../scripts/verdict_job.py"
 
 
 rule verdict_combine:
     input:
-        grid=expand(rules.verdict_grid.output[0], job=VERDICT_GRID_JOBS),
-        variants=expand(rules.verdict_variant.output[0], variant=VERDICT_VARIANTS),
+        grid=expand(rules.verdict_job.output[0], kind="grid", job=VERDICT_GRID_JOBS),
+        variants=expand(
+            rules.verdict_job.output[0], kind="variants", job=VERDICT_VARIANTS
+        ),
     output:
         study=f"{RESULTS}/verdict/study.nc",
         variants=f"{RESULTS}/verdict/variants.nc",

@@ -1,5 +1,6 @@
 """Combine the per-job NetCDF files of the paper's Figure 3 (paper_training.combine)."""
-from shallownc import io, paper_training
+from shallownc import io
+from shallownc.paper import training as paper_training
 from shallownc.smk import logged
 
 with logged(snakemake) as log:

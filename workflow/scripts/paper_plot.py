@@ -1,6 +1,6 @@
 """Draw one paper figure (reads only its NetCDF file)."""
-from shallownc.figures import paper_theorems as ft
-from shallownc.figures import paper_training as fp
+from shallownc.paper import plot_theorems as ft
+from shallownc.paper import plot_training as fp
 from shallownc.smk import logged
 
 PLOT = {"fig3": fp.plot_fig3, "fig4": fp.plot_fig45, "fig5": fp.plot_fig45, "fig6": fp.plot_fig6,

@@ -1,5 +1,6 @@
 """Figure 4 or 5: one sigma of Figure 3's runs along the epochs (paper_training.select_sigma)."""
-from shallownc import io, paper_training
+from shallownc import io
+from shallownc.paper import training as paper_training
 from shallownc.smk import logged
 
 with logged(snakemake) as log:

@@ -1,5 +1,6 @@
-"""Theorem 6 or Theorems 7-8 panel data (shallownc.paper_theorems); writes its NetCDF."""
-from shallownc import io, paper_theorems
+"""Theorem 6 or Theorems 7-8 panel data (shallownc.paper.theorems); writes its NetCDF."""
+from shallownc import io
+from shallownc.paper import theorems as paper_theorems
 from shallownc.smk import logged
 
 with logged(snakemake) as log:

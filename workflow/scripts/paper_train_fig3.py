@@ -1,7 +1,8 @@
 """One training job of the paper's Figure 3 (paper_training.run_fig3_d); writes its NetCDF."""
 import torch
 
-from shallownc import config, io, paper_training
+from shallownc import config, io
+from shallownc.paper import training as paper_training
 from shallownc.devices import claim_device
 from shallownc.smk import logged
 

@@ -1,6 +1,6 @@
 """Draw one paper LP figure (Figures 1-2) from <results>/paper/figN.nc."""
 from shallownc import figures, io
-from shallownc.figures import paper_lp
+from shallownc.paper import plot_lp as paper_lp
 from shallownc.smk import logged
 
 with logged(snakemake) as log:

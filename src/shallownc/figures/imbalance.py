@@ -6,16 +6,20 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import legend_under, setup_style  # noqa: F401
+from . import legend_below, setup_style
+
+# Every figure here is at most PANEL_W inches wide (~1100 px at figures.DPI with the colour
+# bar): the report shows it near full size; several panels are stacked in rows.
+PANEL_W = 7.6
 
 
 def fig_threshold(curves: list, checks=None):
     """r*(lambda) per (k_A, k_B): UPFM minority vanishing (CE, I7) vs plain-UFM minority
     collapse (Hong & Ling 2024); the region above a curve is collapsed/vanished."""
     setup_style()
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 4.0), squeeze=False,
-                             layout="constrained")
-    for ax, ds in zip(axes[0], curves):
+    fig, axes = plt.subplots(len(curves), 1, figsize=(PANEL_W, 4.4 * len(curves)),
+                             squeeze=False, layout="constrained")
+    for ax, ds in zip(axes[:, 0], curves):
         lam = ds.lam.values
         ax.plot(lam, ds.r_upfm_ce, color="C3", lw=2,
                 label="UPFM (ReLU features): minority vanishes (CE, I7)")
@@ -33,7 +37,7 @@ def fig_threshold(curves: list, checks=None):
                     ms=7, label="UFM + bias, L-BFGS: minority distinct")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_ylim(1, 1e3)
+        ax.set_ylim(1, _top(ax, 1e3))
         ax.set_xlabel(r"$\lambda=\sqrt{\lambda_W\lambda_H}$")
         ax.set_ylabel(r"imbalance ratio $r=n_A/n_B$")
         ax.set_title(f"K = {ds.attrs['K']}: k_A = {ds.attrs['k_A']}, k_B = {ds.attrs['k_B']}, "
@@ -50,7 +54,7 @@ def fig_phase(ds):
     K, k_A = ds.sizes["class"], int(ds.attrs["k_A"])
     cols = [("all classes", ds.p_all), ("majority class LP", ds.p_class.isel({"class": 0})),
             ("minority class LP", ds.p_class.isel({"class": K - 1}))]
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.3), layout="constrained")
+    fig, axes = plt.subplots(3, 1, figsize=(PANEL_W, 3.1 * 3 + 1.2), layout="constrained")
     x, s = ds.x.values, ds.sigma.values
     for ax, (title, p) in zip(axes, cols):
         im = ax.pcolormesh(np.arange(x.size + 1), np.arange(s.size + 1), p.values.T,
@@ -89,30 +93,29 @@ def fig_phase(ds):
             _vline(ax, xpos(int(ds.N[0])), color="C2", lw=2, label="d = N (Thm 3(b'))")
             _vline(ax, xpos(n_A), color="C3", ls=":", lw=2, label="d = n_A (Thm 3(c'))")
             _vline(ax, xpos(int(ds.d_min_kin_all[0])), color="C0", ls="--", lw=2,
-                       label="kinematic, all classes (I11)")
+                   label="kinematic, all classes (I11)")
             if "d_half_major" in ds and not title.startswith("all"):
                 key = "major" if "majority" in title else "minor"
                 _vline(ax, xpos(int(ds[f"d_half_{key}"][0])), color="C1", ls="-.", lw=2,
-                           label="pure-noise 50% point of this LP (I10)")
-                legend_under(ax, ncol=1)
+                       label="pure-noise 50% point of this LP (I10)")
         if "verdict" in ds and title.startswith("all"):
             from ..status import REACHED
             reached = (ds.verdict == REACHED).sum("trial").values
             for (i, j), r in np.ndenumerate(reached):
                 ax.text(i + 0.5, j + 0.5, f"{int(r)}/{ds.sizes['trial']}", ha="center",
                         va="center", color="C2", fontsize=9, fontweight="bold")
-    fig.colorbar(im, ax=axes, shrink=0.8, label="fraction feasible (decided trials)")
+    fig.colorbar(im, ax=axes, shrink=0.6, label="fraction feasible (decided trials)")
     if ds.attrs["x_axis"] == "ratio":
-        fig.supxlabel("under a tick: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible); "
+        fig.supxlabel("under a tick: b' = d >= N (Theorem 3(b') with n_k, all LPs feasible);\n"
                       "k = kinematic comparison (I11) certifies all LPs at 1 - delta"
-                      + ("; green n/T: trained nets reaching the imbalanced F*" if "verdict"
+                      + (";\ngreen n/T: trained nets reaching the imbalanced F*" if "verdict"
                          in ds else ""), fontsize=9)
     fixed = (f"d/n_A = {ds.attrs['fixed_d_over_n']:g}" if ds.attrs["x_axis"] == "ratio"
              else f"r = {ds.attrs['fixed_ratio']:g}")
     fig.suptitle(f"{ds.attrs['panel']}: {ds.attrs['geometry']}, K = {K} (k_A = {k_A}), "
-                 f"n_A = {ds.attrs['n_A']}, {fixed}; '?': undecided trials")
-    if ds.attrs["x_axis"] == "d_over_n":
-        legend_under(axes[0], ncol=1)
+                 f"n_A = {ds.attrs['n_A']}, {fixed}\n'?': undecided trials")
+    if ds.attrs["x_axis"] == "d_over_n" and any(ax.get_lines() for ax in axes):
+        legend_below(fig, axes, ncol=2)
     return fig
 
 
@@ -122,7 +125,7 @@ def fig_sweep(ds):
     setup_style()
     K = ds.sizes["class"]
     f = ds.lambda_factor.values
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    fig, axes = plt.subplots(2, 1, figsize=(PANEL_W, 8.6), layout="constrained")
     ax = axes[0]
     names = ["majority" if k == 0 else ("minority" if k == K - 1 else f"class {k}")
              for k in range(K)]
@@ -137,7 +140,6 @@ def fig_sweep(ds):
     ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
     ax.set_ylabel("class-mean feature norm ||h̄_k||")
     ax.set_title(f"sizes {ds.attrs['sizes']}, d = {ds.attrs['d']}, sigma = {ds.attrs['sigma']}")
-    ax.legend(fontsize=8, loc="upper right")
     ax = axes[1]
     g = np.maximum(ds.gap.values, 1e-16)
     for t in range(ds.sizes["trial"]):
@@ -145,12 +147,13 @@ def fig_sweep(ds):
     _factor_axis(ax, f)
     ax.set_yscale("log")
     ax.axvline(1.0, color="k", ls=":")
-    ax.axhline(ds.attrs["rel_tol"] * float(ds.F_star.min()), color="C2", ls="--",
-               label="verdict tolerance")
+    # the verdict's tolerance rel_tol F* at each factor (imbalance.verdict), drawn as data
+    ax.plot(f, ds.attrs["rel_tol"] * ds.F_star.mean("trial").values, color="C2", ls="--",
+            label="verdict tolerance rel_tol F*")
     ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
-    ax.set_ylabel("F_net - F* (imbalanced), floor 1e-16")
+    ax.set_ylabel("F_net - F* (imbalanced)\nfloor 1e-16")
     ax.set_title("gap of the trained network to the imbalanced F*")
-    ax.legend(fontsize=8, loc="upper left")
+    legend_below(fig, axes, ncol=2)
     return fig
 
 
@@ -163,6 +166,14 @@ def _factor_axis(ax, f):
         last = np.log(v) if shown[-1] else last
     ax.set_xticks(f, shown)
     ax.minorticks_off()
+
+
+def _top(ax, cap: float) -> float:
+    """Upper y limit of a log panel: half a decade above the highest finite plotted value,
+    at most ``cap`` (curves above it leave the panel: the region they bound is all "gone")."""
+    ys = [np.asarray(ln.get_ydata(), float) for ln in ax.get_lines()]
+    ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.empty(0)
+    return float(min(cap, 10 ** (np.log10(ys.max()) + 0.3))) if ys.size else cap
 
 
 def _vline(ax, pos, **kw):

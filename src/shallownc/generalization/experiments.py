@@ -16,7 +16,7 @@ from .. import io
 from .. import sweep as SW
 from ..class_sizes import dimension
 from ..grid import Cell, Grid
-from ..upfm import NORMALIZATION
+from ..objective import NORMALIZATION
 from .bounds import nc_bound
 from .neuron import (STATUS_NONPOSITIVE, STATUS_NOT_NC, STATUS_OK, STATUS_UNDECIDED,
                      analyse_instance, best_linear_nc, refine_pair, upper_search)
@@ -288,21 +288,29 @@ TRAINED_VARIABLES = tuple(SW.Variable(v, _GDIMS, u, desc) for v, (desc, u) in
 
 
 def _train_cells(cells: list, base_seed: int, tr: dict, name: str):
-    """One batched shallownc.training.train_two_layer call on the cells' training sets
-    (seed mod 2^31 of each data set); returns {(sigma, trial): (W1, W2, diverged, objective)}
-    and the wall time."""
-    from .. import training  # torch only when something is trained
-    from ..training.recipe import train_kwargs
+    """The cells' training sets trained in one batched call (shallownc.training.cells,
+    network seeds by its one convention); returns {(sigma, trial): (W1, W2, diverged,
+    objective)} and the wall time. ``tr``: a validated trained block ($defs/train_recipe +
+    $defs/train_runtime); only the final networks are used (no evaluation epochs between
+    the first and the last)."""
+    from ..training.cells import train_cells  # torch only when something is trained
 
-    draws = [_draw(c, base_seed, c.sigmas[0]) for c in cells]
-    # tr: a validated trained block ($defs/train_recipe + $defs/train_runtime); only the
-    # final networks are used, so no evaluation epochs between the first and the last
-    res = training.train(
-        np.stack([d[0] for d in draws]), np.stack([d[1] for d in draws]),
-        **{**train_kwargs(tr, tr), "eval_epochs": []},
-        seeds=[d[3] % (2 ** 31) for d in draws], name=name)
-    nets = {(c.sigmas[0], c.trial): (res.W1[r], res.W2[r], bool(res.diverged[r]),
-                                     float(res.objective[r])) for r, c in enumerate(cells)}
+    by_key = {}
+    for c in cells:
+        g = c.grid
+        key = {"geometry": g.geometry, "n": g.n, "d": c.d, "sigma": float(c.sigmas[0]),
+               "angle_deg": float(g.angle_deg), "trial": c.trial}
+        by_key[(key["sigma"], c.trial)] = (c, key)
+    keys = [k for _c, k in by_key.values()]
+
+    def draw(key):
+        X, y, _M, _seed = _draw(by_key[(key["sigma"], key["trial"])][0], base_seed, key["sigma"])
+        return X, y
+
+    res = train_cells(keys, draw, tr, tr, base_seed=base_seed, experiment="generalization",
+                      name=name, eval_epochs=[]).result
+    nets = {(k["sigma"], k["trial"]): (res.W1[r], res.W2[r], bool(res.diverged[r]),
+                                       float(res.objective[r])) for r, k in enumerate(keys)}
     return nets, res.wall_s
 
 

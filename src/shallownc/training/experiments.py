@@ -14,7 +14,7 @@ import xarray as xr
 
 from shallownc.class_sizes import dimension
 from shallownc.training.evaluation import describe
-from shallownc.training.loop import train
+from shallownc.training.cells import train_cells
 from shallownc.training.objective import NORMALIZATION
 from shallownc.training.recipe import train_kwargs
 
@@ -47,11 +47,24 @@ def lp_status(X, y, solver_cfg: dict | None = None) -> int:
     return F.all_classes_status([v.status for v in nc])
 
 
-def _net_seed(base_seed, experiment, trial, **cell):
-    from shallownc.data import cell_seed
+def _cell_draw(data_cfg: dict, base_seed: int, pad_to: int | None = None, **fixed):
+    """draw(cell) for train_cells: the cell's training and test sets (draw_train_test) at its
+    d, sigma, trial (or the ``fixed`` ones); inputs zero-padded to ``pad_to`` if given."""
+    def draw(cell):
+        c = {**cell, **fixed}
+        X, y, Xt, yt, _ = draw_train_test(data_cfg, c["d"], c["sigma"], base_seed, c["trial"])
+        if pad_to is not None:
+            X, Xt = (np.pad(A, ((0, pad_to - A.shape[0]), (0, 0))) for A in (X, Xt))
+        return X, y, Xt, yt
+    return draw
 
-    return cell_seed(base_seed, trial, purpose="network", experiment=experiment, **cell) \
-        % (2 ** 63)
+
+def _lp(solver_cfg):
+    """lp(X, y, cell) for train_cells: the class-LP status of a cell's training set (its
+    first d rows: padded inputs are zero beyond the cell's d)."""
+    def lp(X, y, cell):
+        return lp_status(X[:cell.get("d", X.shape[0])], y, solver_cfg)
+    return lp
 
 
 def _unstack(traj: xr.Dataset, **run_coords) -> xr.Dataset:
@@ -74,17 +87,13 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     d = dimension(d_over_n, data["n"])
     if d < 1:
         raise ValueError(f"d_over_n = {d_over_n} gives d = {d} < 1 for n = {data['n']}")
-    Xs, ys, Xts, yts, seeds, sig, tri, lps = [], [], [], [], [], [], [], []
-    for s in exp["sigma"]:
-        for t in range(exp["trials"]):
-            X, y, Xt, yt, _ = draw_train_test(data, d, s, base_seed, t)
-            Xs.append(X), ys.append(y), Xts.append(Xt), yts.append(yt)
-            seeds.append(_net_seed(base_seed, experiment, t, d=d, sigma=float(s)))
-            sig.append(float(s)), tri.append(t)
-            if with_lp:
-                lps.append(lp_status(X, y, solver_cfg))
-    res = train(np.stack(Xs), np.stack(ys), seeds=seeds, X_test=np.stack(Xts),
-                y_test=np.stack(yts), name=f"{experiment}_d{d}", **hparams(exp["train"], run_cfg))
+    cells = [{"d": d, "sigma": float(s), "trial": t}
+             for s in exp["sigma"] for t in range(exp["trials"])]
+    runs = train_cells(cells, _cell_draw(data, base_seed), exp["train"], run_cfg,
+                       base_seed=base_seed, experiment=experiment, name=f"{experiment}_d{d}",
+                       lp=_lp(solver_cfg) if with_lp else None)
+    res, lps = runs.result, runs.lp_status
+    sig, tri = [c["sigma"] for c in cells], [c["trial"] for c in cells]
     traj = res.trajectory
     if with_lp:
         traj["lp_status"] = (("run",), np.asarray(lps, dtype=np.int8),
@@ -100,29 +109,6 @@ def run_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str, d_over_n
     return describe(out)
 
 
-def _padded_cells(exp: dict, base_seed: int, experiment: str, solver_cfg, with_lp: bool):
-    """Data of every (d_over_n, sigma, trial) cell, inputs zero-padded to the largest d."""
-    data = exp["data"]
-    dims = {float(r): dimension(r, data["n"]) for r in exp["d_over_n"]}
-    if min(dims.values()) < 1:
-        raise ValueError(f"every d_over_n must give d >= 1 for n = {data['n']}: {dims}")
-    dmax = max(dims.values())
-    cells = {k: [] for k in ("X", "y", "Xt", "yt", "seed", "dn", "d", "sigma", "trial", "lp")}
-    for r, d in dims.items():
-        for s in exp["sigma"]:
-            for t in range(exp["trials"]):
-                X, y, Xt, yt, _ = draw_train_test(data, d, s, base_seed, t)
-                cells["X"].append(np.pad(X, ((0, dmax - d), (0, 0))))
-                cells["Xt"].append(np.pad(Xt, ((0, dmax - d), (0, 0))))
-                cells["y"].append(y), cells["yt"].append(yt)
-                cells["seed"].append(_net_seed(base_seed, experiment, t, d=d, sigma=float(s)))
-                cells["dn"].append(r), cells["d"].append(d)
-                cells["sigma"].append(float(s)), cells["trial"].append(t)
-                if with_lp:
-                    cells["lp"].append(lp_status(X, y, solver_cfg))
-    return cells, dims
-
-
 def run_padded_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str,
                     solver_cfg: dict | None = None, with_lp: bool = True) -> xr.Dataset:
     """Train every (d_over_n, sigma, trial) cell of a grid in ONE batched call.
@@ -134,10 +120,21 @@ def run_padded_grid(exp: dict, run_cfg: dict, base_seed: int, experiment: str,
     CPU the padding costs FLOPs: run_grid per d is cheaper there. Returns dims
     (d_over_n, sigma, trial, epoch) like run_dynamics, with lp_status if ``with_lp``.
     """
-    cells, dims = _padded_cells(exp, base_seed, experiment, solver_cfg, with_lp)
-    res = train(np.stack(cells["X"]), np.stack(cells["y"]), seeds=cells["seed"],
-                X_test=np.stack(cells["Xt"]), y_test=np.stack(cells["yt"]),
-                input_dims=cells["d"], name=f"{experiment}_padded", **hparams(exp["train"], run_cfg))
+    data = exp["data"]
+    dims = {float(r): dimension(r, data["n"]) for r in exp["d_over_n"]}
+    if min(dims.values()) < 1:
+        raise ValueError(f"every d_over_n must give d >= 1 for n = {data['n']}: {dims}")
+    dmax = max(dims.values())
+    cells = [{"d": d, "sigma": float(s), "trial": t} for d in dims.values()
+             for s in exp["sigma"] for t in range(exp["trials"])]
+    dn = [r for r in dims for _s in exp["sigma"] for _t in range(exp["trials"])]
+    runs = train_cells(cells, _cell_draw(data, base_seed, pad_to=dmax), exp["train"], run_cfg,
+                       base_seed=base_seed, experiment=experiment, name=f"{experiment}_padded",
+                       lp=_lp(solver_cfg) if with_lp else None,
+                       input_dims=[c["d"] for c in cells])
+    res = runs.result
+    cells = {"lp": runs.lp_status, "dn": dn, "sigma": [c["sigma"] for c in cells],
+             "trial": [c["trial"] for c in cells]}
     traj = res.trajectory
     if with_lp:
         traj["lp_status"] = (("run",), np.asarray(cells["lp"], dtype=np.int8),
@@ -166,16 +163,16 @@ def run_dynamics(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> x
 def run_three_layer(exp: dict, run_cfg: dict, base_seed: int, solver_cfg=None) -> xr.Dataset:
     """Experiment 3: three-layer nets, one data set, dims (first_width, seed, epoch)."""
     data = exp["data"]
-    X, y, Xt, yt, _ = draw_train_test(data, exp["d"], exp["sigma"], base_seed, 0)
-    hp = hparams(exp["train"], run_cfg)
-    p = hp.pop("widths")[0]
-    hp.pop("arch")
+    draw = _cell_draw(data, base_seed, d=exp["d"], sigma=float(exp["sigma"]), trial=0)
+    p = exp["train"]["width"]
     parts = []
     for d1 in exp["first_width"]:
-        seeds = [_net_seed(base_seed, "three_layer", s, d1=int(d1)) for s in range(exp["seeds"])]
-        res = train(X, y, arch="three_layer", widths=(int(d1), p), seeds=seeds, X_test=Xt,
-                    y_test=yt, name=f"three_layer_d1_{d1}", **hp)
-        parts.append(_unstack(res.trajectory, seed_index=np.arange(exp["seeds"]))
+        runs = train_cells([{"d1": int(d1), "trial": s} for s in range(exp["seeds"])], draw,
+                           exp["train"], run_cfg, base_seed=base_seed, experiment="three_layer",
+                           name=f"three_layer_d1_{d1}", shared=True, arch="three_layer",
+                           widths=(int(d1), p))
+        X, y = runs.X[0], runs.y[0]
+        parts.append(_unstack(runs.result.trajectory, seed_index=np.arange(exp["seeds"]))
                      .drop_vars("seed").expand_dims(first_width=[int(d1)]))
     out = xr.concat(parts, dim="first_width", data_vars="all", coords="different",
                     compat="equals", join="outer", combine_attrs="override")
@@ -193,17 +190,17 @@ def run_regularization(exp: dict, run_cfg: dict, base_seed: int,
     """Experiment 4: regularizer variants on one data set, dims (variant, seed, epoch)."""
     data = exp["data"]
     d = dimension(exp["d_over_n"], data["n"])
-    X, y, Xt, yt, _ = draw_train_test(data, d, exp["sigma"], base_seed, 0)
+    draw = _cell_draw(data, base_seed, d=d, sigma=float(exp["sigma"]), trial=0)
     parts, labels = [], []
     for v in exp["variants"]:
-        hp = hparams({**exp["train"], **v}, run_cfg)
-        seeds = [_net_seed(base_seed, "regularization", s) for s in range(exp["seeds"])]
         label = (f"{v['reg']} lW={v['lambda_W']:g} lH={v['lambda_H']:g}"
                  if v["reg"] == "feature" else
                  f"{v['reg']} l={v['lambda_W']:g}" if v["reg"] == "weight_decay" else "none")
         labels.append(label)
-        res = train(X, y, seeds=seeds, X_test=Xt, y_test=yt, name=f"reg_{len(parts)}",
-                    **hp)
+        runs = train_cells([{"trial": s} for s in range(exp["seeds"])], draw,
+                           {**exp["train"], **v}, run_cfg, base_seed=base_seed,
+                           experiment="regularization", name=f"reg_{len(parts)}", shared=True)
+        X, y, res = runs.X[0], runs.y[0], runs.result
         tr = _unstack(res.trajectory, seed_index=np.arange(exp["seeds"])).drop_vars(
             ["seed", "lambda_W", "lambda_H", "lr", "init_scale"])
         parts.append(tr.expand_dims(variant=[label]).assign_coords(

@@ -1,10 +1,13 @@
-"""The training objective of one run and its hand-written gradient (paper (2.1)).
+"""The training objective of one run and its hand-written gradient (paper (2.1)), in torch.
+
+The definition is :mod:`shallownc.objective` (numpy, float64); this is its batched torch
+implementation with the trainer's regularizer choices and minibatch scaling.
 
 Objective of run r, in the paper's normalization (paper (2.1); reports/training.md §1):
 
     F_r = (1/N) sum_i loss(f(x_i), y_i) + reg_r,
     loss = cross-entropy  log sum_k exp f_k - f_y                       (loss="ce")
-         | squared error  (1/2) ||f - e_y||^2                           (loss="mse"; paper (2.7):
+         | squared error  c ||f - e_y||^2, c = MSE_SCALE = 1/2          (loss="mse"; paper (2.7):
            (1/2N) ||W^T H - Y||_F^2)
     reg  = (lambda_W/2) ||W_last||_F^2 + (lambda_H/2) ||H||_F^2, H = last hidden layer on all N
            training samples (reg="feature", the paper's activation regularization; default)
@@ -28,18 +31,14 @@ import torch
 
 from shallownc.models import BatchedNet
 
-LOSSES = ("ce", "mse")
-REGS = ("feature", "weight_decay", "none")
-NORMALIZATION = ("paper (2.1): (1/N) sum_i loss_i + (lambda_W/2) ||W||_F^2 + (lambda_H/2) "
-                 "||H||_F^2, H = features of the whole training set")
+# The objective's definition (losses, regularizers, the MSE scale c, the normalization string):
+# shallownc.objective, the numpy definition the UPFM and the verdict use; this module is its
+# batched torch implementation (equality: tests/test_objective.py).
+from shallownc.objective import (LOSSES, MSE_SCALE, NORMALIZATION, REGS,  # noqa: F401
+                                 check_loss_reg)
 
-
-def check_loss_reg(loss: str, reg: str) -> None:
-    """Raise a ValueError naming the allowed values when ``loss`` or ``reg`` is unknown."""
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if reg not in REGS:
-        raise ValueError(f"reg must be one of {REGS}, got {reg!r}")
+#: d/dz of c ||z - Y||^2 is 2c (z - Y): 1 for the paper's c = 1/2 (the residual itself)
+_TWO_C = 2.0 * MSE_SCALE
 
 
 def data_term(logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
@@ -50,7 +49,7 @@ def data_term(logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
         return (torch.logsumexp(logits, dim=1) - logits.gather(1, yy[:, None, :])[:, 0]).mean(1)
     if loss == "mse":
         Y = torch.nn.functional.one_hot(yy, K).transpose(1, 2).to(logits.dtype)
-        return 0.5 * ((logits - Y) ** 2).sum(dim=1).mean(dim=1)
+        return MSE_SCALE * ((logits - Y) ** 2).sum(dim=1).mean(dim=1)
     raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
 
 
@@ -102,7 +101,8 @@ def _output_grad(out, Yb, loss):
         lse = s.log() + m                                   # (R, 1, nb)
         return (lse[:, 0] - (out * Yb).sum(dim=1)).sum(dim=1), e.div_(s).sub_(Yb)
     g = out.sub_(Yb)
-    return 0.5 * (g * g).sum(dim=(1, 2)), g
+    data = MSE_SCALE * (g * g).sum(dim=(1, 2))
+    return data, (g if _TWO_C == 1.0 else g.mul_(_TWO_C))
 
 
 def _backward_block(Ws, bs, hs, g, gW, gb, c_H, grad_out=None):

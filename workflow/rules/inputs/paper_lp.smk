@@ -1,41 +1,33 @@
 # Stage 8a (paper_lp.smk): the constants and input functions of its rules.
-from shallownc import phase
-from shallownc import paper_figures as _paper_figures
+from shallownc.paper import lp as _paper_lp
+from shallownc.paper import table as _paper_table
 
-PAPER_LP = {f: config["paper"][f] for f in ("fig1", "fig2") if f in config["paper"]}
-PAPER_LP_GRIDS = {f: phase.paper_grids(f, b) for f, b in PAPER_LP.items()}
-PAPER_LP_TARGETS = [
-    p
-    for f in PAPER_LP
-    for p in (f"{RESULTS}/paper/{f}.nc", f"{REPORTS}/figures/paper/{f}.png")
-]
+PAPER_LP = {f: config["paper"][f] for f in _paper_table.LP_KEYS if f in config["paper"]}
+PAPER_LP_GRIDS = {f: _paper_lp.paper_grids(f, b) for f, b in PAPER_LP.items()}
+PAPER_LP_TARGETS = _paper_table.targets(RESULTS, REPORTS, PAPER_LP)
 
 
 def paper_lp_block(fig):
     if fig not in PAPER_LP:
-        raise ValueError(
-            f"paper.{fig} is not configured; run with --configfile presets/paper.yaml"
-        )
+        raise ValueError(_paper_figures.missing_blocks([fig], config))
     return PAPER_LP[fig]
 
 
 def paper_lp_missing(wildcards):
     """Input of the fig1/fig2 target when that figure is not configured: a clear error."""
-    raise ValueError(
-        "paper.fig1/fig2 not configured; run with --configfile presets/paper.yaml"
-    )
+    raise ValueError(_paper_figures.missing_blocks(["fig1", "fig2"], config))
 
 
 def paper_lp_figure_targets(fig):
     """The NetCDF and the drawing of one figure."""
     paper_lp_block(fig)
-    return [f"{RESULTS}/paper/{fig}.nc", f"{REPORTS}/figures/paper/{fig}.png"]
+    return _paper_table.targets(RESULTS, REPORTS, [fig])
 
 
 def paper_lp_job_files(wildcards):
     block = paper_lp_block(wildcards.fig)
     return [
-        f"{RESULTS}/paper/jobs/{wildcards.fig}/{panel}/{job}.nc"
+        _paper_table.lp_job(RESULTS, wildcards.fig, panel, job)
         for panel, grid in PAPER_LP_GRIDS[wildcards.fig].items()
         for job in grid.jobs(block["trials_per_job"])
     ]
@@ -51,7 +43,7 @@ def paper_lp_grid_params(wildcards):
 
 
 def paper_lp_classes(wildcards):
-    return list(phase.paper_classes(paper_lp_block(wildcards.fig)))
+    return list(_paper_lp.paper_classes(paper_lp_block(wildcards.fig)))
 
 
 def paper_lp_settings(wildcards):

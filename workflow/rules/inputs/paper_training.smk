@@ -1,6 +1,6 @@
 # Stage 8b (paper_training.smk): the constants and input functions of its rules.
-from shallownc import paper_figures as _paper_figures
-from shallownc import paper_training as _paper_training
+from shallownc.paper import table as _paper_table
+from shallownc.paper import training as _paper_training
 from shallownc.class_sizes import dimension
 
 PAPER = config["paper"]
@@ -8,7 +8,9 @@ PAPER_TRAIN = result_settings("paper.train")
 PAPER_FIG3_D = sorted(
     {dimension(r, PAPER["fig3"]["n"]) for r in PAPER["fig3"]["d_over_n"]}
 )
-PAPER_FIG6_D1 = _paper_training.fig6_widths(PAPER["fig6"], _paper_training.fig6_N(PAPER["fig6"]))
+PAPER_FIG6_D1 = _paper_training.fig6_widths(
+    PAPER["fig6"], _paper_training.fig6_N(PAPER["fig6"])
+)
 FASHION_PATH = config["data"]["fashion_mnist"]["path"]
 
 
@@ -22,7 +24,9 @@ def require_fashion_mnist(what):
             f"{what} uses Fashion-MNIST, not found in {FASHION_PATH}: install the Debian "
             f"package {_fm.PACKAGE} or set {_fm.CONFIG_KEY}"
         )
-PAPER_FIGS = ["fig3", "fig4", "fig5", "fig6", "theorem6", "theorem78"]
+
+
+PAPER_FIGS = list(_paper_table.TRAINING_KEYS)
 
 
 def paper_fig3_parts(wildcards):
@@ -48,6 +52,9 @@ def paper_fig45_title(wildcards):
 
 def paper_theorem_settings(wildcards):
     """The paper.theorem6 or paper.theorem78 section."""
-    if wildcards.fig == "theorem6" and "fashion_mnist" in PAPER["theorem6"]["real_data"]:
+    if (
+        wildcards.fig == "theorem6"
+        and "fashion_mnist" in PAPER["theorem6"]["real_data"]
+    ):
         require_fashion_mnist("paper.theorem6.real_data")
     return canonical(PAPER[wildcards.fig])

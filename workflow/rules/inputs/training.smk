@@ -8,18 +8,25 @@ TRAIN_GLOBAL = {
 THEORY_JOBS = {f"dn{r:g}": r for r in TRAIN_CFG["theory"]["d_over_n"]}
 
 
-def experiment_settings(wildcards):
-    """The shared settings and the section of one experiment (no other experiment's)."""
-    return canonical(
-        {**TRAIN_GLOBAL, wildcards.experiment: TRAIN_CFG[wildcards.experiment]}
-    )
+def train_job(wildcards):
+    """What one training job runs: a single-job experiment (job = its name) or one d/n value
+    of experiment 2 (job theory/dn<r>)."""
+    if wildcards.job.startswith("theory/"):
+        return {"experiment": "theory", "d_over_n": THEORY_JOBS[wildcards.job[7:]]}
+    return {"experiment": wildcards.job}
 
 
-def theory_d_over_n(wildcards):
-    """The d/n value of one theory job."""
-    return THEORY_JOBS[wildcards.job]
+def train_job_settings(wildcards):
+    """The shared settings and the section of the job's experiment (no other experiment's);
+    a theory job's section without the d/n list: each job's own value is in its job param, so
+    adding or changing one d/n value re-runs only that job."""
+    exp = train_job(wildcards)["experiment"]
+    section = TRAIN_CFG[exp]
+    if exp == "theory":
+        section = {k: v for k, v in section.items() if k != "d_over_n"}
+    return canonical({**TRAIN_GLOBAL, exp: section})
 
 
 def training_result(experiment):
-    """The NetCDF file of one single-job experiment (rule train_experiment)."""
-    return expand(rules.train_experiment.output[0], experiment=experiment)[0]
+    """The NetCDF file of one single-job experiment (rule train_job)."""
+    return expand(rules.train_job.output[0], job=experiment)[0]

@@ -25,11 +25,11 @@ VERDICT_FIGS = {
 }
 
 
-def verdict_d_over_n(wildcards):
-    """The d/n value of one verdict study job."""
-    return VERDICT_GRID_JOBS[wildcards.job]
+def verdict_job(wildcards):
+    """What one verdict study job trains: a d/n row of the grid (job dn<r>) or one
+    verdict.study.variants.list entry (job <name>)."""
+    if wildcards.kind == "grid":
+        return {"kind": "grid", "d_over_n": VERDICT_GRID_JOBS[wildcards.job]}
+    return {"kind": "variant", "variant": canonical(VERDICT_VARIANTS[wildcards.job])}
 
 
-def verdict_variant(wildcards):
-    """One verdict.study.variants.list entry."""
-    return canonical(VERDICT_VARIANTS[wildcards.variant])

@@ -6,8 +6,8 @@ cross-entropy with activation regularization, objective paper (2.1)
 lambda_W = 1e-3, lambda_H = 1e-6, bias-free ReLU layers, plain minibatch SGD (no momentum),
 lr 0.1 divided by 10 at 1/3 and 2/3 of training. The minibatch objective is the trainer's unbiased
 estimate (mean loss of the batch + (lambda_H/2)(N/B)||H_batch||^2 + (lambda_W/2)||W||^2).
-The paper's lambdas reach :mod:`shallownc.training` through
-:func:`shallownc.normalization.trainer_lambdas`.
+The paper's lambdas reach :mod:`shallownc.training` unchanged: it minimizes (2.1) itself
+(:mod:`shallownc.objective`).
 
 * Figure 3 (and 4-5, which show the same runs along epochs): two-layer net (2.4), K = 2,
   mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, one training job per d = round(d/n * n)
@@ -35,10 +35,10 @@ import logging
 import numpy as np
 import xarray as xr
 
-from . import data as D
-from . import upfm
-from .normalization import NORMALIZATION
-from .training.recipe import train_kwargs as recipe_kwargs
+from .. import data as D
+from .. import upfm
+from ..objective import NORMALIZATION
+from ..training.recipe import train_kwargs as recipe_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +63,35 @@ def eval_epochs(epochs: int, n_eval: int, milestones=()) -> np.ndarray:
     return np.unique(np.concatenate([[0], lg, li, ms, [epochs]]).astype(np.int64))
 
 
+def recipe(train_cfg: dict, epochs: int, width: int, batch_size: int) -> dict:
+    """The validated ``paper.train`` recipe with a figure's width, epochs and batch size."""
+    return {**train_cfg, "width": int(width), "epochs": int(epochs),
+            "batch_size": int(batch_size)}
+
+
+def figure_settings(train_cfg: dict, epochs: int, width: int,
+                    first_width: int | None = None) -> dict:
+    """TrainSpec settings the figures set themselves: the evaluation epochs
+    (:func:`eval_epochs`) and, with ``first_width`` = d1, the three-layer net with a frozen
+    first layer of that width (Figure 6)."""
+    out = {"eval_epochs": eval_epochs(int(epochs), int(train_cfg["n_eval"]),
+                                      train_cfg["lr_milestones"])}
+    if first_width is not None:
+        out.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
+    return out
+
+
 def train_kwargs(train_cfg: dict, epochs: int, width: int, batch_size: int,
                  first_width: int | None = None) -> dict:
     """Keyword arguments of shallownc.training.train for the paper's recipe (module docstring):
-    the validated ``paper.train`` block (recipe and runtime, training.recipe.train_kwargs)
-    with the figure's width, epochs and batch size; ``first_width`` = d1: the three-layer net
-    with a frozen first layer of that width. Evaluation epochs: :func:`eval_epochs`."""
-    recipe = {**train_cfg, "width": int(width), "epochs": int(epochs),
-              "batch_size": int(batch_size)}
-    kw = recipe_kwargs(recipe, train_cfg)
-    if first_width is not None:
-        kw.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
-    kw["eval_epochs"] = eval_epochs(int(epochs), int(train_cfg["n_eval"]),
-                                    train_cfg["lr_milestones"])
-    return kw
+    :func:`recipe` through the one translator (training.recipe.train_kwargs; runtime from
+    ``paper.train``) and :func:`figure_settings`."""
+    return {**recipe_kwargs(recipe(train_cfg, epochs, width, batch_size), train_cfg),
+            **figure_settings(train_cfg, epochs, width, first_width)}
 
 
 def _lp_status(X, y, solver_cfg: dict) -> int:
-    from . import feasibility as F
+    from .. import feasibility as F
 
     nc, _ = F.solve_classes(X, y, F.SolverOptions.from_config(solver_cfg), separability=False)
     return F.all_classes_status([v.status for v in nc])
@@ -117,23 +128,23 @@ def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims)
 def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
                device: str, checkpoint_dir) -> xr.Dataset:
     """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
-    from . import training
+    from ..training.cells import train_cells
 
     n, sigmas, T = int(fig_cfg["n"]), [float(s) for s in fig_cfg["sigma"]], int(fig_cfg["trials"])
-    Xs, ys, seeds, lp = [], [], [], []
-    for s in sigmas:
-        spec = D.GMMSpec("antipodal", 2, n, int(d), s, float(fig_cfg["mean_norm"]))
-        for t in range(T):
-            X, y, _M, seed = spec.draw(base_seed, t)
-            Xs.append(X)
-            ys.append(y)
-            seeds.append(D.cell_seed(base_seed, t, purpose="paper_fig3_net", d=int(d),
-                                     sigma=s) % 2 ** 31)
-            lp.append(_lp_status(X, y, solver_cfg))
-    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"])
-    kw.update(device=device, checkpoint_dir=checkpoint_dir)    # the claimed device, job folder
-    res = training.train(np.stack(Xs), np.stack(ys), seeds=seeds, name=f"paper_fig3_d{d}",
-                         **kw)
+    cells = [{"d": int(d), "sigma": s, "trial": t} for s in sigmas for t in range(T)]
+
+    def draw(c):
+        X, y, _M, _seed = D.GMMSpec("antipodal", 2, n, c["d"], c["sigma"],
+                                    float(fig_cfg["mean_norm"])).draw(base_seed, c["trial"])
+        return X, y
+
+    runs = train_cells(cells, draw, recipe(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
+                                           fig_cfg["batch_size"]), train_cfg,
+                       base_seed=base_seed, experiment="paper_fig3", name=f"paper_fig3_d{d}",
+                       lp=lambda X, y, _c: _lp_status(X, y, solver_cfg),
+                       device=device, checkpoint_dir=checkpoint_dir,   # the claimed device
+                       **figure_settings(train_cfg, fig_cfg["epochs"], fig_cfg["width"]))
+    res, lp = runs.result, runs.lp_status
     traj = _keep_traj(res.trajectory)
     S = len(sigmas)
     out = {}
@@ -185,10 +196,8 @@ DATA_TEXT = {
 
 
 def data_seed(base_seed: int, source: str) -> int:
-    """Seed of the per-class subsample of a real data set (digits: data.paper_digits_seed)."""
-    if source == "digits":
-        return D.paper_digits_seed(base_seed)
-    return D.cell_seed(base_seed, 0, purpose=source)
+    """Seed of the per-class subsample of a real data set (data.paper_real_data_seed)."""
+    return D.paper_real_data_seed(base_seed, source)
 
 
 def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
@@ -200,7 +209,7 @@ def real_balanced(source: str, n_per_class: int, seed: int, fashion_path=None):
         raise ValueError(f"unknown real data set {source!r}; use digits or fashion_mnist")
     if fashion_path is None:
         raise ValueError("Fashion-MNIST needs its folder (config key data.fashion_mnist.path)")
-    from . import fashion_mnist as FM
+    from .. import fashion_mnist as FM
 
     return FM.balanced_unit(fashion_path, n_per_class or FASHION_PER_CLASS, seed)
 
@@ -219,20 +228,21 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
                 device: str, checkpoint_dir, fashion_path=None) -> xr.Dataset:
     """Figure 6 runs at first-layer width d1 (trials = independent W1 and initializations);
     ``fashion_path`` = data.fashion_mnist.path when fig_cfg["data"] is fashion_mnist."""
-    from . import random_features as RF
-    from . import training
+    from .. import random_features as RF
+    from ..training.cells import train_cells
 
     source = fig_cfg["data"]
     X, y = real_balanced(source, fig_cfg["n_per_class"], data_seed(base_seed, source),
                          fashion_path)
     K, N = 10, X.shape[1]
     T = int(fig_cfg["trials"])
-    seeds = [D.cell_seed(base_seed, t, purpose="paper_fig6_net", d1=d1) % 2 ** 31
-             for t in range(T)]
-    kw = train_kwargs(train_cfg, fig_cfg["epochs"], fig_cfg["width"], fig_cfg["batch_size"],
-                      first_width=d1)
-    kw.update(device=device, checkpoint_dir=checkpoint_dir)    # the claimed device, job folder
-    res = training.train(X, y, seeds=seeds, name=f"paper_fig6_d1_{d1}", **kw)
+    res = train_cells([{"d1": int(d1), "trial": t} for t in range(T)], lambda _c: (X, y),
+                      recipe(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
+                             fig_cfg["batch_size"]), train_cfg, base_seed=base_seed,
+                      experiment="paper_fig6", name=f"paper_fig6_d1_{d1}", shared=True,
+                      device=device, checkpoint_dir=checkpoint_dir,    # the claimed device
+                      **figure_settings(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
+                                        first_width=d1)).result
     lp, ranks = [], []
     for t in range(T):
         X1 = np.maximum(res.weights[0][t] @ X, 0.0)             # the frozen features

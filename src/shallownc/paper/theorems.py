@@ -1,11 +1,11 @@
 """The paper's Theorem 6 (random first layer) and Theorems 7-8 (generalization) as panels.
 
 * Theorem 6 (reports/paper.md T6): for a data set with unit-norm columns, lambda_min of H_inf
-  (shallownc.kernels, three versions), ||X||, the width threshold ||X||^4/lambda_min^2 N log N,
+  (shallownc.paper.kernels, three versions), ||X||, the width threshold ||X||^4/lambda_min^2 N log N,
   and the observed rank and class-LP verdicts of relu(W1^T X) over d1 (W1 Gaussian; the random
   features and their verified LP verdicts are shallownc.random_features'). Data: the real data
   sets of ``theorem6.real_data`` (digits and/or Fashion-MNIST, prepared as Figure 6's:
-  shallownc.paper_training.real_balanced) and a K = 2 Gaussian mixture.
+  shallownc.paper.training.real_balanced) and a K = 2 Gaussian mixture.
 * Theorems 7-8 (T78): the lower bound (2.28) on the test error of every NC solution, K = 2,
   mu_1 = -mu_2, s = sigma/||mu||,
       err >= 1 - Phi( A^{-1/2} ),
@@ -24,10 +24,10 @@ import numpy as np
 import xarray as xr
 from scipy.special import ndtr
 
-from . import data as D
+from .. import data as D
 from . import kernels
-from .class_sizes import balanced_n, dimension
-from .upfm import NORMALIZATION
+from ..class_sizes import balanced_n, dimension
+from ..objective import NORMALIZATION
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ def kernel_summary(X: np.ndarray, mc_samples: int, seed: int) -> dict:
 def observe_widths(X: np.ndarray, y: np.ndarray, widths, trials: int, base_seed: int,
                    name: str, solver_cfg: dict):
     """rank(relu(W1^T X)) and the all-class LP verdict for every (d1, trial)."""
-    from . import feasibility as F
-    from . import random_features as RF
+    from .. import feasibility as F
+    from .. import random_features as RF
 
     opts = F.SolverOptions.from_config(solver_cfg)
     rank = np.zeros((len(widths), trials), dtype=np.int64)
@@ -91,7 +91,7 @@ def run_theorem6(cfg: dict, fig6_cfg: dict, base_seed: int, solver_cfg: dict,
                  fashion_path=None) -> xr.Dataset:
     """Theorem 6 panel data for the real data sets ``cfg["real_data"]`` (prepared as Figure
     6's; ``fashion_path`` = data.fashion_mnist.path) and the Gaussian set (module docstring)."""
-    from .paper_training import data_seed, real_balanced
+    from .training import data_seed, real_balanced
 
     sets = {name: real_balanced(name, n, data_seed(base_seed, name), fashion_path)
             for name, n in cfg["real_data"].items()}
@@ -133,7 +133,7 @@ def _theorem6_dataset(per: dict, ratios, T: int, cfg: dict) -> xr.Dataset:
                               "within radius)", "units": "1"})
     return xr.Dataset(data, coords={"data": names, "d1_over_N": ratios, "trial": np.arange(T)},
                       attrs={"theorem": "paper Theorem 6, Lemma 9", "derivation":
-                             "reports/paper.md T6; shallownc.kernels",
+                             "reports/paper.md T6; shallownc.paper.kernels",
                              "gaussian": str(cfg["gaussian"]), "mc_samples": cfg["mc_samples"],
                              "normalization": NORMALIZATION})
 
@@ -185,7 +185,7 @@ def bound_228_large_s(s, d, n: int, with_constant: bool = False):
 def theorem78_experiment(cfg: dict) -> dict:
     """The generalization experiment of the T78 grid, validated against the generalization
     schema (which fills the remaining settings: no defaults restated here)."""
-    from .config import validate
+    from ..config import validate
 
     exp = {"geometry": "antipodal", "n": int(cfg["n"]), "mean_norm": 1.0,
            "snr": [float(v) for v in cfg["snr"]], "d_over_n": [float(v) for v in cfg["d_over_n"]],
@@ -196,8 +196,8 @@ def theorem78_experiment(cfg: dict) -> dict:
 
 def run_theorem78(cfg: dict, base_seed: int, solver_cfg: dict) -> xr.Dataset:
     """Exact best-NC error bracket (generalization.run_theory) and (2.28) on the same grid."""
-    from . import feasibility as F
-    from . import generalization as G
+    from .. import feasibility as F
+    from .. import generalization as G
 
     exp = theorem78_experiment(cfg)
     ds = G.run_theory(exp, base_seed, F.SolverOptions.from_config(solver_cfg), log=log)

@@ -1,8 +1,8 @@
-"""Tests of shallownc.kernels: the ReLU kernel H_inf of the paper's Theorem 6 / Lemma 9."""
+"""Tests of shallownc.paper.kernels: the ReLU kernel H_inf of the paper's Theorem 6 / Lemma 9."""
 import numpy as np
 import pytest
 
-from shallownc import kernels as KK
+from shallownc.paper import kernels as KK
 
 
 def _unit(d=5, N=6, seed=0):

@@ -6,7 +6,7 @@ feasible) = P(NC) when every class was solved. Grey scale as in the paper: black
 sigma along x, d/n downwards (right axis d), as in the paper; the title states how the cells'
 noise draws relate (config paper.figN.search). Cells with a trial not decided by a proof
 (status -1 undecided or -2 infeasible within a radius) are hatched; cells with no decided trial
-are hatched on a pale red ground. Curves (shallownc.bounds.PAPER_CURVES) are clipped to the
+are hatched on a pale red ground. Curves (shallownc.paper.curves.PAPER_CURVES) are clipped to the
 data range and labelled with their equations.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.patches import Patch, Rectangle
 
-from . import setup_style
+from ..figures import setup_style
 
 STYLE = {
     "paper_red_drawn": {"color": "#d62728", "linestyle": "-", "linewidth": 2.2},

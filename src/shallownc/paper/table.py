@@ -16,6 +16,47 @@ PAPER = ("Hong & Ling, Beyond Unconstrained Features: Neural Collapse for Shallo
 AGGREGATE_TARGET = "paper"
 
 
+# Every path of the paper's results, figures, logs and benchmarks, read by the rule files
+# (workflow/rules/paper_lp.smk, paper_training.smk): the defaults are Snakemake wildcards.
+DIR = "paper"
+
+
+def result(results_dir: str, key: str = "{fig}") -> str:
+    """The NetCDF file of one figure or theorem: ``<results_dir>/paper/<key>.nc``."""
+    return f"{results_dir}/{DIR}/{key}.nc"
+
+
+def figure(report_dir: str, key: str = "{fig}") -> str:
+    """Its drawing: ``<report_dir>/figures/paper/<key>.png``."""
+    return f"{report_dir}/figures/{DIR}/{key}.png"
+
+
+def lp_job(results_dir: str, fig: str = "{fig}", panel: str = "{panel}",
+           job: str = "{job}") -> str:
+    """One job of Figures 1-2 (a panel's d and block of trials)."""
+    return f"{results_dir}/{DIR}/jobs/{fig}/{panel}/{job}.nc"
+
+
+def fig3_part(results_dir: str, d: str = "{d}") -> str:
+    """The runs of Figure 3 at one input dimension d."""
+    return f"{results_dir}/{DIR}/fig3/d{d}.nc"
+
+
+def fig6_part(results_dir: str, d1: str = "{d1}") -> str:
+    """The runs of Figure 6 at one first-layer width d1."""
+    return f"{results_dir}/{DIR}/fig6/d1_{d1}.nc"
+
+
+def log(name: str) -> str:
+    """A log or benchmark file name of a paper job, relative to the run's log folder."""
+    return f"{DIR}/{name}"
+
+
+def targets(results_dir: str, report_dir: str, keys) -> list[str]:
+    """The NetCDF file and the drawing of each of ``keys``."""
+    return [p for k in keys for p in (result(results_dir, k), figure(report_dir, k))]
+
+
 @dataclass(frozen=True)
 class PaperItem:
     """One figure or theorem of the paper and the pipeline target that reproduces it."""
@@ -28,11 +69,11 @@ class PaperItem:
 
     def output(self, results_dir: str = "<results_dir>") -> str:
         """NetCDF file written by the target: ``<results_dir>/paper/<key>.nc``."""
-        return f"{results_dir}/paper/{self.key}.nc"
+        return result(results_dir, self.key)
 
     def figure(self, report_dir: str = "<report_dir>") -> str:
         """Figure drawn from it: ``<report_dir>/figures/paper/<key>.png``."""
-        return f"{report_dir}/figures/paper/{self.key}.png"
+        return figure(report_dir, self.key)
 
 
 FIGURES: tuple[PaperItem, ...] = (
@@ -73,6 +114,11 @@ THEOREMS: tuple[PaperItem, ...] = (
               "theorem78", "Theorems 7-8, (2.28)"),
 )
 ITEMS: tuple[PaperItem, ...] = FIGURES + THEOREMS
+# Which rule file builds which items (the targets the rule files declare come from here):
+# Figures 1-2 are verified class LPs (paper_lp.smk), the rest trained networks and theorem
+# panels (paper_training.smk).
+LP_KEYS: tuple[str, ...] = ("fig1", "fig2")
+TRAINING_KEYS: tuple[str, ...] = tuple(i.key for i in ITEMS if i.key not in LP_KEYS)
 
 
 def by_key(key: str) -> PaperItem:

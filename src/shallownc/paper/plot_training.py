@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 import xarray as xr
 
-from . import save, setup_style
+from ..figures import save, setup_style
 from .. import io
 
 FIG3_REQUIRED = ["final_nc1", "final_nc1_trace", "upfm_gap", "nc_all_status"]

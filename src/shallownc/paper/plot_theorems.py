@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import save, setup_style
+from ..figures import save, setup_style
 from .. import io
-from ..paper_theorems import bound_228
+from .theorems import bound_228
 
 T6_REQUIRED = ["feature_rank", "nc_all_status", "width", "threshold_theorem6",
                "threshold_corrected", "lambda_min_lemma9", "lambda_min_corrected", "N"]
