@@ -20,7 +20,7 @@ def plot_theorem6(path_nc: str, path_png: str):
 
     ds = io.read_netcdf(path_nc, required_vars=T6_REQUIRED)
     setup_style()
-    fig, axes = plt.subplots(1, ds.sizes["data"], figsize=(7 * ds.sizes["data"], 4.6))
+    fig, axes = plt.subplots(ds.sizes["data"], 1, figsize=(7, 4.2 * ds.sizes["data"]))  # stacked: <= 1400 px wide
     for ax, name in zip(np.atleast_1d(axes), ds.data.values):
         s = ds.sel(data=name)
         N = int(s.N)
