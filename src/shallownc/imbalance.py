@@ -423,13 +423,14 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
     rec.update({k: np.full(shape, np.nan) for k in ("F_net", "F_star", "F_star_balanced",
                                                     "gap", "gap_balanced") + NC_NAMES})
     codes = {k: np.zeros(shape, np.int8) for k in ("verdict", "verdict_balanced", "lp_status")}
+    drawn = []
     for t in range(T):
         seed = D.cell_seed(base_seed, t, stage="imbalance_sweep", d=d, ratio=float(r))
         X, y, _ = sample(geometry, sizes, d, cfg["sigma"], np.random.default_rng(seed))
+        drawn.append((X, y))
         lp = [int(FZ.decide_class_lp(X, y, k, opts).status) for k in range(K)]
         for a, f in enumerate(fs):
-            lw = float(np.sqrt(f * thr[-1] * cfg["lambda_ratio"]))
-            lh = float(f * thr[-1] / lw)
+            lw, lh = _lambdas(f * thr[-1], cfg["lambda_ratio"])
             cf = UI.closed_form(loss, "upfm", K, sizes, lw, lh)
             surv = ~cf.vanished
             lp_s = S.all_classes_status([lp[k] for k in range(K) if surv[k]] or [S.FEASIBLE])
@@ -447,12 +448,17 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
                                                                cfg["rel_tol"])
             codes["verdict_balanced"][a, t], rec["gap_balanced"][a, t] = \
                 verdict_balanced_safe(lp_s, F_net, Fb, cfg["rel_tol"])
+    gd = cfg["gd"]
+    if gd["enabled"]:
+        lams = [_lambdas(f * thr[-1], cfg["lambda_ratio"]) for f in fs]
+        rec.update(gd_arm(gd, loss, drawn, K, lams, base_seed,
+                          np.asarray(rec["F_star"][:, 0])))
     dims = ("lambda_factor", "trial")
     desc = {"h_trained": "||h-bar_k|| of the trained network", "h_closed":
             "closed-form per-class feature norm h_k (I3)", "F_net": "trained network objective "
             "(paper (2.1), float64)", "F_star": "imbalanced F* (I3)", "F_star_balanced":
             "balanced F* with n = N/K (the wrong reference)", "gap": "F_net - F* (imbalanced)",
-            "gap_balanced": "F_net - F*_balanced", **NC_DESC}
+            "gap_balanced": "F_net - F*_balanced", **NC_DESC, **GD_DESC}
     vs = {k: (dims + (("class",) if k.startswith("h_") else ()), v,
               {"long_name": desc[k], "units": "1"}) for k, v in rec.items()}
     vs["verdict"] = (dims, codes["verdict"], S.verdict_flag_attrs(
@@ -474,8 +480,66 @@ def lambda_sweep(cfg: dict, base_seed: int, opts: FZ.SolverOptions) -> xr.Datase
                "loss": loss, "geometry": geometry, "theta": thr.tolist(),
                "width": cfg["width"], "starts": cfg["starts"], "rel_tol": cfg["rel_tol"],
                "optimizer": "float64 L-BFGS-B on the network objective (bridge.train_network)",
+               "gd_recipe": _gd_attr(gd),
                "normalization": upfm.NORMALIZATION, "derivation": "reports/imbalance.md I§7"})
     return ds
+
+
+def _lambdas(product: float, ratio: float) -> tuple[float, float]:
+    """(lambda_W, lambda_H) with lambda_W lambda_H = product and lambda_W / lambda_H = ratio."""
+    lw = float(np.sqrt(product * ratio))
+    return lw, float(product / lw)
+
+
+GD_DESC = {"h_gd": "||h-bar_k|| of the network trained by the GD recipe (imbalance.sweep.gd)",
+           "F_gd": "objective (paper (2.1)) of the GD-recipe network, float64",
+           "gap_gd": "F_gd - F* (imbalanced, I3)"}
+#: keys of the GD block that the sweep sets itself (per lambda factor)
+GD_SET_BY_SWEEP = ("lambda_W", "lambda_H")
+
+
+def _gd_attr(gd: dict) -> str:
+    """The GD block as a NetCDF attribute (``enabled: false`` when the arm is off)."""
+    import json
+    return json.dumps(gd if gd["enabled"] else {"enabled": False}, sort_keys=True)
+
+
+def gd_arm(gd: dict, loss: str, drawn: list, K: int, lams: list, base_seed: int,
+           F_star: np.ndarray) -> dict:
+    """The GD-recipe arm of the sweep (I§7): one network per (lambda factor, trial) trained by
+    the project's one training sweep (training.cells.train_cells; recipe $defs/train_recipe +
+    runtime $defs/train_runtime from ``imbalance.sweep.gd``), on the same data sets as the
+    L-BFGS arm, with the sweep's loss and (lambda_W, lambda_H) per factor. Returns h_gd
+    (factor, trial, class), F_gd and gap_gd = F_gd - F* (factor, trial); F_gd is the float64
+    objective (2.1) of the final weights (objective.objective), F* the closed form (I3).
+    A block that sets lambda_W/lambda_H (the sweep sets them) or whose loss is not the sweep's
+    (the closed form is the sweep's loss) is an error."""
+    from . import objective
+    from .training.cells import train_cells
+
+    given = [k for k in GD_SET_BY_SWEEP if k in gd]
+    if given:
+        raise ValueError(f"imbalance.sweep.gd sets {given}: the sweep sets these itself "
+                         "(imbalance.sweep.lambda_factors, lambda_ratio); remove them")
+    if gd["loss"] != loss:
+        raise ValueError(f"imbalance.sweep.gd.loss = {gd['loss']!r} but imbalance.sweep.loss = "
+                         f"{loss!r}: the closed form (I3) compared is the sweep's loss; set both")
+    A, T = len(lams), len(drawn)
+    cells = [{"lambda_factor": a, "trial": t} for a in range(A) for t in range(T)]
+    recipe = {**gd, "lambda_W": tuple(lams[c["lambda_factor"]][0] for c in cells),
+              "lambda_H": tuple(lams[c["lambda_factor"]][1] for c in cells)}
+    runs = train_cells(cells, lambda c: drawn[c["trial"]], recipe, gd, base_seed=base_seed,
+                       experiment="imbalance_sweep_gd", name="imbalance_sweep_gd")
+    W1, W2 = runs.result.W1, runs.result.W2
+    h = np.full((A, T, K), np.nan)
+    F = np.full((A, T), np.nan)
+    for r, c in enumerate(cells):
+        a, t = c["lambda_factor"], c["trial"]
+        X, y = drawn[t]
+        h[a, t] = class_feature_norms(W1[r], X, y, K)
+        H = bridge.relu_features(W1[r], X)
+        F[a, t] = objective.objective(W2[r], H, y, lams[a][0], lams[a][1], loss)
+    return {"h_gd": h, "F_gd": F, "gap_gd": F - F_star[:, None]}
 
 
 def verdict_balanced_safe(lp_status, F_net, F_bal, rel_tol):

@@ -120,8 +120,9 @@ def fig_phase(ds):
 
 
 def fig_sweep(ds):
-    """Trained per-class feature norms (markers) vs the closed form (lines) across the minority
-    threshold (lambda factor 1), and the gap to the imbalanced F*."""
+    """Trained per-class feature norms (markers: float64 L-BFGS, and the GD-recipe arm when the
+    file has it) vs the closed form (lines) across the minority threshold (lambda factor 1),
+    and the gaps to the imbalanced F*."""
     setup_style()
     K = ds.sizes["class"]
     f = ds.lambda_factor.values
@@ -134,16 +135,23 @@ def fig_sweep(ds):
                 label=f"closed form (I3), {names[k]}")
         for t in range(ds.sizes["trial"]):
             ax.plot(f, ds.h_trained.isel({"class": k, "trial": t}), "o", color=f"C{k}",
-                    mfc="none", ms=7, label=f"trained, {names[k]}" if t == 0 else None)
+                    mfc="none", ms=7, label=f"L-BFGS, {names[k]}" if t == 0 else None)
+            if "h_gd" in ds:
+                ax.plot(f, ds.h_gd.isel({"class": k, "trial": t}), "x", color=f"C{k}", ms=7,
+                        mew=2, label=f"GD recipe, {names[k]}" if t == 0 else None)
     ax.axvline(1.0, color="k", ls=":", label="minority threshold theta_B (I4)")
     _factor_axis(ax, f)
     ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
     ax.set_ylabel("class-mean feature norm ||h̄_k||")
     ax.set_title(f"sizes {ds.attrs['sizes']}, d = {ds.attrs['d']}, sigma = {ds.attrs['sigma']}")
     ax = axes[1]
-    g = np.maximum(ds.gap.values, 1e-16)
-    for t in range(ds.sizes["trial"]):
-        ax.plot(f, g[:, t], "s-", label=f"trial {t}")
+    arms = [("gap", "s-", "0.35", "L-BFGS, one line per data set")]
+    if "gap_gd" in ds:
+        arms.append(("gap_gd", "x--", "C4", "GD recipe, one line per data set"))
+    for var, style, color, label in arms:
+        g = np.maximum(ds[var].values, 1e-16)
+        for t in range(ds.sizes["trial"]):
+            ax.plot(f, g[:, t], style, color=color, mew=2, label=label if t == 0 else None)
     _factor_axis(ax, f)
     ax.set_yscale("log")
     ax.axvline(1.0, color="k", ls=":")
@@ -152,7 +160,7 @@ def fig_sweep(ds):
             label="verdict tolerance rel_tol F*")
     ax.set_xlabel(r"$\lambda_W\lambda_H/\theta_B$")
     ax.set_ylabel("F_net - F* (imbalanced)\nfloor 1e-16")
-    ax.set_title("gap of the trained network to the imbalanced F*")
+    ax.set_title("gap of the trained networks to the imbalanced F*")
     legend_below(fig, axes, ncol=2)
     return fig
 
