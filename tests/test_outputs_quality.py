@@ -1,7 +1,7 @@
 """Every output of the tiny run: CF-style NetCDF (io.cf_problems) and figure hygiene.
 
-One tiny run (presets/tiny.yaml, --cores 1, scratch directory) with SHALLOWNC_FIGURE_AUDIT
-set, so figures.save records the hygiene measurement of every figure it writes.
+The shared tiny run (conftest.tiny_run_dir: presets/tiny.yaml in a scratch directory) with
+SHALLOWNC_FIGURE_AUDIT set, so figures.save records the hygiene measurement of every figure.
 """
 import json
 import os
@@ -23,18 +23,9 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    wd = tmp_path_factory.mktemp("quality")
-    cfg = yaml.safe_load((ROOT / "presets" / "tiny.yaml").read_text())
-    cfg["results_dir"], cfg["report_dir"] = "results", "reports"  # inside --directory wd
-    (wd / "tiny.yaml").write_text(yaml.safe_dump(cfg))
-    env = dict(os.environ, SHALLOWNC_FIGURE_AUDIT=str(wd / "audit"),
-               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(wd),
-                          "--cores", "1", "--configfile", str(wd / "tiny.yaml")],
-                         capture_output=True, text=True, timeout=1200, env=env)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
-    return wd
+def tiny(tiny_run_dir):
+    """The shared tiny run (conftest.tiny_run_dir: results/, reports/ and audit/ inside)."""
+    return tiny_run_dir
 
 
 @pytest.mark.slow

@@ -41,11 +41,9 @@ def planned_jobs(res) -> list[tuple[str, dict]]:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    wd = tmp_path_factory.mktemp("tiny")
-    shutil.copy(ROOT / "presets" / "tiny.yaml", wd / "tiny.yaml")
-    smk(wd)
-    return wd
+def tiny_run(tiny_run_dir):
+    """The shared tiny run (conftest.tiny_run_dir), planned and re-run here with --cores 2."""
+    return tiny_run_dir
 
 
 def test_outputs_have_promised_structure(tiny_run):
