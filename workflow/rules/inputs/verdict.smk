@@ -31,5 +31,3 @@ def verdict_job(wildcards):
     if wildcards.kind == "grid":
         return {"kind": "grid", "d_over_n": VERDICT_GRID_JOBS[wildcards.job]}
     return {"kind": "variant", "variant": canonical(VERDICT_VARIANTS[wildcards.job])}
-
-
