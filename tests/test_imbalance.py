@@ -7,6 +7,7 @@ from threadpoolctl import threadpool_limits
 
 from shallownc import bounds as B
 from shallownc import config as C
+from shallownc import data as D
 from shallownc import feasibility as FZ
 from shallownc import imbalance as I
 from shallownc import status as S
@@ -18,6 +19,19 @@ from shallownc import upfm_imbalanced as UI
 def _one_blas_thread():
     with threadpool_limits(1):
         yield
+
+
+def test_sample_is_the_data_modules_draw():
+    """imbalance.sample draws through shallownc.data: with a fresh generator it is
+    data.draw_gmm with class sizes, bit for bit (means, then class-ordered samples)."""
+    for geometry, sizes, d, sigma, seed in (("antipodal", [30, 10], 5, 0.3, 1),
+                                            ("random", [7, 3, 12], 9, 1.1, 2)):
+        X, y, M = I.sample(geometry, sizes, d, sigma, np.random.default_rng(seed))
+        X2, y2, M2 = D.draw_gmm(seed, geometry, len(sizes), sizes, d, sigma)
+        assert np.array_equal(X, X2) and np.array_equal(y, y2) and np.array_equal(M, M2)
+        assert np.bincount(y).tolist() == sizes
+    with pytest.raises(ValueError, match="samples"):
+        I.sample("antipodal", [5, 0], 3, 0.1, np.random.default_rng(0))
 
 
 def test_sizes_and_dimension():

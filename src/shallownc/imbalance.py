@@ -48,12 +48,13 @@ def dimension(d_over_n: float, n_ref: int) -> int:
 
 
 def sample(geometry: str, sizes, d: int, sigma: float, rng: np.random.Generator):
-    """Gaussian mixture with class sizes: X (d x N, class-ordered) = mu_{y_i} + sigma z_i."""
+    """Gaussian mixture with class sizes: X (d x N, class-ordered) = mu_{y_i} + sigma z_i,
+    drawn by the one data module (means by data.mean_matrix, then samples by data.sample_gmm,
+    from the same generator ``rng``)."""
     sizes = UI.class_sizes(len(sizes), sizes)
     M = D.mean_matrix(geometry, len(sizes), d, rng=rng)
-    y = UI.labels(sizes)
-    X = M[:, y] + D.check_sigma(sigma) * rng.standard_normal((d, y.size))
-    return D.check_finite(X, "X", "imbalance.sample"), y, M
+    X, y = D.sample_gmm(M, sizes, sigma, rng)
+    return X, y, M
 
 
 # ---------------------------------------------------------------------- per-class theory

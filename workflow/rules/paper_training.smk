@@ -2,7 +2,8 @@
 # shallownc.paper (training, theorems, kernels); reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
 # fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
-# Jobs: Figure 3 one per d (all sigma values batched), Figure 6 one per d1; Figures 4-5 select
+# Jobs (one rule, paper_train_job): Figure 3 one per d (all sigma values batched), Figure 6
+# one per d1; Figures 4-5 select
 # sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
 
 
@@ -10,65 +11,43 @@
 include: "inputs/paper_training.smk"
 
 
-rule paper_fig3_job:
+rule paper_train_job:
     output:
-        _paper_table.fig3_part(RESULTS),
+        _paper_table.training_part(RESULTS),
     log:
-        log_path(_paper_table.log("fig3_d{d}.log")),
+        log_path(_paper_table.log("{fig}_{part}.log")),
     benchmark:
-        bench_path(_paper_table.log("fig3_d{d}.tsv"))
+        bench_path(_paper_table.log("{fig}_{part}.tsv"))
     wildcard_constraints:
-        d=r"[0-9]+",
+        fig="|".join(PAPER_TRAINED_FIGS),
+        part=r"d[0-9]+|d1_[0-9]+",
     conda:
         CONDA_ENV
     threads: PAPER["train"]["threads"]
     resources:
-        mem_mb=4000,
+        mem_mb=paper_train_mem_mb,
         runtime=1440,
         gpu=PAPER["train"]["gpus_per_job"],
     params:
-        fig=canonical({k: v for k, v in PAPER["fig3"].items() if k != "d_over_n"}),
+        fig=paper_train_settings,
+        width=paper_train_width,
         train=PAPER_TRAIN,
         solver=SOLVER,
         seed=config["seed"],
-        code=code_version("../scripts/paper_train_fig3.py"),
+        code=code_version("../scripts/paper_train.py"),
     script:
-        "../scripts/paper_train_fig3.py"
+        "../scripts/paper_train.py"
 
 
-rule paper_fig6_job:
-    output:
-        _paper_table.fig6_part(RESULTS),
-    log:
-        log_path(_paper_table.log("fig6_d1_{d1}.log")),
-    benchmark:
-        bench_path(_paper_table.log("fig6_d1_{d1}.tsv"))
-    wildcard_constraints:
-        d1=r"[0-9]+",
-    conda:
-        CONDA_ENV
-    threads: PAPER["train"]["threads"]
-    resources:
-        mem_mb=8000,
-        runtime=1440,
-        gpu=PAPER["train"]["gpus_per_job"],
-    params:
-        fig=canonical({k: v for k, v in PAPER["fig6"].items() if k != "d1_over_N"}),
-        train=PAPER_TRAIN,
-        solver=SOLVER,
-        seed=config["seed"],
-        code=code_version("../scripts/paper_train_fig6.py"),
-    script:
-        "../scripts/paper_train_fig6.py"
-
-
-rule paper_combine_fig3:
+rule paper_combine:
     input:
-        paper_fig3_parts,
+        paper_train_parts,
     output:
-        _paper_table.result(RESULTS, "fig3"),
+        _paper_table.result(RESULTS),
     log:
-        log_path(_paper_table.log("fig3.combine.log")),
+        log_path(_paper_table.log("{fig}.combine.log")),
+    wildcard_constraints:
+        fig="|".join(PAPER_TRAINED_FIGS),
     localrule: True
     conda:
         CONDA_ENV
@@ -77,36 +56,15 @@ rule paper_combine_fig3:
         mem_mb=2000,
         runtime=10,
     params:
-        dim="d",
-        code=code_version("../scripts/paper_combine_fig3.py"),
+        dim=paper_train_dim,
+        code=code_version("../scripts/paper_combine.py"),
     script:
-        "../scripts/paper_combine_fig3.py"
-
-
-rule paper_combine_fig6:
-    input:
-        paper_fig6_parts,
-    output:
-        _paper_table.result(RESULTS, "fig6"),
-    log:
-        log_path(_paper_table.log("fig6.combine.log")),
-    localrule: True
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        dim="d1",
-        code=code_version("../scripts/paper_combine_fig6.py"),
-    script:
-        "../scripts/paper_combine_fig6.py"
+        "../scripts/paper_combine.py"
 
 
 rule paper_fig45:
     input:
-        rules.paper_combine_fig3.output[0],
+        _paper_table.result(RESULTS, "fig3"),
     output:
         _paper_table.result(RESULTS),
     log:

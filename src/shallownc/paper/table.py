@@ -37,14 +37,30 @@ def lp_job(results_dir: str, fig: str = "{fig}", panel: str = "{panel}",
     return f"{results_dir}/{DIR}/jobs/{fig}/{panel}/{job}.nc"
 
 
-def fig3_part(results_dir: str, d: str = "{d}") -> str:
-    """The runs of Figure 3 at one input dimension d."""
-    return f"{results_dir}/{DIR}/fig3/d{d}.nc"
+# The per-job files of the trained figures: one job per value of the figure's swept width
+# (Figure 3: input dimension d, file d<d>.nc; Figure 6: first-layer width d1, file d1_<d1>.nc).
+TRAINING_PARTS = {"fig3": ("d", "d"), "fig6": ("d1", "d1_")}   # key: (dimension, file prefix)
 
 
-def fig6_part(results_dir: str, d1: str = "{d1}") -> str:
-    """The runs of Figure 6 at one first-layer width d1."""
-    return f"{results_dir}/{DIR}/fig6/d1_{d1}.nc"
+def training_part(results_dir: str, fig: str = "{fig}", part: str = "{part}") -> str:
+    """The runs of Figure 3 at one d (part ``d<d>``) or of Figure 6 at one d1 (``d1_<d1>``)."""
+    return f"{results_dir}/{DIR}/{fig}/{part}.nc"
+
+
+def part_name(fig: str, width: int) -> str:
+    """The file stem of ``fig``'s job at ``width``: ``d300`` (fig3), ``d1_2500`` (fig6)."""
+    return f"{TRAINING_PARTS[fig][1]}{int(width)}"
+
+
+def part_width(fig: str, part: str) -> int:
+    """The width of a job's file stem (inverse of part_name), or a ValueError naming it."""
+    if fig not in TRAINING_PARTS:
+        raise ValueError(f"{fig!r} has no training jobs; known: {sorted(TRAINING_PARTS)}")
+    prefix = TRAINING_PARTS[fig][1]
+    width = part[len(prefix):]
+    if not part.startswith(prefix) or not width.isdigit():
+        raise ValueError(f"{fig} job file {part!r} is not {prefix}<integer>")
+    return int(width)
 
 
 def log(name: str) -> str:

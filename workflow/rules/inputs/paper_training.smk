@@ -29,16 +29,44 @@ def require_fashion_mnist(what):
 PAPER_FIGS = list(_paper_table.TRAINING_KEYS)
 
 
-def paper_fig3_parts(wildcards):
-    """The per-d job outputs of Figure 3."""
-    return expand(rules.paper_fig3_job.output[0], d=PAPER_FIG3_D)
+# The trained figures, one job per value of their swept width (Figure 3: d, Figure 6: d1),
+# the config key of that axis (left out of the job's params: it only lists the jobs) and the
+# memory of one job.
+PAPER_TRAINED_FIGS = tuple(_paper_table.TRAINING_PARTS)
+PAPER_TRAIN_WIDTHS = {"fig3": PAPER_FIG3_D, "fig6": PAPER_FIG6_D1}
+PAPER_TRAIN_AXIS = {"fig3": "d_over_n", "fig6": "d1_over_N"}
+PAPER_TRAIN_MEM_MB = {"fig3": 4000, "fig6": 8000}
 
 
-def paper_fig6_parts(wildcards):
-    """The per-d1 job outputs of Figure 6."""
-    if PAPER["fig6"]["data"] == "fashion_mnist":
+def paper_train_parts(wildcards):
+    """The per-width job outputs of Figure 3 (per d) or Figure 6 (per d1)."""
+    fig = wildcards.fig
+    if fig == "fig6" and PAPER["fig6"]["data"] == "fashion_mnist":
         require_fashion_mnist("paper.fig6")
-    return expand(rules.paper_fig6_job.output[0], d1=PAPER_FIG6_D1)
+    return [
+        _paper_table.training_part(RESULTS, fig, _paper_table.part_name(fig, w))
+        for w in PAPER_TRAIN_WIDTHS[fig]
+    ]
+
+
+def paper_train_settings(wildcards):
+    """The paper.fig3 / paper.fig6 section without its job axis."""
+    axis = PAPER_TRAIN_AXIS[wildcards.fig]
+    return canonical({k: v for k, v in PAPER[wildcards.fig].items() if k != axis})
+
+
+def paper_train_width(wildcards):
+    """The d (Figure 3) or d1 (Figure 6) of one job, from its file name."""
+    return _paper_table.part_width(wildcards.fig, wildcards.part)
+
+
+def paper_train_dim(wildcards):
+    """The dimension the jobs of a figure are combined along: d or d1."""
+    return _paper_table.TRAINING_PARTS[wildcards.fig][0]
+
+
+def paper_train_mem_mb(wildcards):
+    return PAPER_TRAIN_MEM_MB[wildcards.fig]
 
 
 def paper_fig45_sigma(wildcards):

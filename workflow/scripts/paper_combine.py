@@ -1,4 +1,5 @@
-"""Combine the per-job NetCDF files of the paper's Figure 3 (paper_training.combine)."""
+"""Combine the per-job NetCDF files of the paper's Figure 3 (along d) or Figure 6 (along d1)
+(paper.training.combine)."""
 from shallownc import io
 from shallownc.paper import training as paper_training
 from shallownc.smk import logged
