@@ -35,7 +35,8 @@ def test_estimates_from_earlier_benchmarks_else_declared_runtime(tmp_path, monke
     assert "estimated: about 1 min 20 s on 2 core(s)" in text         # (20 + 20 + 120) / 2
     assert "2 job(s) timed from earlier runs' benchmarks, 1 at the runtime" in text
     first = "\n".join(P.describe(P.plan(jobs[2:3], cores=1)))        # no earlier timings
-    assert "estimated: at most 2 min 00 s on 1 core(s): the runtime each rule declares" in first
+    assert "estimated: no estimate yet (no timings of earlier runs" in first
+    assert "sum to at most 2 min 00 s on 1 core(s), a loose upper bound" in first
 
 
 def test_status_counts_done_jobs_scales_the_eta_and_shows_job_progress(tmp_path):

@@ -128,9 +128,10 @@ def describe(p: Plan) -> list[str]:
                                                          key=lambda kv: -len(kv[1])))
     declared = len(p.jobs) - bench
     if bench == 0:
-        est = (f"at most {_fmt(total / p.cores)} on {p.cores} core(s): the runtime each rule "
-               f"declares (an upper bound; no timings of earlier runs in this results folder "
-               f"yet); the run ETA below corrects itself as jobs finish")
+        est = (f"no estimate yet (no timings of earlier runs in this results folder); the "
+               f"runtime limits the rules declare for cluster schedulers sum to at most "
+               f"{_fmt(total / p.cores)} on {p.cores} core(s), a loose upper bound; the run "
+               f"ETA below is measured from the jobs as they finish")
     else:
         est = (f"about {_fmt(total / p.cores)} on {p.cores} core(s) ({bench} job(s) timed "
                f"from earlier runs' benchmarks" + (f", {declared} at the runtime their rule "
@@ -138,7 +139,7 @@ def describe(p: Plan) -> list[str]:
                                                    else "") + ")")
     lines = [f"[shallownc] planned: {len(p.jobs)} jobs ({rules})",
              f"[shallownc] estimated: {est}"]
-    if longest is not None and longest.estimate_s >= 3600:
+    if longest is not None and longest.basis == "benchmark" and longest.estimate_s >= 3600:
         lines.append(f"[shallownc] longest job: {longest.label}, {_fmt(longest.estimate_s)} "
                      f"({longest.basis})")
     return lines
