@@ -175,14 +175,21 @@ def add_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
         ds[f"{pre}_all_status"].attrs = {**STATUS_ATTRS, "description":
             f"all classes together ({pre}): infeasible if any class is, undecided if any "
             "class is undecided and none infeasible, else feasible"}
+    ds = with_grid_metadata(ds, grid)
+    ds.attrs["classes"] = D.json_list(grid.classes) if grid.classes else "[]"
+    return _real_data_attrs(ds) if grid.source == "digits" else ds
+
+
+def with_grid_metadata(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
+    """The d/n coordinate (d / n, n the balanced class size of the grid) and the grid's
+    metadata attributes, shared by the feasibility stage and the paper's Figures 1-2."""
     ds = ds.assign_coords(d_over_n=("d", np.asarray(ds.d.values, float) / grid.n,
                                     {"description": "d / n", "units": "1"}))
     ds.attrs.update({"grid": grid.name, "kind": grid.kind, "source": grid.source,
                      "geometry": grid.geometry, "K": grid.K, "n": grid.n,
                      "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
-                     "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
-                     "classes": D.json_list(grid.classes) if grid.classes else "[]"})
-    return _real_data_attrs(ds) if grid.source == "digits" else ds
+                     "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION})
+    return ds
 
 
 def _real_data_attrs(ds: xr.Dataset) -> xr.Dataset:

@@ -22,7 +22,7 @@ from .. import data as D
 from .. import feasibility as F
 from .. import sweep as SW
 from ..grid import Cell, Grid
-from ..phase import STATUS_ATTRS, all_classes
+from ..phase import STATUS_ATTRS, all_classes, with_grid_metadata
 
 _V = SW.Variable
 _G4 = ("d", "sigma", "trial", "class")
@@ -280,12 +280,7 @@ def add_paper_derived(ds: xr.Dataset, grid: Grid) -> xr.Dataset:
         ds["nc_all_status"] = all_classes(ds.nc_status)
         ds["nc_all_status"].attrs = {**STATUS_ATTRS, "description":
             "all class LPs together (NC itself, Theorem 3): infeasible if any class is"}
-    ds = ds.assign_coords(d_over_n=("d", np.asarray(ds.d.values, float) / grid.n,
-                                    {"description": "d / n", "units": "1"}))
-    ds.attrs.update({"grid": grid.name, "kind": grid.kind, "source": grid.source,
-                     "geometry": grid.geometry, "K": grid.K, "n": grid.n,
-                     "N": grid.K * grid.n, "mean_norm": grid.mean_norm,
-                     "angle_deg": grid.angle_deg, "snr_definition": D.SNR_DEFINITION,
-                     "common_noise": int(grid.common_noise), "nested_d": int(grid.nested_d),
+    ds = with_grid_metadata(ds, grid)
+    ds.attrs.update({"common_noise": int(grid.common_noise), "nested_d": int(grid.nested_d),
                      "classes_solved": D.json_list(ds["class"].values)})
     return ds
