@@ -5,6 +5,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from shallownc import upfm as U
+from shallownc import imbalance as IM
 from shallownc import upfm_imbalanced as UI
 
 
@@ -43,19 +44,9 @@ def test_equal_sizes_equal_balanced_closed_form(loss, K, n, ratio):
 
 
 def _random_case(rng, i):
-    """K <= 5, sizes 1..9, lambda_W lambda_H log-uniform over [0.3 min, 1.6 max] of the class
-    thresholds (so some, all or no classes vanish), kept >= 8% away from every threshold (the
-    landscape is quartically flat there), lambda_W/lambda_H log-uniform in [e^-2, e^2]."""
-    loss = U.LOSSES[i % 2]
-    while True:
-        K = int(rng.integers(2, 6))
-        sizes = rng.integers(1, 10, size=K)
-        thr = UI.class_thresholds(loss, K, sizes)
-        prod = float(np.exp(rng.uniform(np.log(0.3 * thr.min()), np.log(1.6 * thr.max()))))
-        if np.all(np.abs(prod / thr - 1) > 0.08):
-            break
-    q = float(np.exp(rng.uniform(-2, 2)))
-    return loss, K, sizes, float(np.sqrt(prod * q)), float(np.sqrt(prod / q))
+    """K <= 5, sizes 1..9 (imbalance.random_case: lambdas around the class thresholds, so some,
+    all or no classes vanish, kept >= 8% away from every threshold)."""
+    return IM.random_case(rng, i, K_max=5, n_max=9)
 
 
 def test_closed_form_certificate_and_lbfgs_agree_on_60_random_imbalanced_cases():
