@@ -154,3 +154,35 @@ rule paper:
         _paper_table.targets(RESULTS, REPORTS, PAPER_FIGS),
         PAPER_LP_TARGETS,
     localrule: True
+
+
+# The paper's Figure 3 cells at the paper's length, committed runs (issue 26): their table and
+# their figure beside the paper's Figures 3-5 (no training: default target of every run).
+rule paper_length:
+    input:
+        cells=PAPER_LENGTH_CELLS,
+        paper=PAPER_LENGTH_PAPER_CSV,
+    output:
+        png=report(
+            f"{REPORTS}/paper/fig3_paper_length.png",
+            caption="../report/paper_length.rst",
+            category="Paper figures",
+            labels={"figure": "fig3 at the paper's length (committed runs)"},
+        ),
+        csv=f"{RESULTS}/paper/fig3_paper_length.csv",
+    log:
+        log_path("figures/paper_length.log"),
+    localrule: True
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        code=code_version("../scripts/paper_length.py"),
+    script:
+        "../scripts/paper_length.py"
+
+
+ALL_TARGETS += rules.paper_length.output

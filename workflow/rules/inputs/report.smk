@@ -33,6 +33,13 @@ _REPORT_TABLES = {
         "Verdicts",
         "Tables",
     ),
+    "paper_length": (
+        f"{RESULTS}/paper/fig3_paper_length.csv",
+        "Paper Figure 3 cells at the paper's length (committed runs): final metrics per recipe "
+        "beside the paper's final NC1",
+        "Paper figures",
+        "Tables",
+    ),
 }
 
 
