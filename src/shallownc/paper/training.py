@@ -73,11 +73,13 @@ def figure_settings(train_cfg: dict, epochs: int, width: int,
                     first_width: int | None = None) -> dict:
     """TrainSpec settings the figures set themselves: the evaluation epochs
     (:func:`eval_epochs`) and, with ``first_width`` = d1, the three-layer net with a frozen
-    first layer of that width (Figure 6)."""
+    first layer of that width (Figure 6), which is not trained in the span of the data
+    (``paper.train.data_span`` serves Figures 3-5; training.span refuses a frozen layer)."""
     out = {"eval_epochs": eval_epochs(int(epochs), int(train_cfg["n_eval"]),
                                       train_cfg["lr_milestones"])}
     if first_width is not None:
-        out.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
+        out.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True,
+                   data_span=False)
     return out
 
 
