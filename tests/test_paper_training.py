@@ -227,3 +227,47 @@ def test_paper_targets_toy_size(tmp_path):
     f6 = xr.open_dataset(tmp_path / "results" / "paper" / "fig6.nc")
     assert list(f6.d1.values) == [25, 100] and f6.attrs["N"] == 50
     assert int(f6.feature_rank.sel(d1=100).min()) == 50              # d1 = 2N: full rank
+
+
+def test_fig3_job_trains_the_papers_data_with_the_papers_recipe(monkeypatch):
+    """Issue 26 step 1: what run_fig3_d hands to the trainer, intercepted before training:
+    the data (d x N columns, n per class, class means ~ +-e_1, per-coordinate noise sigma)
+    and the recipe of the paper's Section 3 (CE + activation regularization (2.1) with
+    lambda_W = 1e-3, lambda_H = 1e-6, plain SGD, lr 0.1 divided by 10 at 1/3 and 2/3)."""
+    import shallownc.training.cells as C
+
+    class Stop(Exception):
+        pass
+
+    got = {}
+
+    def fake_train(X, y, **kw):
+        got.update(X=np.asarray(X), y=np.asarray(y), kw=kw)
+        raise Stop
+
+    monkeypatch.setattr(C, "train", fake_train)
+    monkeypatch.setattr(P, "_lp_status", lambda X, y, cfg: 1)
+    from shallownc.class_sizes import dimension
+
+    c = config.validate({"paper": {}})["paper"]
+    fig = c["fig3"]                                  # the paper's Figure 3 grid (Section 3)
+    assert fig["mean_norm"] == 1.0 and fig["n"] == 300
+    assert [dimension(r, fig["n"]) for r in fig["d_over_n"]] == [330, 390, 450, 600, 900, 1200]
+    assert fig["sigma"] == [0.18, 0.36, 0.53, 0.8, 1.07, 1.42]
+    sigma, d, n = 0.53, 600, fig["n"]
+    with pytest.raises(Stop):
+        P.run_fig3_d({**c["fig3"], "sigma": [sigma]}, c["train"], d, 0, {}, "cpu", None)
+    X, y, kw = got["X"].reshape(-1, d, 2 * n)[0], got["y"].reshape(-1, 2 * n)[0], got["kw"]
+    assert np.array_equal(y, np.repeat([0, 1], n))
+    mu = np.where(y == 0, 1.0, -1.0)
+    Z = X.copy()
+    Z[0] -= mu                                                  # x - mu_k, mu_k = +-e_1
+    assert np.std(Z) == pytest.approx(sigma, rel=0.01)
+    assert abs(np.mean(Z[0])) < 5 * sigma / np.sqrt(2 * n)
+    assert {k: kw[k] for k in ("loss", "reg", "lambda_W", "lambda_H", "lr", "lr_schedule",
+                               "lr_gamma", "momentum", "optimizer", "bias", "arch")} == \
+        {"loss": "ce", "reg": "feature", "lambda_W": 1e-3, "lambda_H": 1e-6, "lr": 0.1,
+         "lr_schedule": "step", "lr_gamma": 0.1, "momentum": 0.0, "optimizer": "sgd",
+         "bias": False, "arch": "two_layer"}
+    assert tuple(kw["lr_milestones"]) == (1 / 3, 2 / 3)        # exactly the doubles 1/3, 2/3
+    assert kw["epochs"] == 100000 and kw["batch_size"] == 100
