@@ -192,7 +192,7 @@ def test_test_set_is_fresh_samples_of_the_same_mixture():
 
 
 def test_figure3_draw_is_the_papers_mixture():
-    """Issue 26 step 1, the data of the paper's Figure 3 (paper.training.run_fig3_d draws
+    """Issue 26 step 1, the data of the paper's Figure 3 (paper.training.run_fig3_cell draws
     GMMSpec("antipodal", 2, n, d, sigma, mean_norm), mean_norm = 1): mu_1 = -mu_2 = e_1
     exactly, ||mu|| = 1, columns are samples, n per class in class order, and sigma is the
     noise standard deviation PER COORDINATE (x = mu_k + sigma z, z ~ N(0, I_d)):

@@ -230,7 +230,7 @@ def test_paper_targets_toy_size(tmp_path):
 
 
 def test_fig3_job_trains_the_papers_data_with_the_papers_recipe(monkeypatch):
-    """Issue 26 step 1: what run_fig3_d hands to the trainer, intercepted before training:
+    """Issue 26 step 1: what run_fig3_cell hands to the trainer, intercepted before training:
     the data (d x N columns, n per class, class means ~ +-e_1, per-coordinate noise sigma)
     and the recipe of the paper's Section 3 (CE + activation regularization (2.1) with
     lambda_W = 1e-3, lambda_H = 1e-6, plain SGD, lr 0.1 divided by 10 at 1/3 and 2/3)."""
@@ -256,7 +256,7 @@ def test_fig3_job_trains_the_papers_data_with_the_papers_recipe(monkeypatch):
     assert fig["sigma"] == [0.18, 0.36, 0.53, 0.8, 1.07, 1.42]
     sigma, d, n = 0.53, 600, fig["n"]
     with pytest.raises(Stop):
-        P.run_fig3_d({**c["fig3"], "sigma": [sigma]}, c["train"], d, 0, {}, "cpu", None)
+        P.run_fig3_cell(c["fig3"], c["train"], d, sigma, 0, {}, "cpu", None)
     X, y, kw = got["X"].reshape(-1, d, 2 * n)[0], got["y"].reshape(-1, 2 * n)[0], got["kw"]
     assert np.array_equal(y, np.repeat([0, 1], n))
     mu = np.where(y == 0, 1.0, -1.0)
