@@ -133,21 +133,45 @@ def test_fig3_cells_combine_to_the_figure_layout(tmp_path):
         P.combine([], ("d", "sigma"))
 
 
+def test_fig3_per_d_jobs_give_the_same_layout_data_and_initializations(tmp_path):
+    """paper.fig3.job: d (one job per d, every sigma batched) combines to the layout of the
+    per-cell jobs, with the same data (input NC1, LP verdicts) and the same networks at
+    epoch 0; worksize counts one job per d."""
+    from shallownc import worksize
+
+    cells = _fig3_cells(tmp_path, sigmas=(0.18, 1.42), ds_=(15,))
+    c = config.validate({"paper": {"fig3": {"n": 5, "trials": 2, "width": 4, "batch_size": 5,
+                                            "epochs": 4}}})["paper"]
+    train = dict(c["train"], dtype="float64", device="cpu", checkpoint_dir=None, n_eval=4)
+    per_d = P.run_fig3_job(c["fig3"], train, 15, [1.42, 0.18], 3,
+                           config.validate({})["solver"], "cpu", None)
+    a, b = P.combine(cells, ("d", "sigma")), P.combine([per_d], ("d", "sigma"))
+    assert dict(a.sizes) == dict(b.sizes) and list(b.sigma.values) == [0.18, 1.42]
+    for k in ("nc1_input", "nc_all_status"):
+        np.testing.assert_array_equal(a[k].values, b[k].values)
+    np.testing.assert_allclose(a["nc1"].isel(epoch=0), b["nc1"].isel(epoch=0), rtol=1e-12)
+    est = {job: worksize.estimate(config.validate({"paper": {"fig3": {"job": job}}}))[
+        "paper training targets (fig3-fig6)"].jobs for job in ("cell", "d")}
+    f3 = config.validate({})["paper"]["fig3"]
+    assert est["cell"] - est["d"] == len(f3["d_over_n"]) * (len(f3["sigma"]) - 1)
+
+
 def test_fig3_job_names_round_trip():
     from shallownc.paper import table as TB
 
     for fig, cell, stem in (("fig3", {"d": 900, "sigma": 0.18}, "d900_s0.18"),
+                            ("fig3", {"d": 900}, "d900"),
                             ("fig3", {"d": 5, "sigma": 1e-5}, "d5_s1e-05"),
                             ("fig3", {"d": 330, "sigma": 1.0}, "d330_s1.0"),
                             ("fig6", {"d1": 2500}, "d1_2500")):
         assert TB.part_name(fig, **cell) == stem and TB.part_cell(fig, stem) == cell
         assert re.fullmatch(TB.PART_PATTERN[fig], stem)
-    for fig, bad in (("fig3", "d900"), ("fig3", "d900_s0.180"), ("fig6", "d1_x"),
+    for fig, bad in (("fig3", "d900_"), ("fig3", "d900_s0.180"), ("fig6", "d1_x"),
                      ("fig3", "d1_2500")):
         with pytest.raises(ValueError, match=f"{fig} job file"):
             TB.part_cell(fig, bad)
     with pytest.raises(ValueError, match="named by"):
-        TB.part_name("fig3", d=4)
+        TB.part_name("fig3", sigma=0.5)
     with pytest.raises(ValueError, match="no training jobs"):
         TB.part_name("fig1", d=4)
 

@@ -1,5 +1,6 @@
-"""One training job of the paper's Figure 3 (paper.training.run_fig3_cell, one (d, sigma)
-cell) or Figure 6 (paper.training.run_fig6_d1, one d1); writes its NetCDF."""
+"""One training job of the paper's Figure 3 (paper.training.run_fig3_job: one (d, sigma) cell,
+or one d with every sigma) or Figure 6 (paper.training.run_fig6_d1, one d1); writes its
+NetCDF."""
 from shallownc import io
 from shallownc.paper import training as paper_training
 from shallownc.smk import logged
@@ -11,9 +12,9 @@ with logged(snakemake) as log:
     with training_job(snakemake, "paper.train", snakemake.params.train, log) as train:
         checkpoint_dir = train["checkpoint_dir"] and f"{train['checkpoint_dir']}/{fig}"
         if fig == "fig3":
-            ds = paper_training.run_fig3_cell(snakemake.params.fig, train, cell["d"],
-                                              cell["sigma"], seed, solver, train["device"],
-                                              checkpoint_dir)
+            sigmas = [cell["sigma"]] if "sigma" in cell else snakemake.params.fig["sigma"]
+            ds = paper_training.run_fig3_job(snakemake.params.fig, train, cell["d"], sigmas,
+                                             seed, solver, train["device"], checkpoint_dir)
         else:
             ds = paper_training.run_fig6_d1(
                 snakemake.params.fig, train, cell["d1"], seed, solver, train["device"],

@@ -38,20 +38,21 @@ def lp_job(results_dir: str, fig: str = "{fig}", panel: str = "{panel}",
     return f"{results_dir}/{DIR}/jobs/{fig}/{panel}/{job}.nc"
 
 
-# The per-job files of the trained figures: Figure 3 one job per (d, sigma) cell, all trials
+# The per-job files of the trained figures. Figure 3: one job per (d, sigma) cell, all trials
 # of the cell batched (file d<d>_s<sigma>.nc, sigma written as Python's shortest round-trip
-# repr, e.g. d900_s0.18); Figure 6 one job per first-layer width d1 (file d1_<d1>.nc).
+# repr, e.g. d900_s0.18; paper.fig3.job: cell, the default), or one job per d with every sigma
+# (file d<d>.nc; job: d). Figure 6: one job per first-layer width d1 (file d1_<d1>.nc).
 TRAINING_PARTS = {"fig3": ("d", "sigma"), "fig6": ("d1",)}   # key: the job axes, outer first
-_PART_FORMAT = {"fig3": "d{d}_s{sigma}", "fig6": "d1_{d1}"}
 #: the file stems of each figure's jobs (the rule's wildcard constraint)
-PART_PATTERN = {"fig3": r"d[0-9]+_s[0-9][0-9.e+-]*", "fig6": r"d1_[0-9]+"}
-_PART_RE = {"fig3": re.compile(r"d(?P<d>[0-9]+)_s(?P<sigma>[0-9][0-9.e+-]*)"),
+PART_PATTERN = {"fig3": r"d[0-9]+(?:_s[0-9][0-9.e+-]*)?", "fig6": r"d1_[0-9]+"}
+_PART_RE = {"fig3": re.compile(r"d(?P<d>[0-9]+)(?:_s(?P<sigma>[0-9][0-9.e+-]*))?"),
             "fig6": re.compile(r"d1_(?P<d1>[0-9]+)")}
+_PART_TEXT = {"fig3": "d<d>_s<sigma> or d<d>", "fig6": "d1_<d1>"}
 
 
 def training_part(results_dir: str, fig: str = "{fig}", part: str = "{part}") -> str:
-    """The runs of one Figure 3 cell (part ``d<d>_s<sigma>``) or of Figure 6 at one d1
-    (``d1_<d1>``)."""
+    """The runs of one Figure 3 cell (part ``d<d>_s<sigma>``) or d (``d<d>``), or of Figure 6
+    at one d1 (``d1_<d1>``)."""
     return f"{results_dir}/{DIR}/{fig}/{part}.nc"
 
 
@@ -61,28 +62,32 @@ def _check_fig(fig: str) -> None:
 
 
 def part_name(fig: str, **cell) -> str:
-    """The file stem of ``fig``'s job at ``cell`` (its TRAINING_PARTS axes):
-    ``part_name("fig3", d=900, sigma=0.18)`` = ``d900_s0.18``, ``part_name("fig6", d1=2500)``
+    """The file stem of ``fig``'s job at ``cell``, its leading TRAINING_PARTS axes (a job
+    without sigma trains every sigma): ``part_name("fig3", d=900, sigma=0.18)`` =
+    ``d900_s0.18``, ``part_name("fig3", d=900)`` = ``d900``, ``part_name("fig6", d1=2500)``
     = ``d1_2500``."""
     _check_fig(fig)
-    if set(cell) != set(TRAINING_PARTS[fig]):
-        raise ValueError(f"a {fig} job is named by {TRAINING_PARTS[fig]}, got {sorted(cell)}")
-    vals = {k: repr(float(v)) if k == "sigma" else int(v) for k, v in cell.items()}
-    return _PART_FORMAT[fig].format(**vals)
+    axes = TRAINING_PARTS[fig]
+    if tuple(cell) not in {axes[:i] for i in range(1, len(axes) + 1)}:
+        raise ValueError(f"a {fig} job is named by {axes} (leading axes, in order), got "
+                         f"{tuple(cell)}")
+    if fig == "fig6":
+        return f"d1_{int(cell['d1'])}"
+    return f"d{int(cell['d'])}" + (f"_s{float(cell['sigma'])!r}" if "sigma" in cell else "")
 
 
 def part_cell(fig: str, part: str) -> dict:
-    """The cell of a job's file stem (inverse of part_name): ``{"d": 900, "sigma": 0.18}``
-    or ``{"d1": 2500}``; a ValueError naming the stem when it is not one."""
+    """The cell of a job's file stem (inverse of part_name): ``{"d": 900, "sigma": 0.18}``,
+    ``{"d": 900}`` or ``{"d1": 2500}``; a ValueError naming the stem when it is not one."""
     _check_fig(fig)
     m = _PART_RE[fig].fullmatch(part)
     try:
-        cell = {k: float(v) if k == "sigma" else int(v) for k, v in m.groupdict().items()}
+        cell = {k: float(v) if k == "sigma" else int(v) for k, v in m.groupdict().items()
+                if v is not None}
     except (AttributeError, ValueError):
         cell = None
     if cell is None or part_name(fig, **cell) != part:
-        raise ValueError(f"{fig} job file {part!r} is not "
-                         f"{_PART_FORMAT[fig].replace('{', '<').replace('}', '>')}")
+        raise ValueError(f"{fig} job file {part!r} is not {_PART_TEXT[fig]}")
     return cell
 
 
