@@ -79,6 +79,28 @@ def test_span_run_equals_full_run_per_run_data_and_three_layer(reg):
     _assert_same(*_pair(X, y, reg=reg, arch="three_layer", widths=(12, 8)))
 
 
+def test_span_equals_full_with_biases_and_autograd():
+    """Biases (b_1 is not in W_1: its gradient is unchanged) and the autograd path."""
+    rng = np.random.default_rng(6)
+    X, y = _gmm(rng)
+    _assert_same(*_pair(X, y, bias=True, grad="autograd", momentum=0.9))
+
+
+def test_span_run_resumes_from_its_checkpoint(tmp_path):
+    """The checkpoint holds the span state (V and its buffers); a resumed call re-draws W_1(0)
+    from the seeds and returns the same d-space network."""
+    rng = np.random.default_rng(7)
+    X, y = _gmm(rng)
+    kw = dict(seeds=[3], widths=(8,), epochs=20, batch_size=10, lr=0.1, dtype="float64",
+              momentum=0.5, data_span=True, checkpoint_dir=str(tmp_path), n_eval=4)
+    a = training.train(X, y, **kw)
+    b = training.train(X, y, **kw)
+    assert a.resumed_from_epoch == 0 and b.resumed_from_epoch == 20
+    for wa, wb in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(wa, wb)
+    assert list(tmp_path.glob("*.pt"))
+
+
 def test_span_equals_full_with_input_dims_padding():
     """Runs of two d batched with zero-padded inputs (experiments.run_padded_grid)."""
     rng = np.random.default_rng(2)
