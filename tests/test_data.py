@@ -189,3 +189,28 @@ def test_test_set_is_fresh_samples_of_the_same_mixture():
         assert np.abs(Xt[:, yt == k].mean(axis=1) - M[:, k]).max() < 6 * 0.2 / np.sqrt(500)
     blocks = list(D.test_set_blocks(M, 7, 0.2, np.random.default_rng(0)))
     assert [k for k, _ in blocks] == [0, 1] and blocks[0][1].shape == (3, 7)
+
+
+def test_figure3_draw_is_the_papers_mixture():
+    """Issue 26 step 1, the data of the paper's Figure 3 (paper.training.run_fig3_cell draws
+    GMMSpec("antipodal", 2, n, d, sigma, mean_norm), mean_norm = 1): mu_1 = -mu_2 = e_1
+    exactly, ||mu|| = 1, columns are samples, n per class in class order, and sigma is the
+    noise standard deviation PER COORDINATE (x = mu_k + sigma z, z ~ N(0, I_d)):
+    per-coordinate std ~ sigma and E||x - mu||^2 = sigma^2 d."""
+    # mean_norm 1 is the schema default (test_paper_training::test_fig3_job_trains_the_...)
+    n, d, sigma = 2000, 300, 0.53
+    X, y, M, _ = D.GMMSpec("antipodal", 2, n, d, sigma, 1.0).draw(4, 0)
+    e1 = np.eye(d)[:, 0]
+    assert np.array_equal(M[:, 0], e1) and np.array_equal(M[:, 1], -e1)
+    assert X.shape == (d, 2 * n) and np.array_equal(y, np.repeat([0, 1], n))
+    Z = X - M[:, y]
+    assert np.std(Z) == pytest.approx(sigma, rel=5e-3)              # pooled: ~7 std errors
+    assert np.allclose(Z.std(axis=1), sigma, rtol=0.06)              # every coordinate
+    assert np.mean((Z ** 2).sum(axis=0)) == pytest.approx(sigma ** 2 * d, rel=0.01)
+    for k, s in ((0, 1.0), (1, -1.0)):                               # class means ~ +-e_1
+        m = X[:, y == k].mean(axis=1)
+        assert abs(m[0] - s) < 5 * sigma / np.sqrt(n) and np.abs(m[1:]).max() < 6 * sigma / \
+            np.sqrt(n)
+    # sigma = 0 gives the means themselves (noise is added, not multiplied)
+    X0, _, _, _ = D.GMMSpec("antipodal", 2, 3, 5, 0.0).draw(4, 0)
+    assert np.array_equal(X0, np.repeat(np.stack([np.eye(5)[0], -np.eye(5)[0]], 1), 3, axis=1))

@@ -56,7 +56,7 @@ def test_make_clean_covers_every_generated_folder_and_git_ignores_them():
     clean = set(re.search(r"^CLEAN := ((?:.*\\\n)*.*)$", text, re.M).group(1)
                 .replace("\\\n", " ").split())
     presets = [yaml.safe_load((ROOT / "presets" / p).read_text()) for p in
-               ("paper.yaml", "paper-cpu.yaml", "tiny.yaml")] + \
+               ("paper.yaml", "paper-cpu.yaml", "tiny.yaml", "paper-fig3-b100.yaml")] + \
         [yaml.safe_load((ROOT / "config.yaml").read_text())]
     for cfg in presets:
         assert cfg["results_dir"] in clean, cfg["results_dir"]

@@ -184,3 +184,192 @@ def test_nc0_is_the_norm_of_the_summed_classifier_rows():
     np.testing.assert_allclose(got, [M.nc0(W), M.nc0(W0)], atol=1e-12)
     with pytest.raises(ValueError, match="K x p"):
         M.nc0(np.ones(3))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 26 step 1: the metrics on networks with KNOWN values. The collapsed network is the
+# bridge's explicit UPFM minimizer (shallownc.bridge.construct from verified class-LP solutions
+# beta_k, reports/upfm.md D§7) on Figure 3 data (antipodal K = 2, mu_1 = -mu_2 = e_1,
+# sigma = 0.18) and on a K = 3 orthogonal mixture; its features are H = h 1[y_i = k] e_k (an
+# orthogonal frame) and its classifier W = (t/h) C_K on the first K features (our W is K x p,
+# logits W h; the paper's W is its transpose). The perturbations below change W1 or W2 in a
+# way whose paper metrics (3.2)-(3.3) follow in closed form. Each value is checked on the numpy
+# metrics (shallownc.metrics) AND on the trainer's batched float64 evaluation
+# (training.evaluation.evaluate -> training.nc_batched), which must agree.
+
+LAM_W, LAM_H = 1e-3, 1e-6            # the paper's Figure 3 lambdas, objective (2.1)
+PAPER_KEYS = ("nc1", "nc1_trace", "nc2_h_paper", "nc2_w_paper", "nc3_paper")
+
+
+def _bridge_network(K, n, d, width, sigma=0.18, seed=7):
+    """(X, y, W1, W2, h): the bridge's collapsed network on one Gaussian-mixture draw (K = 2:
+    the paper's Figure 3 means mu_1 = -mu_2 = e_1; K = 3: mu_k = e_k)."""
+    from shallownc import bridge, feasibility as FZ, upfm
+    from shallownc.data import GMMSpec
+
+    geometry = "antipodal" if K == 2 else "orthogonal"
+    X, y, _M, _s = GMMSpec(geometry, K, n, d, sigma).draw(seed, 0)
+    nc, _ = FZ.solve_classes(X, y, FZ.SolverOptions(), separability=False)
+    assert all(v.status == FZ.FEASIBLE for v in nc), [v.status for v in nc]
+    cf = upfm.closed_form("ce", "upfm", K, n, LAM_W, LAM_H)
+    W1, W2 = bridge.construct(X, y, [v.w for v in nc], cf, width=width)
+    return X, y, W1, W2, float(cf.weights(width)[1][0, 0])
+
+
+def _interpolant(X, target):
+    """z with X^T z = target (d >= N, X of full column rank: paper Theorem 3(b))."""
+    z = np.linalg.lstsq(X.T, target, rcond=None)[0]
+    assert np.abs(X.T @ z - target).max() < 1e-12 * max(1.0, np.abs(target).max())
+    return z
+
+
+def _batched_metrics(X, y, nets):
+    """The trainer's evaluation (float64, batched) of the (W1, W2) pairs ``nets``."""
+    import torch
+
+    from shallownc import training as T
+    from shallownc.models import BatchedNet
+
+    net = BatchedNet([torch.as_tensor(np.stack([w[0] for w in nets])),
+                      torch.as_tensor(np.stack([w[1] for w in nets]))], [None, None])
+    lam = torch.full((len(nets),), LAM_W, dtype=torch.float64)
+    out = T.evaluate(net, torch.as_tensor(X), y, None, None, {"loss": "ce", "reg": "feature"},
+                     lam, lam * 1e-3, np.ones(len(nets), bool))
+    return [{k: float(out[k][r]) for k in PAPER_KEYS} for r in range(len(nets))]
+
+
+def _numpy_metrics(X, y, W1, W2):
+    H = np.maximum(W1 @ X, 0.0)
+    m = M.all_metrics(H, y, W2, W2 @ H)
+    return {k: m[k] for k in PAPER_KEYS}
+
+
+@pytest.mark.parametrize("K,n,d", [(2, 10, 15), (2, 6, 24), (3, 4, 30)])
+def test_bridge_collapsed_network_has_zero_paper_metrics(K, n, d):
+    """At the bridge's collapsed minimizer NC1 = NC2_H = NC2_W = NC3 = 0 (and Tr S_W/Tr S_B
+    = 0) up to rounding, in the numpy metrics and in the trainer's batched evaluation; d/n =
+    1.5 (class LP decided with inequalities active) and 4 (d >= N, Theorem 3(b))."""
+    X, y, W1, W2, h = _bridge_network(K, n, d, width=8)
+    H = np.maximum(W1 @ X, 0.0)
+    assert np.abs(H - h * np.eye(8)[:, y]).max() < 1e-6 * h      # the orthogonal frame
+    for got in (_numpy_metrics(X, y, W1, W2), _batched_metrics(X, y, [(W1, W2)])[0]):
+        assert got["nc1"] < 1e-20 and got["nc1_trace"] < 1e-20, got
+        for k in ("nc2_h_paper", "nc2_w_paper", "nc3_paper"):
+            assert got[k] < 1e-12, (k, got)
+
+
+def _cos_dist(cos):
+    """||A/||A||_F - B/||B||_F||_F = sqrt(2 - 2 cos(A, B)), cos the Frobenius cosine."""
+    return float(np.sqrt(max(0.0, 2.0 - 2.0 * cos)))
+
+
+def _perturbed_cases(K, X, y, W1, W2, h, eps, r, c):
+    """[(name, W1', W2', expected paper metrics)] of the collapsed network (d >= N)."""
+    n = len(y) // K
+    idx = np.arange(len(y))
+    first = (idx % n) < n // 2                         # first half of every class
+    cases = []
+    # A. class-0 features h e_1 +- eps e_1 (half +, half -): class means unchanged;
+    #    Sigma_W = (eps^2/K) e1 e1^T, Sigma_B = (h^2/K) C_K on the frame, pinv = (K/h^2) C_K,
+    #    NC1 = (1/K) (eps^2/h^2) (C_K)_11 = (K-1) eps^2 / (K^2 h^2);
+    #    Tr S_W / Tr S_B = (eps^2/K) / (h^2 (K-1)/K) = eps^2 / ((K-1) h^2).
+    s = np.where(y == 0, np.where(first, 1.0, -1.0), 0.0)
+    A = W1.copy()
+    A[0] += eps * _interpolant(X, s)
+    cases.append(("A: spread along own mean", A, W2,
+                  {"nc1": (K - 1) * eps ** 2 / (K ** 2 * h ** 2),
+                   "nc1_trace": eps ** 2 / ((K - 1) * h ** 2),
+                   "nc2_h_paper": 0.0, "nc2_w_paper": 0.0, "nc3_paper": 0.0}))
+    # B. class k: half at h e_k + eps e_{a_k}, half at h e_k + eps e_{b_k} (unused features
+    #    a_k, b_k): means h e_k + (eps/2)(e_a + e_b), orthogonal with equal norms^2
+    #    q = h^2 + eps^2/2 (NC2_H = 0), W unchanged on them (NC2_W = NC3 = 0); deviations
+    #    +-(eps/2)(e_a - e_b) are orthogonal to every class mean, so NC1 = 0 EXACTLY, while
+    #    Tr S_W = eps^2/2, Tr S_B = q (K-1)/K: ratio K eps^2 / ((K-1)(2 h^2 + eps^2)).
+    Bw = W1.copy()
+    for k in range(K):
+        Bw[K + 2 * k] = eps * _interpolant(X, ((y == k) & first).astype(float))
+        Bw[K + 2 * k + 1] = eps * _interpolant(X, ((y == k) & ~first).astype(float))
+    cases.append(("B: spread in unused features", Bw, W2,
+                  {"nc1": 0.0, "nc1_trace": K * eps ** 2 / ((K - 1) * (2 * h ** 2 + eps ** 2)),
+                   "nc2_h_paper": 0.0, "nc2_w_paper": 0.0, "nc3_paper": 0.0}))
+    # C. in the frame: second half of every class moved by 2 eps 1_K (features >= 0):
+    #    means h e_k + eps 1_K, deviations +-eps 1_K, orthogonal to the centred means:
+    #    NC1 = 0, Tr S_W = K eps^2, Tr S_B = h^2 (K-1)/K: ratio K^2 eps^2 / ((K-1) h^2).
+    #    Hbar^T Hbar = h^2 I + g J, g = 2 h eps + K eps^2: cos with I = (h^2 + g) /
+    #    sqrt((h^2 + g)^2 + (K-1) g^2). W Hbar = t C_K (C_K J = 0): NC3 = 0.
+    Cw = W1.copy()
+    Cw[:K] += 2 * eps * _interpolant(X, (~first).astype(float))
+    g = 2 * h * eps + K * eps ** 2
+    cases.append(("C: in-frame spread along 1_K", Cw, W2,
+                  {"nc1": 0.0, "nc1_trace": K ** 2 * eps ** 2 / ((K - 1) * h ** 2),
+                   "nc2_h_paper": _cos_dist((h ** 2 + g) / np.hypot(h ** 2 + g,
+                                                                    np.sqrt(K - 1) * g)),
+                   "nc2_w_paper": 0.0, "nc3_paper": 0.0}))
+    # D. class K-1 features scaled by r (W1 row K-1 x r): Hbar = h diag(dv), dv = (1,..,1,r);
+    #    NC1 = 0, Tr S_W = 0; cos(Hbar^T Hbar, I) = sum dv^2 / sqrt(K sum dv^4);
+    #    W Hbar = t C_K diag(dv): cos with C_K = sum dv / sqrt(K sum dv^2) (rows of C_K have
+    #    equal norms and C_K's columns are orthogonal to 1).
+    Dw = W1.copy()
+    Dw[K - 1] *= r
+    dv = np.r_[np.ones(K - 1), r]
+    cases.append(("D: one class mean scaled", Dw, W2,
+                  {"nc1": 0.0, "nc1_trace": 0.0,
+                   "nc2_h_paper": _cos_dist((dv ** 2).sum() / np.sqrt(K * (dv ** 4).sum())),
+                   "nc2_w_paper": 0.0,
+                   "nc3_paper": _cos_dist(dv.sum() / np.sqrt(K * (dv ** 2).sum()))}))
+    # E. classifier row K-1 rotated by theta (cos c) towards an unused feature direction q:
+    #    paper W^T W = our W W^T = m^2 (C_K o S), S = 1 but c on row/column K-1 off the
+    #    diagonal: cos with C_K = (K^2 - 2 + 2c) / (K sqrt(K^2 - 2 + 2c^2)); W Hbar = t
+    #    diag(1,..,1,c) C_K (the rotated part meets no feature): NC3 as in D with r -> c.
+    Ew = W2.copy()
+    q = Ew.shape[1] - 1
+    norm = np.linalg.norm(Ew[K - 1])
+    Ew[K - 1] = c * Ew[K - 1]
+    Ew[K - 1, q] = np.sqrt(1 - c ** 2) * norm
+    cv = np.r_[np.ones(K - 1), c]
+    cases.append(("E: classifier row rotated", W1, Ew,
+                  {"nc1": 0.0, "nc1_trace": 0.0, "nc2_h_paper": 0.0,
+                   "nc2_w_paper": _cos_dist((K ** 2 - 2 + 2 * c)
+                                            / (K * np.sqrt(K ** 2 - 2 + 2 * c ** 2))),
+                   "nc3_paper": _cos_dist(cv.sum() / np.sqrt(K * (cv ** 2).sum()))}))
+    return cases
+
+
+@pytest.mark.parametrize("K,n", [(2, 6), (3, 4)])
+def test_perturbed_collapsed_network_metrics_equal_closed_forms(K, n):
+    """Known perturbations of the bridge's collapsed network (d = 2N, d/n = 2K) give the
+    paper's metrics (3.2)-(3.3) in closed form (derivations in _perturbed_cases), in the
+    numpy metrics and in the trainer's batched evaluation. Cases B and C are nets whose
+    features are NOT collapsed (Tr S_W/Tr S_B > 0) while NC1 = 0 (and NC2 = NC3 = 0 in B):
+    NC1 sees only the K - 1 directions of the centred class means (one direction for K = 2)."""
+    X, y, W1, W2, h = _bridge_network(K, n, 2 * K * n, width=3 * K + 1)
+    eps, r, c = 0.25 * h, 1.5, np.cos(0.3)
+    cases = _perturbed_cases(K, X, y, W1, W2, h, eps, r, c)
+    batched = _batched_metrics(X, y, [(a, b) for _, a, b, _ in cases])
+    for (name, A, Bw, want), got_b in zip(cases, batched):
+        got = _numpy_metrics(X, y, A, Bw)
+        assert np.min(np.maximum(A @ X, 0.0)) >= 0.0
+        for k, v in want.items():
+            for src, val in (("numpy", got[k]), ("batched", got_b[k])):
+                assert val == pytest.approx(v, rel=1e-9, abs=1e-12), (name, k, src, val, v)
+    # the non-trivial values are far from 0 (the checks above can fail)
+    assert cases[1][3]["nc1_trace"] > 0.04 and cases[0][3]["nc1"] > 0.01
+    assert min(cases[3][3]["nc2_h_paper"], cases[4][3]["nc2_w_paper"]) > 0.01
+
+
+def test_k2_nc1_is_blind_to_spread_orthogonal_to_the_mean_difference():
+    """K = 2 (Figure 3): Sigma_B = c c^T has rank one (c = (mu_1 - mu_2)/2), so NC1 =
+    (1/2) v^T Sigma_W v / ||c||^2, v = c/||c||, sees only the spread along the mean difference.
+    On the Figure 3 network of case C (spread along e_1 + e_2, orthogonal to e_1 - e_2):
+    NC1 = 0, NC3 = NC2_W = 0 while Tr S_W/Tr S_B = 4 eps^2/h^2; on case A (spread along e_1,
+    half of it along the difference) NC1 = eps^2/(4 h^2) = Tr ratio / 4."""
+    X, y, W1, W2, h = _bridge_network(2, 6, 24, width=7)
+    eps = 0.25 * h
+    cases = {name[0]: (A, B) for name, A, B, _ in
+             _perturbed_cases(2, X, y, W1, W2, h, eps, 1.5, np.cos(0.3))}
+    mC = _numpy_metrics(X, y, *cases["C"])
+    assert mC["nc1"] < 1e-20 and mC["nc3_paper"] < 1e-12 and mC["nc2_w_paper"] < 1e-12
+    assert mC["nc1_trace"] == pytest.approx(4 * eps ** 2 / h ** 2, rel=1e-9)   # = 0.25
+    mA = _numpy_metrics(X, y, *cases["A"])
+    assert mA["nc1"] == pytest.approx(mA["nc1_trace"] / 4, rel=1e-9)
+    assert mA["nc1"] == pytest.approx(eps ** 2 / (4 * h ** 2), rel=1e-9)

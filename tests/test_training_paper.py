@@ -164,3 +164,58 @@ def test_spec_is_the_api_of_train():
     assert not np.array_equal(a.weights[0], b.weights[0])
     with pytest.raises(ValueError, match="batch_size must be in 1..N=6"):
         T.train(X, y, spec, batch_size=7)
+
+
+#: first epoch at lr/10 and at lr/100 for the paper's 10^5 epochs, the CPU preset's 2 10^4, and
+#: a length divisible by 3 (epochs are 0-based: epoch e is the (e+1)-th pass)
+DROPS = {100000: (33334, 66667), 20000: (6667, 13334), 30000: (10000, 20000)}
+
+
+@pytest.mark.parametrize("E", sorted(DROPS))
+def test_step_schedule_boundaries_at_the_papers_lengths(E):
+    """Paper Section 3: lr 0.1 divided by 10 at 1/3 and 2/3 of training. lr_factor("step")
+    with the default milestones (1/3, 2/3) (the schema's, checked in
+    test_paper_training::test_fig3_job_trains_the_papers_data_with_the_papers_recipe) is 1 on
+    epochs [0, E/3), 0.1 on [E/3, 2E/3), 0.01 on [2E/3, E)."""
+    m1, m2 = DROPS[E]
+    got = [T.lr_factor("step", e, E) for e in (0, m1 - 1, m1, m2 - 1, m2, E - 1)]
+    assert got == pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01], rel=1e-12)
+
+
+def test_trainer_applies_the_schedule_per_epoch_with_h_scale_n_over_b(monkeypatch):
+    """Every SGD step of epoch e uses lr 0.1 x lr_factor(e) (one factor per epoch, the paper's
+    recipe), each epoch's N/B minibatches partition the N samples (a fresh permutation per
+    epoch), and every step's feature term is scaled by h_scale = N/B (training.objective:
+    the unbiased estimate of (2.1)). Spied on the trainer's own step (training.loop)."""
+    from shallownc.training import loop
+
+    X, y = _data(n=3, d=5)                   # N = 6
+    N, B, E = 6, 2, 30
+    X = X + np.arange(N)[None, :] * 1e-3     # distinct columns, to identify the samples
+    steps, batches = [], []
+    real_update, real_grad = loop._update, loop.objective_and_grad
+
+    def spy_update(spec, params, grads, bufs, neg_lr, step):
+        steps.append((step, -float(neg_lr[0])))
+        return real_update(spec, params, grads, bufs, neg_lr, step)
+
+    def spy_grad(net, Xb, Yb, **kw):
+        cols = Xb[0] if Xb.dim() == 3 else Xb
+        batches.append((kw["h_scale"], [int(np.argmin(((X - c.numpy()[:, None]) ** 2).sum(0)))
+                                         for c in cols.T]))
+        return real_grad(net, Xb, Yb, **kw)
+
+    monkeypatch.setattr(loop, "_update", spy_update)
+    monkeypatch.setattr(loop, "objective_and_grad", spy_grad)
+    T.train_two_layer(X, y, width=4, epochs=E, batch_size=B, lr=0.1, lr_schedule="step",
+                      seeds=(1,), dtype="float64", n_eval=4)
+    per = N // B
+    assert [s for s, _ in steps] == list(range(1, E * per + 1))
+    want = [0.1 * (1.0 if e < 10 else 0.1 if e < 20 else 0.01) for e in range(E) for _ in
+            range(per)]
+    np.testing.assert_allclose([lr for _, lr in steps], want, rtol=1e-12)
+    assert {h for h, _ in batches} == {N / B}
+    for e in range(E):
+        idx = sum((b for _, b in batches[e * per:(e + 1) * per]), [])
+        assert sorted(idx) == list(range(N)), (e, idx)
+    assert len({tuple(b) for _, b in batches}) > per   # the batches change between epochs

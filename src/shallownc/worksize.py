@@ -10,8 +10,9 @@ What is counted (from the validated config, without Snakemake):
   block of ``trials_per_job`` trials), the paper's Figures 1-2 (one per panel, d and trial
   block), training's theory experiment (one per d/n), the verdict study (one per d/n and per
   variant), generalization (one theory job per d, one trained job per trained d) and the
-  paper's Figures 3 and 6 (one per d, per d1), the imbalance stage's phase panels (one per
-  panel). The fixed steps of each stage (combine, plot, report; about 60) are not counted.
+  paper's Figures 3 and 6 (one per (d, sigma) cell or per d: ``paper.fig3.job``; one per
+  d1), the imbalance stage's phase panels (one per panel). The fixed steps of each stage
+  (combine, plot, report; about 60) are not counted.
 * LPs: class LPs of the feasibility grids, Figures 1-2 (both in ``rule all`` when configured)
   and the imbalance stage's phase panels (|x| x |sigma| x trials x classes; an upper bound:
   shortcuts and the bisection over d solve fewer) and the LP status of every training/verdict
@@ -148,7 +149,8 @@ def _paper_training(config: dict) -> tuple[int, int]:
     N6 = PT.fig6_N(f6)
     d1 = PT.fig6_widths(f6, N6)
     steps += _steps(len(d1) * f6["trials"], f6["epochs"], N6, f6["batch_size"])
-    return len(d3) + len(d1), steps
+    jobs3 = len(d3) * (len(f3["sigma"]) if f3["job"] == "cell" else 1)
+    return jobs3 + len(d1), steps
 
 
 def estimate(config: dict) -> dict[str, WorkSize]:

@@ -2,9 +2,9 @@
 # shallownc.paper (training, theorems, kernels); reports/paper.md.
 # Targets: fig3 fig4 fig5 fig6 theorem6 theorem78, and `paper` (all paper figures, with fig1
 # fig2 of workflow/rules/paper_lp.smk where paper.fig1 / paper.fig2 are configured).
-# Jobs (one rule, paper_train_job): Figure 3 one per d (all sigma values batched), Figure 6
-# one per d1; Figures 4-5 select
-# sigma from Figure 3's runs. Checkpoints in paper.train.checkpoint_dir (outside every output).
+# Jobs (one rule, paper_train_job): Figure 3 one per (d, sigma) cell (its trials batched),
+# Figure 6 one per d1; Figures 4-5 select sigma from Figure 3's runs. Checkpoints in
+# paper.train.checkpoint_dir (outside every output).
 
 
 # Constants and input functions: inputs/paper_training.smk (this stage only).
@@ -20,7 +20,7 @@ rule paper_train_job:
         bench_path(_paper_table.log("{fig}_{part}.tsv"))
     wildcard_constraints:
         fig="|".join(PAPER_TRAINED_FIGS),
-        part=r"d[0-9]+|d1_[0-9]+",
+        part="|".join(_paper_table.PART_PATTERN.values()),
     conda:
         CONDA_ENV
     threads: PAPER["train"]["threads"]
@@ -30,7 +30,7 @@ rule paper_train_job:
         gpu=PAPER["train"]["gpus_per_job"],
     params:
         fig=paper_train_settings,
-        width=paper_train_width,
+        cell=paper_train_cell,
         train=PAPER_TRAIN,
         solver=SOLVER,
         seed=config["seed"],
@@ -56,7 +56,7 @@ rule paper_combine:
         mem_mb=2000,
         runtime=10,
     params:
-        dim=paper_train_dim,
+        dims=paper_train_dims,
         code=code_version("../scripts/paper_combine.py"),
     script:
         "../scripts/paper_combine.py"

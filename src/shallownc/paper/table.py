@@ -9,6 +9,7 @@ and the theorem panels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 PAPER = ("Hong & Ling, Beyond Unconstrained Features: Neural Collapse for Shallow Neural "
@@ -37,30 +38,57 @@ def lp_job(results_dir: str, fig: str = "{fig}", panel: str = "{panel}",
     return f"{results_dir}/{DIR}/jobs/{fig}/{panel}/{job}.nc"
 
 
-# The per-job files of the trained figures: one job per value of the figure's swept width
-# (Figure 3: input dimension d, file d<d>.nc; Figure 6: first-layer width d1, file d1_<d1>.nc).
-TRAINING_PARTS = {"fig3": ("d", "d"), "fig6": ("d1", "d1_")}   # key: (dimension, file prefix)
+# The per-job files of the trained figures. Figure 3: one job per (d, sigma) cell, all trials
+# of the cell batched (file d<d>_s<sigma>.nc, sigma written as Python's shortest round-trip
+# repr, e.g. d900_s0.18; paper.fig3.job: cell, the default), or one job per d with every sigma
+# (file d<d>.nc; job: d). Figure 6: one job per first-layer width d1 (file d1_<d1>.nc).
+TRAINING_PARTS = {"fig3": ("d", "sigma"), "fig6": ("d1",)}   # key: the job axes, outer first
+#: the file stems of each figure's jobs (the rule's wildcard constraint)
+PART_PATTERN = {"fig3": r"d[0-9]+(?:_s[0-9][0-9.e+-]*)?", "fig6": r"d1_[0-9]+"}
+_PART_RE = {"fig3": re.compile(r"d(?P<d>[0-9]+)(?:_s(?P<sigma>[0-9][0-9.e+-]*))?"),
+            "fig6": re.compile(r"d1_(?P<d1>[0-9]+)")}
+_PART_TEXT = {"fig3": "d<d>_s<sigma> or d<d>", "fig6": "d1_<d1>"}
 
 
 def training_part(results_dir: str, fig: str = "{fig}", part: str = "{part}") -> str:
-    """The runs of Figure 3 at one d (part ``d<d>``) or of Figure 6 at one d1 (``d1_<d1>``)."""
+    """The runs of one Figure 3 cell (part ``d<d>_s<sigma>``) or d (``d<d>``), or of Figure 6
+    at one d1 (``d1_<d1>``)."""
     return f"{results_dir}/{DIR}/{fig}/{part}.nc"
 
 
-def part_name(fig: str, width: int) -> str:
-    """The file stem of ``fig``'s job at ``width``: ``d300`` (fig3), ``d1_2500`` (fig6)."""
-    return f"{TRAINING_PARTS[fig][1]}{int(width)}"
-
-
-def part_width(fig: str, part: str) -> int:
-    """The width of a job's file stem (inverse of part_name), or a ValueError naming it."""
+def _check_fig(fig: str) -> None:
     if fig not in TRAINING_PARTS:
         raise ValueError(f"{fig!r} has no training jobs; known: {sorted(TRAINING_PARTS)}")
-    prefix = TRAINING_PARTS[fig][1]
-    width = part[len(prefix):]
-    if not part.startswith(prefix) or not width.isdigit():
-        raise ValueError(f"{fig} job file {part!r} is not {prefix}<integer>")
-    return int(width)
+
+
+def part_name(fig: str, **cell) -> str:
+    """The file stem of ``fig``'s job at ``cell``, its leading TRAINING_PARTS axes (a job
+    without sigma trains every sigma): ``part_name("fig3", d=900, sigma=0.18)`` =
+    ``d900_s0.18``, ``part_name("fig3", d=900)`` = ``d900``, ``part_name("fig6", d1=2500)``
+    = ``d1_2500``."""
+    _check_fig(fig)
+    axes = TRAINING_PARTS[fig]
+    if tuple(cell) not in {axes[:i] for i in range(1, len(axes) + 1)}:
+        raise ValueError(f"a {fig} job is named by {axes} (leading axes, in order), got "
+                         f"{tuple(cell)}")
+    if fig == "fig6":
+        return f"d1_{int(cell['d1'])}"
+    return f"d{int(cell['d'])}" + (f"_s{float(cell['sigma'])!r}" if "sigma" in cell else "")
+
+
+def part_cell(fig: str, part: str) -> dict:
+    """The cell of a job's file stem (inverse of part_name): ``{"d": 900, "sigma": 0.18}``,
+    ``{"d": 900}`` or ``{"d1": 2500}``; a ValueError naming the stem when it is not one."""
+    _check_fig(fig)
+    m = _PART_RE[fig].fullmatch(part)
+    try:
+        cell = {k: float(v) if k == "sigma" else int(v) for k, v in m.groupdict().items()
+                if v is not None}
+    except (AttributeError, ValueError):
+        cell = None
+    if cell is None or part_name(fig, **cell) != part:
+        raise ValueError(f"{fig} job file {part!r} is not {_PART_TEXT[fig]}")
+    return cell
 
 
 def log(name: str) -> str:

@@ -10,8 +10,11 @@ The paper's lambdas reach :mod:`shallownc.training` unchanged: it minimizes (2.1
 (:mod:`shallownc.objective`).
 
 * Figure 3 (and 4-5, which show the same runs along epochs): two-layer net (2.4), K = 2,
-  mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, one training job per d = round(d/n * n)
-  (all sigma values and trials of that d are trained together in one batched call).
+  mu_1 = -mu_2 = e_1, n = 300, x = mu_k + sigma z, d = round(d/n * n); one training job per
+  cell (d, sigma) (``paper.fig3.job: cell``, the default; the trials of the cell trained
+  together in one batched call) or per d (``job: d``, all sigma and trials in one call);
+  :func:`combine` joins the jobs; with paper.train.data_span the first layer of a cell
+  with d > N trains in the span of its data (exact: training.span, reports/training.md §9).
 * Figure 6: three-layer net (2.5) whose first layer W1 (D x d1, i.i.d. N(0, 1/d1), paper
   Theorem 6) is frozen: the trainer's ``arch="three_layer", freeze_first=True`` (same code path
   as the Gaussian data; the trainer computes relu(W1^T X) once and trains the two upper
@@ -73,11 +76,13 @@ def figure_settings(train_cfg: dict, epochs: int, width: int,
                     first_width: int | None = None) -> dict:
     """TrainSpec settings the figures set themselves: the evaluation epochs
     (:func:`eval_epochs`) and, with ``first_width`` = d1, the three-layer net with a frozen
-    first layer of that width (Figure 6)."""
+    first layer of that width (Figure 6), which is not trained in the span of the data
+    (``paper.train.data_span`` serves Figures 3-5; training.span refuses a frozen layer)."""
     out = {"eval_epochs": eval_epochs(int(epochs), int(train_cfg["n_eval"]),
                                       train_cfg["lr_milestones"])}
     if first_width is not None:
-        out.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True)
+        out.update(arch="three_layer", widths=(int(first_width), int(width)), freeze_first=True,
+                   data_span=False)
     return out
 
 
@@ -125,12 +130,26 @@ def _upfm_gap_vars(final_obj: np.ndarray, K: int, n: int, train_cfg: dict, dims)
                                                "minimizer (reports/upfm.md D§7)", "units": "1"})}
 
 
-def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cfg: dict,
-               device: str, checkpoint_dir) -> xr.Dataset:
-    """All (sigma, trial) runs of Figure 3 at input dimension d, dims (sigma, trial, epoch)."""
+def run_fig3_cell(fig_cfg: dict, train_cfg: dict, d: int, sigma: float, base_seed: int,
+                  solver_cfg: dict, device: str, checkpoint_dir) -> xr.Dataset:
+    """The runs of one Figure 3 cell (d, sigma) (``paper.fig3.job: cell``, one job per
+    cell): :func:`run_fig3_job` with the one sigma."""
+    return run_fig3_job(fig_cfg, train_cfg, d, [sigma], base_seed, solver_cfg, device,
+                        checkpoint_dir)
+
+
+def run_fig3_job(fig_cfg: dict, train_cfg: dict, d: int, sigmas, base_seed: int,
+                 solver_cfg: dict, device: str, checkpoint_dir) -> xr.Dataset:
+    """The Figure 3 runs at d and each of ``sigmas`` (one sigma: a cell, ``paper.fig3.job:
+    cell``; all of them: ``job: d``), all their trials trained in one batched call: dims
+    (d, sigma, trial, epoch) with d of size 1 (:func:`combine` joins the jobs). Network seeds
+    and data depend on the cell (d, sigma, trial) only (training.cells.network_seed), the
+    minibatch order on the seeds of the call. With ``paper.train.data_span`` and d > N the
+    first layer trains in the span of the data (training.span, reports/training.md §9)."""
     from ..training.cells import train_cells
 
-    n, sigmas, T = int(fig_cfg["n"]), [float(s) for s in fig_cfg["sigma"]], int(fig_cfg["trials"])
+    n, T = int(fig_cfg["n"]), int(fig_cfg["trials"])
+    sigmas = [float(s) for s in sigmas]
     cells = [{"d": int(d), "sigma": s, "trial": t} for s in sigmas for t in range(T)]
 
     def draw(c):
@@ -138,25 +157,26 @@ def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cf
                                     float(fig_cfg["mean_norm"])).draw(base_seed, c["trial"])
         return X, y
 
+    name = f"paper_fig3_d{int(d)}" + (f"_s{sigmas[0]!r}" if len(sigmas) == 1 else "")
     runs = train_cells(cells, draw, recipe(train_cfg, fig_cfg["epochs"], fig_cfg["width"],
                                            fig_cfg["batch_size"]), train_cfg,
-                       base_seed=base_seed, experiment="paper_fig3", name=f"paper_fig3_d{d}",
+                       base_seed=base_seed, experiment="paper_fig3", name=name,
                        lp=lambda X, y, _c: _lp_status(X, y, solver_cfg),
                        device=device, checkpoint_dir=checkpoint_dir,   # the claimed device
                        **figure_settings(train_cfg, fig_cfg["epochs"], fig_cfg["width"]))
-    res, lp = runs.result, runs.lp_status
+    res, S = runs.result, len(sigmas)
     traj = _keep_traj(res.trajectory)
-    S = len(sigmas)
-    out = {}
-    for k, v in traj.data_vars.items():
-        arr = v.values.reshape((S, T) + v.values.shape[1:])
-        out[k] = (("sigma", "trial") + v.dims[1:], arr, v.attrs)
-    out["nc_all_status"] = (("sigma", "trial"), np.asarray(lp, np.int8).reshape(S, T),
+    out = {k: (("sigma", "trial") + v.dims[1:], v.values.reshape((S, T) + v.values.shape[1:]),
+               v.attrs) for k, v in traj.data_vars.items()}
+    out["nc_all_status"] = (("sigma", "trial"),
+                            np.asarray(runs.lp_status, np.int8).reshape(S, T),
                             {"description": "verified class-LP verdict of the training data "
                              "(paper Theorem 3): 1 feasible (collapsed global minimizer), "
                              "0 infeasible, -1 undecided, -2 infeasible within radius",
                              "units": "1"})
-    out.update(_upfm_gap_vars(res.objective.reshape(S, T), 2, n, train_cfg, ("sigma", "trial")))
+    out.update(_upfm_gap_vars(res.objective.reshape(S, T), 2, n, train_cfg,
+                              ("sigma", "trial")))
+    out.update(_job_cost_vars(res, S))
     ds = xr.Dataset(out, coords={"sigma": sigmas, "trial": np.arange(T),
                                  "epoch": traj.epoch.values})
     ds = ds.expand_dims(d=[int(d)]).assign_coords(d_over_n=("d", [int(d) / n]))
@@ -167,6 +187,26 @@ def run_fig3_d(fig_cfg: dict, train_cfg: dict, d: int, base_seed: int, solver_cf
                      "mean_norm": float(fig_cfg["mean_norm"]), "wall_s": float(res.wall_s),
                      "steps_per_s": float(res.steps_per_s)})
     return ds
+
+
+def _job_cost_vars(res, S: int) -> dict:
+    """Wall time, time per step and the dimension the first layer trained in, of the job's
+    training call, per sigma (dims (sigma,); a job of several sigma, ``paper.fig3.job: d``,
+    gives each of them the values of its one call)."""
+    ms = 1e3 * res.extras["step_s"] / res.extras["steps_done"] if res.extras["steps_done"] \
+        else float("nan")
+    return {"wall_s": (("sigma",), [float(res.wall_s)] * S,
+                       {"description": "wall time of the job's training call (all its runs, "
+                        "evaluations included; a per-d job's for each of its sigma)",
+                        "units": "s"}),
+            "ms_per_step": (("sigma",), [ms] * S,
+                            {"description": "wall time per SGD step of the job's batched "
+                             "training call (all its runs; evaluations excluded; the steps "
+                             "of this call, after a resumed checkpoint)", "units": "ms"}),
+            "span_dim": (("sigma",), [int(res.trajectory.attrs["span_dim"])] * S,
+                         {"description": "dimension the first layer was trained in: N when "
+                          "trained in the span of the data (d > N, paper.train.data_span; "
+                          "reports/training.md §9), else d", "units": "1"})}
 
 
 def digits_balanced(n_per_class: int | None, seed: int):
@@ -272,16 +312,31 @@ def run_fig6_d1(fig_cfg: dict, train_cfg: dict, d1: int, base_seed: int, solver_
     return ds
 
 
-def combine(parts: list[xr.Dataset], dim: str) -> xr.Dataset:
-    """Concatenate per-job datasets along ``dim`` (d for Figure 3, d1 for Figure 6)."""
+def combine(parts: list[xr.Dataset], dims) -> xr.Dataset:
+    """Join per-job datasets along their job axes ``dims`` (outer first; a name or a tuple):
+    ("d", "sigma") for Figure 3's cells, "d1" for Figure 6: the parts sharing an outer
+    coordinate are concatenated along the inner axes, then along the outer one, each axis in
+    increasing order (also inside a job of several sigma). The result has dims
+    (d, sigma, trial, epoch) for Figure 3 whichever way its runs were split into jobs."""
     if not parts:
         raise ValueError("nothing to combine")
-    parts = sorted(parts, key=lambda p: int(p[dim].values[0]))
-    ds = xr.concat(parts, dim=dim, data_vars="minimal", coords="minimal", compat="equals",
-                   join="outer", combine_attrs="drop_conflicts")
+    dims = (dims,) if isinstance(dims, str) else tuple(dims)
+    ds = _nest(list(parts), dims).sortby(list(dims))
     ds.attrs["wall_s_total"] = float(sum(float(p.attrs.get("wall_s", 0.0)) for p in parts))
     ds.attrs["normalization"] = NORMALIZATION
     return ds
+
+
+def _nest(parts: list[xr.Dataset], dims: tuple) -> xr.Dataset:
+    outer, inner = dims[0], dims[1:]
+    if inner:
+        groups: dict = {}
+        for p in parts:
+            groups.setdefault(p[outer].values[0].item(), []).append(p)
+        parts = [_nest(g, inner) for g in groups.values()]
+    parts = sorted(parts, key=lambda p: float(p[outer].values[0]))
+    return xr.concat(parts, dim=outer, data_vars="minimal", coords="minimal", compat="equals",
+                     join="outer", combine_attrs="drop_conflicts")
 
 
 def select_sigma(fig3: xr.Dataset, sigma: float, figure: str) -> xr.Dataset:

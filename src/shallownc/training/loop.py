@@ -16,6 +16,12 @@ Frozen first layer (spec.freeze_first, paper Figure 6): the features F = relu(W_
 frozen layer are computed once, in the training dtype, and the trained layers are trained on
 F exactly as a shallower net on data F (its minibatches gather columns of F).
 
+Span of the data (spec.data_span; training.span, reports/training.md §9): the first layer is
+initialized in d-space from the run seeds as always, projected onto an orthonormal basis Q of
+the training and test inputs (V = W_1 Q) and trained on the inputs Q^T X, and the result is
+returned in d-space (W_1 = V Q^T + W_1(0)(I - Q Q^T)): the same trajectory as the full run up
+to rounding, at r/d of the first layer's cost (r = N + N_test < d).
+
 Metrics (training.evaluation, float64) are taken at the epochs of spec.eval_schedule().
 Divergence: a run whose objective becomes NaN/inf or exceeds ``blowup`` is flagged on the
 device in every step and marked diverged at the next read of the flags (every
@@ -49,6 +55,8 @@ import torch
 import xarray as xr
 
 from shallownc import metrics as M
+from shallownc.models import BatchedNet
+from shallownc.training import span as S
 from shallownc.training.evaluation import TRAJ_VARS, evaluate, trajectory_dataset
 from shallownc.training.objective import NORMALIZATION, objective, objective_and_grad
 from shallownc.training.spec import TrainData, TrainSpec, lr_factor, resolve_device
@@ -387,6 +395,7 @@ def _result(spec, data, state, device, timing) -> TrainResult:
              "lr_milestones": json.dumps(list(spec.lr_milestones)),
              "lr_gamma": float(spec.lr_gamma), "freeze_first": int(spec.freeze_first),
              "tf32": int(spec.tf32 and device.startswith("cuda")),
+             "data_span": int(spec.data_span), "span_dim": int(timing["span_dim"]),
              "K": data.K, "N": data.N, "d": data.d, "steps_per_s": float(timing["rate"]),
              "normalization": NORMALIZATION, "objective_definition": NORMALIZATION,
              "training_code_version": code_version()}
@@ -405,6 +414,41 @@ def _result(spec, data, state, device, timing) -> TrainResult:
                 "step_cpu_s": timing["step_cpu_s"]})
 
 
+@dataclass
+class _Span:
+    """A span run (module docstring): the basis Q, the data in it, the initial first layer
+    W_1(0) in d-space and the initial net with V(0) = W_1(0) Q."""
+    Q: np.ndarray
+    data: TrainData
+    W1_0: torch.Tensor
+    net: BatchedNet
+
+    @classmethod
+    def of(cls, spec: TrainSpec, data: TrainData, device: str) -> "_Span | None":
+        """The span run of ``spec`` on ``data``, or None without data_span or when the span
+        of the inputs is all of R^d (span.basis)."""
+        Q = S.basis(data.X, data.X_test) if spec.data_span else None
+        if Q is None:
+            return None
+        sdata = TrainData.from_arrays(
+            S.coordinates(Q, data.X), data.y,
+            None if data.X_test is None else S.coordinates(Q, data.X_test), data.y_test, spec.R)
+        net0 = TrainState.initial_net(spec, data, device)
+        W1_0 = net0.weights[0].detach()
+        net = BatchedNet([S.project(W1_0, Q).requires_grad_(True), *net0.weights[1:]],
+                         net0.biases)
+        log.info("%s: first layer trained in the %d-dimensional span of the inputs (d = %d)",
+                 spec.name, Q.shape[-1], data.d)
+        return cls(Q, sdata, W1_0, net)
+
+    def lifted(self, net: BatchedNet, active: np.ndarray) -> BatchedNet:
+        """The trained net with its first layer back in d-space (span.lift); diverged runs'
+        first layers are zero, as in a full run (TrainState.mark_diverged)."""
+        W1 = S.lift(net.weights[0], self.W1_0, self.Q)
+        W1[torch.as_tensor(~active, device=W1.device)] = 0.0
+        return BatchedNet([W1, *net.weights[1:]], net.biases)
+
+
 def train(X, y, spec: TrainSpec | None = None, *, X_test=None, y_test=None,
           **settings) -> TrainResult:
     """Train R = len(seeds) runs of a shallow ReLU net together (module docstring).
@@ -419,13 +463,16 @@ def train(X, y, spec: TrainSpec | None = None, *, X_test=None, y_test=None,
     data = TrainData.from_arrays(X, y, X_test, y_test, spec.R)
     data.check(spec)
     device = resolve_device(spec.device)
-    state = TrainState.fresh(spec, data, device, TRAJ_VARS)
+    span = _Span.of(spec, data, device)
+    tdata = data if span is None else span.data                # the inputs the loop sees
+    state = TrainState.fresh(spec, tdata, device, TRAJ_VARS,
+                             net=None if span is None else span.net)
     ckpt = Checkpointer(spec.checkpoint_dir, spec.name, Checkpointer.key_meta(spec, data),
                         spec.checkpoint_every_s)
     start = ckpt.resume(state, spec.epochs)
-    T = _Tensors(spec, data, state, device)
+    T = _Tensors(spec, tdata, state, device)
     chunks = _chunks(spec, T, device)
-    evaluator = _Evaluator(spec, data, T, state)
+    evaluator = _Evaluator(spec, tdata, T, state)
     n_batches = 1 if spec.batch_size is None else data.N // spec.batch_size
     h_scale = 1.0 if spec.batch_size is None else data.N / spec.batch_size
     t0, c0 = time.perf_counter(), time.process_time()
@@ -435,7 +482,10 @@ def train(X, y, spec: TrainSpec | None = None, *, X_test=None, y_test=None,
     timing = {"start": start, "steps": steps, "elapsed": elapsed, "eval_s": evaluator.seconds,
               "step_cpu_s": time.process_time() - c0 - evaluator.cpu_seconds,
               "rate": steps / elapsed if steps else 0.0,
-              "chunk": None if chunks is None else chunks[0][1] - chunks[0][0]}
+              "chunk": None if chunks is None else chunks[0][1] - chunks[0][0],
+              "span_dim": data.d if span is None else span.Q.shape[-1]}
+    if span is not None:
+        state.net = span.lifted(state.net, state.active)
     timing["wall"] = time.perf_counter() - t_start
     res = _result(spec, data, state, device, timing)
     log.info("%s: done, %d runs x %d epochs, %.1f steps/s, wall %.1f s", spec.name, spec.R,

@@ -19,6 +19,7 @@ import torch
 
 from shallownc.models import ARCHS
 from shallownc.training.objective import check_loss_reg
+from shallownc.training.span import unsupported as span_unsupported
 
 SCHEDULES = ("constant", "cosine", "step")
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -90,7 +91,10 @@ class TrainSpec:
     allow TF32 matmuls on CUDA for the training steps (metrics stay float64). compile: try
     torch.compile on the step (falls back to eager on failure). input_dims: per-run input
     dimensions when runs of several d are batched with zero-padded inputs (models.init_net;
-    experiments.run_padded_grid), None = every run uses all d inputs.
+    experiments.run_padded_grid), None = every run uses all d inputs. data_span: train the
+    first layer in the span of the training and test inputs when that span is smaller than d
+    (training.span, reports/training.md §9: the same computation up to rounding; refused
+    where it is not exact: weight decay, Adam/AdamW, a frozen first layer).
     """
     arch: str = "two_layer"
     widths: tuple = (100,)
@@ -128,6 +132,7 @@ class TrainSpec:
     tf32: bool = False
     compile: bool = False
     input_dims: tuple | None = None
+    data_span: bool = False
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -205,6 +210,11 @@ class TrainSpec:
             if ee and (min(ee) < 0 or max(ee) > self.epochs):
                 raise ValueError(f"eval_epochs must lie in 0..{self.epochs}")
             set_("eval_epochs", ee)
+        set_("data_span", bool(self.data_span))
+        why = span_unsupported(self.reg, self.optimizer, self.freeze_first) \
+            if self.data_span else None
+        if why is not None:
+            raise ValueError(f"data_span: {why}")
 
     @property
     def R(self) -> int:

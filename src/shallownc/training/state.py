@@ -91,11 +91,11 @@ class TrainState:
     frozen: int = 0               # leading weight matrices that are not trained
 
     @classmethod
-    def fresh(cls, spec, data, device: str, traj_vars) -> "TrainState":
+    def fresh(cls, spec, data, device: str, traj_vars, net: BatchedNet | None = None
+              ) -> "TrainState":
+        """The state at epoch 0: ``net`` (default: :meth:`initial_net`), zero buffers."""
         tdtype, R = spec.torch_dtype, spec.R
-        net = init_net(spec.arch, data.d, data.K, spec.widths, spec.seeds,
-                       spec.per_run("init_scale"), spec.bias, tdtype, device, spec.freeze_first,
-                       spec.input_dims)
+        net = cls.initial_net(spec, data, device) if net is None else net
         # optimizer buffers: one per parameter (SGD momentum), two for Adam/AdamW (moments)
         n_buf = 1 if spec.optimizer == "sgd" else 2
         bufs = [torch.zeros_like(p) for _ in range(n_buf)
@@ -105,6 +105,13 @@ class TrainState:
                    np.ones(R, dtype=bool), torch.ones(R, dtype=tdtype, device=device),
                    np.full(R, -1, dtype=np.int64), {},
                    {k: np.full(R, np.nan) for k in traj_vars}, 0, spec.frozen)
+
+    @staticmethod
+    def initial_net(spec, data, device: str) -> BatchedNet:
+        """The initial network of the runs (models.init_net from the run seeds)."""
+        return init_net(spec.arch, data.d, data.K, spec.widths, spec.seeds,
+                        spec.per_run("init_scale"), spec.bias, spec.torch_dtype, device,
+                        spec.freeze_first, spec.input_dims)
 
     @property
     def params(self) -> list:

@@ -29,40 +29,54 @@ def require_fashion_mnist(what):
 PAPER_FIGS = list(_paper_table.TRAINING_KEYS)
 
 
-# The trained figures, one job per value of their swept width (Figure 3: d, Figure 6: d1),
-# the config key of that axis (left out of the job's params: it only lists the jobs) and the
-# memory of one job.
+# The trained figures and their jobs: Figure 3 one job per (d, sigma) cell or per d
+# (paper.fig3.job), Figure 6 one per first-layer width d1 (file stems:
+# shallownc.paper.table.part_name); the config keys of the job axes (left out of the jobs'
+# params: they only list the jobs, so adding a d, or a sigma with per-cell jobs, trains only
+# the new jobs; fig4_sigma/fig5_sigma pick what Figures 4-5 draw) and the memory of one job.
 PAPER_TRAINED_FIGS = tuple(_paper_table.TRAINING_PARTS)
-PAPER_TRAIN_WIDTHS = {"fig3": PAPER_FIG3_D, "fig6": PAPER_FIG6_D1}
-PAPER_TRAIN_AXIS = {"fig3": "d_over_n", "fig6": "d1_over_N"}
+PAPER_FIG3_PER_CELL = PAPER["fig3"]["job"] == "cell"
+PAPER_TRAIN_CELLS = {
+    "fig3": [
+        {"d": d, "sigma": float(s)} if PAPER_FIG3_PER_CELL else {"d": d}
+        for d in PAPER_FIG3_D
+        for s in (PAPER["fig3"]["sigma"] if PAPER_FIG3_PER_CELL else [None])
+    ],
+    "fig6": [{"d1": w} for w in PAPER_FIG6_D1],
+}
+PAPER_TRAIN_AXIS = {
+    "fig3": ("d_over_n", "fig4_sigma", "fig5_sigma", "job")
+    + (("sigma",) if PAPER_FIG3_PER_CELL else ()),
+    "fig6": ("d1_over_N",),
+}
 PAPER_TRAIN_MEM_MB = {"fig3": 4000, "fig6": 8000}
 
 
 def paper_train_parts(wildcards):
-    """The per-width job outputs of Figure 3 (per d) or Figure 6 (per d1)."""
+    """The per-job outputs of Figure 3 (per (d, sigma) cell or per d) or Figure 6 (per d1)."""
     fig = wildcards.fig
     if fig == "fig6" and PAPER["fig6"]["data"] == "fashion_mnist":
         require_fashion_mnist("paper.fig6")
     return [
-        _paper_table.training_part(RESULTS, fig, _paper_table.part_name(fig, w))
-        for w in PAPER_TRAIN_WIDTHS[fig]
+        _paper_table.training_part(RESULTS, fig, _paper_table.part_name(fig, **cell))
+        for cell in PAPER_TRAIN_CELLS[fig]
     ]
 
 
 def paper_train_settings(wildcards):
-    """The paper.fig3 / paper.fig6 section without its job axis."""
-    axis = PAPER_TRAIN_AXIS[wildcards.fig]
-    return canonical({k: v for k, v in PAPER[wildcards.fig].items() if k != axis})
+    """The paper.fig3 / paper.fig6 section without its job axes."""
+    axes = PAPER_TRAIN_AXIS[wildcards.fig]
+    return canonical({k: v for k, v in PAPER[wildcards.fig].items() if k not in axes})
 
 
-def paper_train_width(wildcards):
-    """The d (Figure 3) or d1 (Figure 6) of one job, from its file name."""
-    return _paper_table.part_width(wildcards.fig, wildcards.part)
+def paper_train_cell(wildcards):
+    """The cell of one job, from its file name: {d, sigma} or {d} (Figure 3), {d1} (Figure 6)."""
+    return _paper_table.part_cell(wildcards.fig, wildcards.part)
 
 
-def paper_train_dim(wildcards):
-    """The dimension the jobs of a figure are combined along: d or d1."""
-    return _paper_table.TRAINING_PARTS[wildcards.fig][0]
+def paper_train_dims(wildcards):
+    """The job axes the jobs of a figure are combined along: (d, sigma) or (d1,)."""
+    return list(_paper_table.TRAINING_PARTS[wildcards.fig])
 
 
 def paper_train_mem_mb(wildcards):
