@@ -6,7 +6,7 @@ script reads the polylines (pymupdf), maps page coordinates to data coordinates 
 axes' tick labels (log y: a least-squares fit of the label centres against their exponents;
 x: Figure 3's six d/n values, Figures 4-5's tick labels 0 ... 100000; a point below a
 panel's lowest tick is written as 0, see fig45_rows) and writes one CSV
-row per point: reports/paper_length/paper_figures.csv (committed; the report compares our
+row per point: reports/runs/fig3_paper_length/paper_figures.csv (committed; the report compares our
 paper-length cells with it). Reading accuracy: about +-1 point of page height, i.e.
 +-0.03 decades (+-7 %) on the log axes.
 
@@ -127,7 +127,7 @@ def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
     doc = pymupdf.open(argv[1])
-    out = argv[2] if len(argv) > 2 else "reports/paper_length/paper_figures.csv"
+    out = argv[2] if len(argv) > 2 else "reports/runs/fig3_paper_length/paper_figures.csv"
     rows = fig3_rows(doc) + fig45_rows(doc, "fig4", 0.18) + fig45_rows(doc, "fig5", 1.42)
     with open(out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

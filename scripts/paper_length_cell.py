@@ -1,16 +1,16 @@
 """Re-run one committed paper-length cell group of the paper's Figure 3 (issue 26).
 
 Trains the Figure 3 runs at one d/n for the given sigmas with a named recipe, through the
-pipeline's own code path (shallownc.paper.training.run_fig3_d: the paper's data, objective
+pipeline's own code path (shallownc.paper.training.run_fig3_job: the paper's data, objective
 (2.1), step schedule, metrics, class-LP verdict and certified gap), and writes the NetCDF that
-reports/paper_length/fig3/ holds (provenance: the config with the recipe, package versions,
+reports/runs/fig3_paper_length/cells/ holds (provenance: the config with the recipe, package versions,
 git commit, machine). Everything not given takes presets/paper-cpu.yaml's values (the paper's
 lambdas, lr 0.1 divided by 10 at 1/3 and 2/3, width 128, batch 100).
 
     python scripts/paper_length_cell.py --name b10 --dn 2 --batch 10 --sigma 1.42
     python scripts/paper_length_cell.py --name paper_b100 --dn 4 --sigma 0.18 1.42
 
-reports/paper_length/README.md lists the command of every committed file and its wall time.
+reports/runs/fig3_paper_length/README.md lists the command of every committed file and its wall time.
 """
 import argparse
 import copy
@@ -38,7 +38,7 @@ def main():
     ap.add_argument("--trials", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--preset", default="presets/paper-cpu.yaml")
-    ap.add_argument("--out", default="reports/paper_length/fig3")
+    ap.add_argument("--out", default="reports/runs/fig3_paper_length/cells")
     a = ap.parse_args()
     cfg = C.load(a.preset)
     tr = copy.deepcopy(cfg["paper"]["train"])
@@ -49,7 +49,7 @@ def main():
     d = int(round(a.dn * fig["n"]))
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    ds = PT.run_fig3_d(fig, tr, d, cfg["seed"], cfg["solver"], "cpu", None)
+    ds = PT.run_fig3_job(fig, tr, d, a.sigma, cfg["seed"], cfg["solver"], "cpu", None)
     load = os.getloadavg()
     ds.attrs.update(recipe_name=a.name, job_wall_s=time.time() - t0,
                     machine=f"{platform.node()} {platform.machine()}, {os.cpu_count()} cpus, "

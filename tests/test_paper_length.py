@@ -8,8 +8,8 @@ import pytest
 from shallownc.paper import paper_length as P
 
 ROOT = Path(__file__).resolve().parents[1]
-DIR = ROOT / "reports" / "paper_length"
-CELLS = sorted(DIR.glob("fig3/*.nc"))
+DIR = ROOT / "reports" / "runs" / "fig3_paper_length"
+CELLS = sorted(DIR.glob("cells/*.nc"))
 
 
 def test_summed_step_is_the_paper_schedule_in_closed_form():

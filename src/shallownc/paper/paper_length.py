@@ -1,9 +1,11 @@
 """The paper's Figure 3 cells at the paper's length (issue 26): committed runs beside the paper.
 
-Inputs, both committed under ``reports/paper_length/`` (its README.md says how they were made):
+Inputs, both committed under ``reports/runs/fig3_paper_length/`` (its README.md says how they
+were made):
 
-* ``fig3/*.nc`` -- Figure 3 runs at 10^5 epochs, one file per (recipe, d), written by
-  :func:`shallownc.paper.training.run_fig3_d` (dims d, sigma, trial, epoch) with the recipe
+* ``cells/*.nc`` -- Figure 3 runs at 10^5 epochs, one file per (recipe, d), written by
+  :func:`shallownc.paper.training.run_fig3_job` (before the per-cell jobs of issue 26:
+  ``run_fig3_d``, the same layout: dims d, sigma, trial, epoch) with the recipe
   name, the machine and the provenance (config, package versions, git commit) in its attributes;
 * ``paper_figures.csv`` -- the curves of the paper's Figures 3-5 extracted from the vector
   graphics of its PDF (``scripts/extract_paper_figures.py``).

@@ -104,6 +104,6 @@ def paper_theorem_settings(wildcards):
 
 # The paper's Figure 3 cells at the paper's length (issue 26): committed runs and the paper's
 # curves extracted from its PDF (reports/paper_length/README.md); drawn in every run's report.
-PAPER_LENGTH_DIR = Path(workflow.basedir) / "reports" / "paper_length"
-PAPER_LENGTH_CELLS = sorted(str(p) for p in PAPER_LENGTH_DIR.glob("fig3/*.nc"))
+PAPER_LENGTH_DIR = Path(workflow.basedir) / "reports" / "runs" / "fig3_paper_length"
+PAPER_LENGTH_CELLS = sorted(str(p) for p in PAPER_LENGTH_DIR.glob("cells/*.nc"))
 PAPER_LENGTH_PAPER_CSV = str(PAPER_LENGTH_DIR / "paper_figures.csv")
