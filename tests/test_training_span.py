@@ -161,3 +161,28 @@ def test_basis_projection_and_lift():
     # per-run inputs with a shared test set: one basis per run
     Qr = S.basis(rng.standard_normal((3, 50, 20)), Xt)
     assert Qr.shape == (3, 50, 23)
+
+
+@pytest.mark.parametrize("cfg, match", [
+    ({"paper": {"train": {"optimizer": "adam"}}},
+     r"'paper.train.data_span' is true, but paper.train: optimizer 'adam'"),
+    ({"training": {"data_span": True}},
+     r"'training.data_span' is true, but training.regularization.variants\[1\]: weight decay"),
+    ({"training": {"data_span": True, "regularization": {"variants": [
+        {"reg": "feature", "lambda_W": 0.1, "lambda_H": 0.1}]},
+        "three_layer": {"train": {"freeze_first": True}}}},
+     r"training.three_layer.train: the first layer is frozen"),
+    ({"verdict": {"data_span": True, "study": {"variants": {"list": [
+        {"name": "a", "optimizer": "adamw"}]}}}},
+     r"'verdict.data_span' is true, but verdict.study.variants.list\[0\]: optimizer 'adamw'"),
+])
+def test_config_refuses_data_span_where_it_is_not_exact(cfg, match):
+    """The trainer's refusal, before any job starts (config._data_span_checks); the paper's
+    default (paper.train.data_span true, SGD) and data_span with exact recipes validate."""
+    from shallownc.config import ConfigError, validate
+
+    with pytest.raises(ConfigError, match=match):
+        validate(cfg)
+    assert validate({})["paper"]["train"]["data_span"] is True
+    assert validate({"verdict": {"data_span": True}})["verdict"]["data_span"] is True
+    assert validate({"paper": {"train": {"optimizer": "adam", "data_span": False}}})

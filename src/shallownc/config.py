@@ -517,6 +517,46 @@ def _paper_train_checks(paper: dict) -> Iterator[str]:
                "freezes its first layer itself; leave it false")
 
 
+def _span_recipes(config: dict) -> Iterator[tuple]:
+    """(config key of data_span, recipe key prefix, recipe) of every recipe trained with a
+    runtime block that sets data_span: true."""
+    tr, v, paper = config["training"], config["verdict"], config["paper"]
+    if paper["train"]["data_span"]:
+        yield "paper.train.data_span", "paper.train", paper["train"]
+    for name, exp in config["generalization"]["experiments"].items():
+        t = exp["trained"]
+        if t["enabled"] and t["data_span"]:
+            where = f"generalization.experiments.{name}.trained"
+            yield f"{where}.data_span", where, t
+    gd = config["imbalance"]["sweep"]["gd"]
+    if gd["enabled"] and gd["data_span"]:
+        yield "imbalance.sweep.gd.data_span", "imbalance.sweep.gd", gd
+    if tr["data_span"]:
+        for name in ("dynamics", "theory", "three_layer", "regularization"):
+            yield "training.data_span", f"training.{name}.train", tr[name]["train"]
+        for i, var in enumerate(tr["regularization"]["variants"]):
+            yield ("training.data_span", f"training.regularization.variants[{i}]",
+                   {**tr["regularization"]["train"], **var})
+    if v["data_span"]:
+        for where, train, _data, _keys, _why in _verdict_recipes(config):
+            if where.startswith("verdict."):
+                yield "verdict.data_span", where, train
+
+
+def _data_span_checks(config: dict) -> Iterator[str]:
+    """Training in the span of the data (data_span, shallownc.training.span) is exact only
+    for SGD on the activation-regularized or unregularized objective of a trained first layer
+    (reports/training.md §9, SP§3); the trainer refuses other recipes, so refuse them here,
+    before any job starts."""
+    from .training.span import unsupported
+
+    for key, where, train in _span_recipes(config):
+        why = unsupported(train.get("reg", "feature"), train.get("optimizer", "sgd"),
+                          bool(train.get("freeze_first")))
+        if why is not None:
+            yield (f"'{key}' is true, but {where}: {why}; set {key}: false for this recipe")
+
+
 def _paper_lp_checks(paper: dict) -> Iterator[str]:
     """Figures 1-2 (paper.fig1/fig2): integer, distinct input dimensions d >= 1 (>= K for
     orthogonal means); geometry angle needs K = 2 and a list of angles, the others none."""
@@ -589,6 +629,7 @@ def _cross_checks(config: dict) -> Iterator[str]:
     yield from _paper_train_checks(config["paper"])
     yield from _training_checks(config["training"])
     yield from _verdict_checks(config)
+    yield from _data_span_checks(config)
 
 
 def _work_checks(config: dict) -> Iterator[str]:
