@@ -20,9 +20,11 @@ CHECK_CONFIG := PYTHONPATH=$(CURDIR)/src $(BIN)/python -m shallownc.config $(if 
 REPORT_DIR := $(if $(CONFIG),$(shell $(BIN)/python -c "import yaml,sys; print((yaml.safe_load(open('$(CONFIG)')) or {}).get('report_dir','reports'))" 2>/dev/null || echo reports),reports)
 # Generated files; .checkpoints/ holds resumable training state (training.checkpoint_dir).
 # (the presets write to results_paper*/ and reports/paper*/; reports/*.md are sources, kept)
-CLEAN := results results_paper results_paper_cpu results_paper_fig3_b100 logs benchmarks .snakemake .checkpoints \
+CLEAN := results results_study results_paper results_paper_cpu results_paper_fig3_b100 \
+	results_paper_fig3_b8_2lambda logs benchmarks .snakemake .checkpoints \
 	reports/figures reports/tables reports/report.html reports/report.zip \
-	reports/run_summary.html reports/paper reports/paper-cpu reports/paper-fig3-b100
+	reports/run_summary.html reports/paper reports/paper-cpu reports/paper-fig3-b100 \
+	reports/paper-fig3-b8-2lambda reports/study
 
 .PHONY: setup run report test lint dryrun clean
 

@@ -196,6 +196,24 @@ def test_fig3_b100_overlay_layers_on_the_paper_preset():
     assert both["paper"]["fig6"] == alone["paper"]["fig6"]
 
 
+def test_fig3_b8_2lambda_overlay_and_the_chosen_recipe():
+    """Issue 26: presets/paper.yaml trains Figure 3 at batch 10, width 256 with the paper's
+    printed lambdas; the overlay presets/paper-fig3-b8-2lambda.yaml changes only batch 8, the
+    doubled lambdas, the label and the output folders."""
+    alone = config.load_run([ROOT / "presets" / "paper.yaml"])
+    f3, tr = alone["paper"]["fig3"], alone["paper"]["train"]
+    assert (f3["width"], f3["batch_size"], f3["epochs"]) == (256, 10, 100000)
+    assert (tr["lambda_W"], tr["lambda_H"], tr["lr"]) == (1e-3, 1e-6, 0.1)
+    both = config.load_run([ROOT / "presets" / "paper.yaml",
+                            ROOT / "presets" / "paper-fig3-b8-2lambda.yaml"])
+    assert both["paper"]["fig3"] == dict(f3, batch_size=8)
+    assert both["paper"]["train"] == dict(tr, lambda_W=2e-3, lambda_H=2e-6,
+                                          length_label=both["paper"]["train"]["length_label"])
+    assert both["results_dir"] != alone["results_dir"]
+    assert all(both[k] == alone[k] for k in alone
+               if k not in ("results_dir", "report_dir", "paper"))
+
+
 def test_select_sigma_rejects_unknown():
     ds = xr.Dataset({"a": ("sigma", [1.0, 2.0])}, coords={"sigma": [0.18, 1.42]})
     assert P.select_sigma(ds, 1.42, "Figure 5").attrs["sigma"] == 1.42
