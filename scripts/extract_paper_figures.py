@@ -4,8 +4,8 @@ Hong & Ling, JMLR 27(82) 2026 (CC-BY 4.0), public repository JmlrOrg/v27, file
 24-1429/24-1429.pdf. Every curve of Figures 3-5 is a matplotlib polyline in the PDF; this
 script reads the polylines (pymupdf), maps page coordinates to data coordinates with the
 axes' tick labels (log y: a least-squares fit of the label centres against their exponents;
-x: Figure 3's six d/n values, Figures 4-5's tick labels 0 ... 100000; a point below a
-panel's lowest tick is written as 0, see fig45_rows) and writes one CSV
+x: Figure 3's six d/n values, Figures 4-5's tick labels 0 ... 100000; a point drawn below
+the axes rectangle is written as 0, see fig45_rows) and writes one CSV
 row per point: reports/runs/fig3_paper_length/paper_figures.csv (committed; the report compares our
 paper-length cells with it). Reading accuracy: about +-1 point of page height, i.e.
 +-0.03 decades (+-7 %) on the log axes.
@@ -95,9 +95,8 @@ def fig45_rows(doc, fig: str, sigma: float):
     for (col, row), metric in PANELS.items():
         xb = (100, 126) if col == "left" else (315, 341)
         yb = (110, 225) if row == "top" else (240, 350)
-        labels = y_labels(page, *xb, *yb)
-        a, b = log_axis(labels)
-        floor = 10.0 ** min(e for _, e in labels)      # the panel's lowest tick
+        a, b = log_axis(y_labels(page, *xb, *yb))
+        bottom = axes_bottom(page, yb)
         x0 = 130 if col == "left" else 340
         curves = [pts for _, pts in polylines(page, 90)
                   if x0 <= min(p for p, _ in pts) <= x0 + 15 and yb[0] <= pts[0][1] <= yb[1]]
@@ -107,13 +106,22 @@ def fig45_rows(doc, fig: str, sigma: float):
         for d, pts in zip(FIG45_D, curves):
             for p, q in pts:
                 epoch = ex[0] + ex[1] * (p - shift)
-                v = 10 ** (a + b * q)
-                # a curve drawn below the panel's lowest tick is a float32 zero (paper, Sec. 3.2:
-                # "NC2,W actually becomes 0 under single-precision"): written as 0
+                # a point drawn below the axes (clipped by them) is a zero on the log axis, a
+                # float32 zero (paper, Sec. 3.2: "NC2,W actually becomes 0 under
+                # single-precision"): written as 0
                 rows.append({"figure": fig[3:], "metric": metric, "sigma": sigma, "d": d,
                              "d_over_n": round(d / 300, 3), "epoch": f"{max(epoch, 0):.0f}",
-                             "value": f"{v:.3g}" if v >= floor else "0"})
+                             "value": "0" if q > bottom + 0.5 else f"{10 ** (a + b * q):.3g}"})
     return rows
+
+
+def axes_bottom(page, yb) -> float:
+    """Page y of the lower edge of the axes rectangle of the panel row spanning ``yb``."""
+    rects = [it[1] for g in page.get_drawings() for it in g["items"] if it[0] == "re"]
+    rows = [r.y1 for r in rects if yb[0] <= r.y0 <= yb[1] and r.y1 - r.y0 < 150]
+    if not rows:
+        raise ValueError(f"no axes rectangle in the panel row {yb}")
+    return max(rows)
 
 
 def ex_left_origin(page, ex):
@@ -130,7 +138,7 @@ def main(argv):
     out = argv[2] if len(argv) > 2 else "reports/runs/fig3_paper_length/paper_figures.csv"
     rows = fig3_rows(doc) + fig45_rows(doc, "fig4", 0.18) + fig45_rows(doc, "fig5", 1.42)
     with open(out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader(); w.writerows(rows)
     print(f"{len(rows)} points -> {out}")
 

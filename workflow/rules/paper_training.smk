@@ -185,4 +185,9 @@ rule paper_length:
         "../scripts/paper_length.py"
 
 
+if not PAPER_LENGTH_CELLS:
+    raise ValueError(
+        f"no committed paper-length runs in {PAPER_LENGTH_DIR}/cells (a checkout without "
+        "reports/runs/fig3_paper_length/cells/*.nc: restore it with git checkout)"
+    )
 ALL_TARGETS += rules.paper_length.output

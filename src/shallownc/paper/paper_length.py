@@ -142,7 +142,7 @@ def _recipe_styles(recipes):
 def _final_panel(ax, table, paper, sigma, styles):
     pf = paper_final(paper)
     pf = pf[np.isclose(pf.sigma, sigma)].sort_values("d")
-    ax.plot(pf.d / 300, pf.paper_fig3_nc1, "k:", marker="s", label="paper Fig. 3 (10^6 epochs?)")
+    ax.plot(pf.d / 300, pf.paper_fig3_nc1, "k:", marker="s", label="paper Fig. 3 (its caption: 10^6 epochs)")
     ax.plot(pf.d / 300, pf.paper_fig45_nc1, "--", color="0.5", marker="D", ms=4,
             label=f"paper Fig. {4 if sigma < 1 else 5}, last point (10^5 epochs)")
     for r, g in table[np.isclose(table.sigma, sigma)].groupby("recipe"):
@@ -157,8 +157,9 @@ def _final_panel(ax, table, paper, sigma, styles):
 def _trajectory_panel(ax, runs, paper, metric, sigma, d, styles):
     c = _paper_curve(paper, metric, sigma, d)
     if len(c):
-        ax.plot(c.epoch, c.value, "k-", lw=2.2, alpha=0.45,
-                label=f"paper Fig. {4 if sigma < 1 else 5}, d = {d}")
+        c = c[c.value > 0]                      # zeros (float32) cannot be drawn on a log axis
+        ax.plot(c.epoch, c.value, "o", color="0.35", ms=3,
+                label=f"paper Fig. {4 if sigma < 1 else 5}, d = {d} (sampled every 1,000 epochs)")
     for r, ds in runs.items():
         if d not in ds.d.values or not np.isclose(ds.sigma.values, sigma).any():
             continue
@@ -196,15 +197,14 @@ def plot(paths, paper_csv, path_png: str, d_traj: int = 600):
     recipes = sorted(runs, key=lambda r: table[table.recipe == r].summed_step.min())
     styles = _recipe_styles(recipes)
     setup_style()
-    fig, axes = plt.subplots(3, 2, figsize=(11, 12))
+    fig, axes = plt.subplots(3, 2, figsize=(11, 12.5), layout="constrained")
     for j, s in enumerate((0.18, 1.42)):
         _final_panel(axes[0, j], table, paper, s, styles)
         _trajectory_panel(axes[1, j], runs, paper, "nc1", s, d_traj, styles)
         _trajectory_panel(axes[2, j], runs, paper, "nc2_w_paper", s, d_traj, styles)
-    legend_below(fig, axes.ravel(), ncol=3)
     fig.suptitle("Paper Figures 3-5 cells at the paper's length (10^5 epochs), our recipes "
                  "beside the paper's curves (extracted from its PDF)", fontsize=10)
-    fig.tight_layout()
+    legend_below(fig, axes.ravel(), ncol=2)
     save(fig, path_png)
     return table
 
