@@ -164,12 +164,12 @@ rule paper_length:
         paper=PAPER_LENGTH_PAPER_CSV,
     output:
         png=report(
-            f"{REPORTS}/paper/fig3_paper_length.png",
+            _paper_table.figure(REPORTS, _paper_table.PAPER_LENGTH_KEY),
             caption="../report/paper_length.rst",
             category="Paper figures",
             labels={"figure": "fig3 at the paper's length (committed runs)"},
         ),
-        csv=f"{RESULTS}/paper/fig3_paper_length.csv",
+        csv=_paper_table.table_csv(RESULTS, _paper_table.PAPER_LENGTH_KEY),
     log:
         log_path("figures/paper_length.log"),
     localrule: True

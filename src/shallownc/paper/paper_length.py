@@ -67,6 +67,7 @@ def cell_rows(ds: xr.Dataset, source: str = "") -> list[dict]:
                    "d_over_n": float(ds.d_over_n.values[0]), "sigma": float(s), "trial": int(t),
                    "epochs": int(a["epochs"]), "width": int(a["width"]),
                    "batch_size": int(a["batch_size"]), "lr": float(a["lr"]),
+                   "lambda_W": float(a["lambda_W"]), "lambda_H": float(a["lambda_H"]),
                    "init_scale": float(tr.get("init_scale", np.nan)),
                    "summed_step": T, "gap_rel": float(x["upfm_gap"]) / F,
                    "lp_status": int(x["nc_all_status"]), "diverged": int(x["diverged"]),
@@ -115,7 +116,7 @@ def comparison(cells: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     """Per (recipe, sigma, d): median over trials of our final metrics next to the paper's
     final NC1 (:func:`paper_final`)."""
     keys = ["recipe", "sigma", "d", "d_over_n", "epochs", "width", "batch_size", "lr",
-            "init_scale", "summed_step"]
+            "lambda_W", "lambda_H", "init_scale", "summed_step"]
     cols = ["nc1", "trace_ratio", "nc2_h", "nc2_w", "nc3", "gap_rel", "wall_s"]
     med = cells.groupby(keys, as_index=False)[cols].median()
     lp = cells.groupby(keys, as_index=False)["lp_status"].min()

@@ -32,6 +32,16 @@ def figure(report_dir: str, key: str = "{fig}") -> str:
     return f"{report_dir}/figures/{DIR}/{key}.png"
 
 
+def table_csv(results_dir: str, key: str) -> str:
+    """A CSV table of the paper's results: ``<results_dir>/paper/<key>.csv``."""
+    return f"{results_dir}/{DIR}/{key}.csv"
+
+
+#: the committed paper-length Figure 3 cells drawn beside the paper (issue 26; figure() and
+#: table_csv() of this key; shallownc.paper.paper_length)
+PAPER_LENGTH_KEY = "fig3_paper_length"
+
+
 def lp_job(results_dir: str, fig: str = "{fig}", panel: str = "{panel}",
            job: str = "{job}") -> str:
     """One job of Figures 1-2 (a panel's d and block of trials)."""

@@ -1,4 +1,6 @@
 # Stage 10 (report.smk): the constants and input functions of its rules.
+from shallownc.paper import table as _paper_table
+
 # CSV tables shown in the report: name -> (csv, title, category, subcategory).
 _REPORT_TABLES = {
     "bounds_summary": (
@@ -34,7 +36,7 @@ _REPORT_TABLES = {
         "Tables",
     ),
     "paper_length": (
-        f"{RESULTS}/paper/fig3_paper_length.csv",
+        _paper_table.table_csv(RESULTS, _paper_table.PAPER_LENGTH_KEY),
         "Paper Figure 3 cells at the paper's length (committed runs): final metrics per recipe "
         "beside the paper's final NC1",
         "Paper figures",
