@@ -49,8 +49,7 @@ class InputError(RuntimeError):
     """An input file is missing, unreadable, or lacks what the stage needs."""
 
 
-def git_commit() -> str:
-    """Commit of the source tree (``-dirty`` if modified), or 'unknown' outside git."""
+def _read_git_commit() -> str:
     here = Path(__file__).resolve().parent
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
@@ -62,6 +61,18 @@ def git_commit() -> str:
         return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+#: the commit of the source tree when this process imported shallownc.io: the code it runs
+#: (a job that runs for hours and writes at its end must not record a commit checked out
+#: meanwhile; issue 26)
+_COMMIT_AT_IMPORT = _read_git_commit()
+
+
+def git_commit() -> str:
+    """Commit of the source tree (``-dirty`` if modified) when this process imported the
+    package's io module, or 'unknown' outside git."""
+    return _COMMIT_AT_IMPORT
 
 
 def package_versions() -> dict[str, str]:
