@@ -59,6 +59,10 @@ def stability():
         for seed in (1, 2):
             show(f"sigma 1.42, d 1200: B {B}, seed {seed}, 60 epochs",
                  run(1.42, 4, 60, seed=seed, batch_size=B, lr_schedule="constant"))
+    for seed in (1, 2):
+        show(f"sigma 1.42, d 1200: B 8, lambdas doubled, seed {seed}, 60 epochs",
+             run(1.42, 4, 60, seed=seed, batch_size=8, lambda_W=2e-3, lambda_H=2e-6,
+                 lr_schedule="constant"))
 
 
 if __name__ == "__main__":
