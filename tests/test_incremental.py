@@ -45,8 +45,8 @@ def copy_tree(dst: Path) -> Path:
     ign = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     # no config.yaml: the Snakefile's `configfile:` would be merged under --configfile
     shutil.copy(ROOT / "Snakefile", dst / "Snakefile")
-    for name in ("workflow", "src", "presets", "profiles"):
-        shutil.copytree(ROOT / name, dst / name, ignore=ign)
+    for name in ("workflow", "src", "presets", "profiles", "reports/runs"):
+        shutil.copytree(ROOT / name, dst / name, ignore=ign)   # reports/runs: committed results
     return dst
 
 

@@ -198,7 +198,7 @@ def plot(paths, paper_csv, path_png: str, d_traj: int = 600):
     recipes = sorted(runs, key=lambda r: table[table.recipe == r].summed_step.min())
     styles = _recipe_styles(recipes)
     setup_style()
-    fig, axes = plt.subplots(3, 2, figsize=(11, 12.5), layout="constrained")
+    fig, axes = plt.subplots(3, 2, figsize=(10.4, 12.5), layout="constrained")
     for j, s in enumerate((0.18, 1.42)):
         _final_panel(axes[0, j], table, paper, s, styles)
         _trajectory_panel(axes[1, j], runs, paper, "nc1", s, d_traj, styles)
